@@ -1,0 +1,1 @@
+"""Site-network discovery of ONVIF cameras and reconciliation; no database."""

@@ -1,0 +1,1 @@
+"""Jurisdiction layers, routing, datums, coverage and offline folium maps; no database."""

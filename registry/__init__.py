@@ -1,0 +1,1 @@
+"""The camera registry service: filings, numbers, camera codes, API and CLI."""
