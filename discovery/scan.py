@@ -1,0 +1,199 @@
+"""One scan end to end: vet networks, discover (multicast, unicast, sweep), merge, identify, report."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from discovery import wsd
+from discovery.allowlist import AllowList, ScanRefused, Scope
+from discovery.credentials import CredentialBook
+from discovery.identity import IdentifyOptions, Target, WsdlCache, identify_many
+from discovery.models import Device, FoundBy, ProbeMatch, Status
+from discovery.report import build_report
+from discovery.sweep import SweepOptions, SweepResult, sweep
+
+METHODS = ("multicast", "sweep")
+
+#: progress(phase, done, total): called from the scanning thread as work advances.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ScanConfig:
+    """Everything one `camreg scan` needs; the CLI fills it from flags."""
+
+    cidrs: Sequence[str]
+    allow: AllowList = field(default_factory=AllowList.from_env)
+    interfaces: Sequence[str] = ()
+    methods: Sequence[str] = METHODS
+    credentials: CredentialBook = field(default_factory=CredentialBook)
+    identify: bool = True
+    identify_options: IdentifyOptions = field(default_factory=IdentifyOptions)
+    sweep_options: SweepOptions = field(default_factory=SweepOptions)
+    workers: int = 32
+    wsd_repeats: int = 2
+
+
+def choose_interfaces(names: Sequence[str], scope: Scope) -> list[wsd.Interface]:
+    """Interfaces for multicast: named ones must lie inside the scanned networks; else pick those that do."""
+    if names:
+        chosen = [wsd.interface_for(n) for n in names]
+        for iface in chosen:
+            if not scope(iface.address):
+                raise ScanRefused(
+                    f"--interface {iface.name} ({iface.address}) is not inside the scanned networks; "
+                    "a multicast probe there would reach a network you did not name"
+                )
+        return chosen
+    return [i for i in wsd.local_interfaces() if scope(i.address)]
+
+
+def _device_for(devices: dict[tuple[str, str], Device], m: ProbeMatch, how: FoundBy) -> None:
+    key = (m.sender, m.endpoint_uuid)
+    dev = devices.get(key)
+    if dev is None:
+        dev = devices[key] = Device(address=m.sender, endpoint_uuid=m.endpoint_uuid)
+    for name in ("types", "scopes", "xaddrs", "xaddrs_advertised"):
+        setattr(dev, name, list(dict.fromkeys(getattr(dev, name) + getattr(m, name))))
+    dev.metadata_version = m.metadata_version if m.metadata_version is not None else dev.metadata_version
+    dev.scope_name = dev.scope_name or m.scope_name
+    dev.scope_hardware = dev.scope_hardware or m.scope_hardware
+    dev.scope_location = dev.scope_location or m.scope_location
+    if m.scope_mac and not dev.macs:
+        from discovery.identity import normalise_mac
+
+        dev.macs = [normalise_mac(m.scope_mac)]
+    if how not in dev.found_by:
+        dev.found_by.append(how)
+
+
+def merge(multicast: wsd.WsdResult | None, swept: SweepResult | None) -> list[Device]:
+    """Devices keyed on (address, endpoint UUID): two devices sharing a UUID stay two."""
+    devices: dict[tuple[str, str], Device] = {}
+    hostile: dict[str, str] = {}
+    if multicast:
+        for m in multicast.matches:
+            _device_for(devices, m, FoundBy.MULTICAST)
+        hostile.update(multicast.errors)
+    if swept:
+        hostile.update(swept.wsd_errors)
+        for hit in swept.hits.values():
+            for m in hit.probe_matches:
+                _device_for(devices, m, FoundBy.UNICAST)
+            same_host = [d for (addr, _), d in devices.items() if addr == hit.address]
+            if not same_host and (hit.onvif_urls or hit.open_ports):
+                same_host = [devices.setdefault((hit.address, ""), Device(address=hit.address))]
+            for dev in same_host:
+                dev.open_ports = sorted(set(dev.open_ports) | set(hit.open_ports))
+                dev.xaddrs = list(dict.fromkeys(dev.xaddrs + hit.onvif_urls))
+                if (hit.onvif_urls or hit.open_ports) and FoundBy.SWEEP not in dev.found_by:
+                    dev.found_by.append(FoundBy.SWEEP)
+                if not dev.xaddrs and hit.status is not None:
+                    dev.status, dev.error = hit.status, hit.error
+    for address, why in hostile.items():
+        # A sender whose only answer was hostile is still a device to report, with its error.
+        if not any(addr == address for addr, _ in devices):
+            devices[(address, "")] = Device(
+                address=address, status=Status.HOSTILE_REPLY, error=why, found_by=[FoundBy.MULTICAST]
+            )
+    return sorted(devices.values(), key=lambda d: (socket.inet_aton(d.address), d.endpoint_uuid))
+
+
+async def _discover(
+    cfg: ScanConfig, scope: Scope, interfaces: list[wsd.Interface], progress: Progress | None
+) -> tuple[wsd.WsdResult | None, SweepResult | None]:
+    jobs: list[Any] = []
+    if "multicast" in cfg.methods and interfaces:
+        jobs.append(
+            wsd.probe(
+                [(wsd.MULTICAST_GROUP, wsd.WSD_PORT)],
+                interfaces=interfaces,
+                in_scope=scope,
+                repeats=cfg.wsd_repeats,
+            )
+        )
+    else:
+        jobs.append(asyncio.sleep(0, None))
+    if "sweep" in cfg.methods:
+        hosts = scope.hosts()
+        done = [0]
+
+        def tick(_address: str) -> None:
+            done[0] += 1
+            if progress:
+                progress("sweep", done[0], len(hosts))
+
+        jobs.append(sweep(hosts, options=cfg.sweep_options, in_scope=scope, on_host=tick))
+    else:
+        jobs.append(asyncio.sleep(0, None))
+    multicast, swept = await asyncio.gather(*jobs)
+    return multicast, swept
+
+
+def run_scan(cfg: ScanConfig, progress: Progress | None = None) -> dict[str, Any]:
+    """Run one scan and return the report (a JSON-ready dict with its checksum)."""
+    unknown = set(cfg.methods) - set(METHODS)
+    if unknown:
+        raise ScanRefused(f"--method {sorted(unknown)}: unknown; choose from {', '.join(METHODS)}")
+    networks = cfg.allow.check(cfg.cidrs)
+    scope = Scope(networks)
+    interfaces = choose_interfaces(cfg.interfaces, scope) if "multicast" in cfg.methods else []
+    notes = []
+    if "multicast" in cfg.methods and not interfaces:
+        notes.append("multicast skipped: no local interface has an address inside the scanned networks")
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.monotonic()
+    if progress:
+        progress("discover", 0, 1)
+    multicast, swept = asyncio.run(_discover(cfg, scope, interfaces, progress))
+    if progress:
+        progress("discover", 1, 1)
+    if swept and swept.timed_out:
+        notes.append(f"sweep stopped at its total deadline after {swept.completed}/{swept.hosts} hosts")
+    devices = merge(multicast, swept)
+    if cfg.identify:
+        todo = [d for d in devices if d.status is Status.NOT_IDENTIFIED]
+        targets = {id(d): Target(d.address, d.xaddrs) for d in todo}
+        by_target = {id(t): d for d, t in ((d, targets[id(d)]) for d in todo)}
+        if progress:
+            progress("identify", 0, len(todo))
+        for n, (target, ident) in enumerate(
+            identify_many(
+                targets.values(),
+                cfg.credentials.for_address,
+                cache=WsdlCache(),
+                options=cfg.identify_options,
+                workers=cfg.workers,
+            ),
+            1,
+        ):
+            by_target[id(target)].apply_identity(ident)
+            if progress:
+                progress("identify", n, len(todo))
+    methods = []
+    if multicast is not None:
+        methods.append("multicast")
+    if swept is not None:
+        methods += ["unicast", "sweep"] if cfg.sweep_options.wsd else ["sweep"]
+    return build_report(
+        devices=devices,
+        started=started,
+        seconds=time.monotonic() - t0,
+        networks=[str(n) for n in networks],
+        interfaces=[{"name": i.name, "address": i.address} for i in interfaces],
+        methods=methods,
+        options={
+            "identify": cfg.identify,
+            "profiles": cfg.identify_options.profiles,
+            "ports": list(cfg.sweep_options.ports),
+            "request_timeout_s": cfg.identify_options.request_timeout_s,
+            "credentials_networks": len(cfg.credentials.entries),
+        },
+        notes=notes,
+    )
