@@ -1,0 +1,74 @@
+"""Builds the FastAPI application: routers under /api/v1 and one error shape for everything."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from registry.db import make_engine
+from registry.errors import DomainError
+from registry.settings import Settings
+
+log = logging.getLogger("camreg")
+API_PREFIX = "/api/v1"
+
+
+def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message, **extra}})
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"]}
+                    for e in exc.errors()]
+        first = problems[0] if problems else {"field": None, "message": "invalid request"}
+        return _error(422, "invalid_input", f"{first['field']}: {first['message']}", field=first["field"],
+                      details=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return _error(409, "conflict", "与已有数据冲突，请刷新后重试 / conflicts with existing data; reload and retry")
+
+    @app.exception_handler(OperationalError)
+    async def operational_error(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database error: %s", exc.orig)
+        return _error(503, "database_unavailable", "数据库暂不可用，请稍后重试 / database unavailable; retry shortly")
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The application for these settings (tests pass their own engine)."""
+    from registry import models  # noqa: F401  (register every table)
+    from registry.audit.views import router as audit_router
+    from registry.auth.views import router as auth_router
+    from registry.cameras.views import router as cameras_router
+    from registry.filings.views import materials_router
+    from registry.filings.views import router as filings_router
+    from registry.operators.views import router as operators_router
+    from registry.units.views import router as units_router
+
+    app = FastAPI(title="camera-registry 公共安全视频图像信息系统备案", version="0.1.0",
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url="/docs")
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings)
+    for router in (auth_router, units_router, operators_router, filings_router, materials_router, cameras_router,
+                   audit_router):
+        app.include_router(router, prefix=API_PREFIX)
+    _install_error_handlers(app)
+    return app

@@ -1,0 +1,1 @@
+"""Accounts, roles, bearer tokens and the one place that decides what a user may see."""

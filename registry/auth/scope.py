@@ -1,0 +1,75 @@
+"""The one place that decides which operators, filings and cameras a user may see (SPEC §7)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlmodel import Session, SQLModel, col, select
+
+from registry.auth.models import Role, User
+from registry.errors import Forbidden, NotFound
+
+CITY_UNIT = "001"
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+
+def operator_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Operator: the city department sees all, a unit its responsibility, an operator itself."""
+    from registry.operators.models import Operator
+
+    if user.role == Role.operator:
+        return col(Operator.id) == user.operator_id if user.operator_id is not None else false()
+    if user.unit_code is None:
+        return false()
+    if user.unit_code == CITY_UNIT:
+        return true()
+    return or_(col(Operator.filing_unit_code) == user.unit_code, col(Operator.verifying_unit_code) == user.unit_code)
+
+
+def visible_operator_ids(user: User) -> Any:
+    """A sub-select of the ids of operators the user may see."""
+    from registry.operators.models import Operator
+
+    return select(Operator.id).where(operator_clause(user))
+
+
+def clause_for(model: type[SQLModel], user: User) -> ColumnElement[bool]:
+    """The visibility clause for any scoped table."""
+    from registry.operators.models import Operator
+
+    if model is Operator:
+        return operator_clause(user)
+    operator_id = getattr(model, "operator_id", None)
+    if operator_id is None:
+        raise TypeError(f"{model.__name__} has no scope rule")
+    if user.role != Role.operator and user.unit_code == CITY_UNIT:
+        return true()
+    if user.role == Role.operator:
+        return col(operator_id) == user.operator_id if user.operator_id is not None else false()
+    return col(operator_id).in_(visible_operator_ids(user))
+
+
+def get_visible(session: Session, model: type[ModelT], object_id: Any, user: User, *, lock: bool = False) -> ModelT:
+    """The object if it exists and the user may see it; otherwise 404, never revealing that it exists."""
+    pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+    query = select(model).where(pk == object_id).where(clause_for(model, user))
+    if lock:
+        query = query.with_for_update()
+    obj = session.exec(query).one_or_none()
+    if obj is None:
+        raise NotFound(f"{model.__name__} {object_id} 不存在 / not found")
+    return obj
+
+
+def require_role(user: User, *roles: Role) -> None:
+    """Refuse an action the user's role does not allow (only after the object proved visible)."""
+    if user.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise Forbidden(f"需要角色 {allowed} / this action needs one of the roles: {allowed}")
+
+
+def require_unit(user: User, unit_code: str) -> None:
+    """Refuse an officer acting for a unit other than their own (e.g. a station accepting a filing)."""
+    if user.unit_code != unit_code:
+        raise Forbidden(f"只有受理单位 {unit_code} 可以办理 / only the filing unit {unit_code} may do this")

@@ -1,0 +1,69 @@
+"""Start-up: migrate, load the police units, and (in demo mode) the sample city and demo accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from registry.auth import service as auth_service
+from registry.auth.models import Role, User, UserCreate
+from registry.db import make_engine
+from registry.migrate import upgrade
+from registry.settings import Settings
+from registry.units import service as units_service
+from registry.units.models import PoliceUnit, UnitKind
+
+DEMO_PASSWORD = "camreg-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login printed by ``camreg demo``."""
+
+    username: str
+    full_name: str
+    role: Role
+    unit_code: str | None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("dc_intake", "王警官（东城分局科信 受理）", Role.intake, "101"),
+    DemoAccount("dc_reviewer", "李警官（东城分局科信 复核）", Role.reviewer, "101"),
+    DemoAccount("dc_inspector", "张警官（东城 派出所 检查）", Role.inspector, None),
+    DemoAccount("dc_admin", "东城分局 管理员", Role.admin, "101"),
+    DemoAccount("city_supervisor", "刘科长（市局科技信息化部）", Role.supervisor, "001"),
+    DemoAccount("city_admin", "市局 系统管理员", Role.admin, "001"),
+)
+
+
+def prepare(settings: Settings, engine: Engine | None = None) -> Engine:
+    """Migrate the database and load the police units if none are loaded yet."""
+    engine = engine or make_engine(settings)
+    upgrade(engine)
+    with Session(engine) as session:
+        if session.exec(select(PoliceUnit).limit(1)).first() is None:
+            units_service.load(session, directory=settings.sample_data_dir)
+            session.commit()
+    return engine
+
+
+def ensure_demo_accounts(session: Session, *, operator_id: int | None) -> list[DemoAccount]:
+    """Create the demo accounts once (demo mode only; the password is printed, never for production)."""
+    station = session.exec(select(PoliceUnit).where(PoliceUnit.kind == UnitKind.station)
+                           .where(PoliceUnit.parent_code == "101").order_by(PoliceUnit.code)).first()
+    accounts = list(DEMO_ACCOUNTS)
+    if operator_id is not None:
+        accounts.append(DemoAccount("hotel_operator", "酒店保卫部经理（使用单位）", Role.operator, None))
+    for account in accounts:
+        if session.exec(select(User).where(User.username == account.username)).first() is not None:
+            continue
+        unit = account.unit_code
+        if account.role == Role.inspector:
+            unit = station.code if station else "101"
+        auth_service.create(session, data=UserCreate(
+            username=account.username, full_name=account.full_name, role=account.role, unit_code=unit,
+            operator_id=operator_id if account.role == Role.operator else None, password=DEMO_PASSWORD))
+    session.commit()
+    return accounts

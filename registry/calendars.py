@@ -1,0 +1,77 @@
+"""Administrator-loaded year calendars, and recomputing provisional deadlines when one arrives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from registry.timeutil import beijing_today, utcnow
+from registry.workdays import CalendarFileError, WorkCalendar, YearCalendar, parse_calendar_text
+
+
+class CalendarYear(SQLModel, table=True):
+    """One loaded year file, kept verbatim so the calendar can be rebuilt and audited."""
+
+    __tablename__ = "calendar_year"
+
+    year: int = Field(primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    digest: str = Field(max_length=64)
+    official: bool
+    source: str = Field(max_length=300)
+    loaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+def current_calendar(session: Session) -> WorkCalendar:
+    """The package's official years plus every year file loaded into this registry."""
+    rows = session.exec(select(CalendarYear).order_by(col(CalendarYear.year))).all()
+    return WorkCalendar([parse_calendar_text(row.text, path=f"calendar_year {row.year}") for row in rows])
+
+
+@dataclass
+class LoadReport:
+    """What loading a calendar year changed."""
+
+    year: int
+    official: bool
+    filings_recomputed: int
+    notices_recomputed: int
+    still_provisional: int
+
+
+def load_year(session: Session, *, text: str, path: str = "<upload>") -> LoadReport:
+    """Store a year file (replacing that year's) and recompute every provisional deadline with it."""
+    from registry.filings.models import CorrectionNotice, Filing
+
+    parsed: YearCalendar = parse_calendar_text(text, path=path)
+    row = session.get(CalendarYear, parsed.year) or CalendarYear(year=parsed.year, text="", digest="",
+                                                                 official=False, source="")
+    row.text, row.digest, row.official, row.source, row.loaded_at = (
+        text, parsed.digest, parsed.official, parsed.source[:300], utcnow())
+    session.add(row)
+    session.flush()
+    calendar = current_calendar(session)
+    filings = session.exec(select(Filing).where(Filing.deadline_provisional == True)).all()  # noqa: E712
+    still = 0
+    for filing in filings:
+        assert filing.accepted_at is not None
+        result = calendar.add_working_days(beijing_today(filing.accepted_at), 15)
+        filing.deadline, filing.deadline_provisional = result.date, result.provisional
+        filing.deadline_calendar_version = calendar.calendar_version
+        still += result.provisional
+        session.add(filing)
+    notices = session.exec(select(CorrectionNotice).where(CorrectionNotice.due_provisional == True)).all()  # noqa: E712
+    for notice in notices:
+        result = calendar.add_working_days(beijing_today(notice.issued_at), 10)
+        notice.due_date, notice.due_provisional = result.date, result.provisional
+        notice.due_calendar_version = calendar.calendar_version
+        still += result.provisional
+        session.add(notice)
+    session.flush()
+    return LoadReport(parsed.year, parsed.official, len(filings), len(notices), still)
+
+
+__all__ = ["CalendarFileError", "CalendarYear", "LoadReport", "current_calendar", "load_year"]

@@ -1,0 +1,32 @@
+"""Camera routes: lookups by code, serial, MAC and IP, and lists by station or district."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from registry.auth.scope import get_visible
+from registry.cameras import service
+from registry.cameras.models import Camera, CameraPublic, CameraStatus
+from registry.deps import CurrentActor, SessionDep
+from registry.pagination import AfterQuery, LimitQuery, Page, page_of
+
+router = APIRouter(prefix="/cameras", tags=["cameras"])
+
+
+@router.get("", response_model=Page[CameraPublic])
+def list_cameras(session: SessionDep, actor: CurrentActor, filing_id: int | None = None,
+                 operator_id: int | None = None, station_id: str | None = None, district_code: str | None = None,
+                 code: str | None = None, serial: str | None = None, mac: str | None = None, ip: str | None = None,
+                 status: CameraStatus | None = None, after: AfterQuery = 0,
+                 limit: LimitQuery = 50) -> Page[CameraPublic]:
+    """Cameras in the user's responsibility, by any of the lookup keys."""
+    rows = service.list_visible(session, actor=actor, filing_id=filing_id, operator_id=operator_id,
+                                station_id=station_id, district_code=district_code, code=code, serial=serial,
+                                mac=mac, ip=ip, status=status, after_id=after, limit=limit)
+    return page_of(rows, limit, CameraPublic)
+
+
+@router.get("/{camera_id}", response_model=CameraPublic)
+def get_camera(session: SessionDep, actor: CurrentActor, camera_id: int) -> Camera:
+    """One camera."""
+    return get_visible(session, Camera, camera_id, actor.user)

@@ -1,0 +1,1 @@
+"""Filings (备案): submission, acceptance, correction, re-check and filing."""

@@ -1,0 +1,191 @@
+"""Filing, correction-notice and material tables with their schemas."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from registry.timeutil import utcnow
+
+
+class FilingState(StrEnum):
+    """Where a filing is in the workflow (SPEC §5)."""
+
+    submitted = "submitted"
+    accepted = "accepted"
+    correction_requested = "correction_requested"
+    corrected = "corrected"
+    filed = "filed"
+    rejected = "rejected"
+
+
+class FilingKind(StrEnum):
+    """A first filing, or a change to a filed one (第十条)."""
+
+    new = "new"
+    change = "change"
+
+
+class Channel(StrEnum):
+    """How the filing arrived."""
+
+    online = "online"
+    desk = "desk"
+
+
+class MaterialKind(StrEnum):
+    """The materials the notice asks for, bound in this order."""
+
+    form = "form"
+    location_diagram = "location_diagram"
+    deployment_map = "deployment_map"
+    other = "other"
+
+
+class FilingForm(SQLModel):
+    """The 备案表 fields an operator fills in (799号令 adds location, cameras and retention)."""
+
+    system_name: str = Field(min_length=2, max_length=200)
+    system_location: str = Field(min_length=2, max_length=300)
+    system_in_use_date: date = Field(description="竣工验收 / going-into-use date")
+    retention_days: int = Field(ge=1, le=3650, description="video retention period in days")
+    camera_count_declared: int = Field(ge=1, le=100000)
+    camera_types_declared: str = Field(min_length=1, max_length=300, description="e.g. 枪机×40，球机×6")
+    network_digit: int = Field(default=8, ge=0, le=8, description="GB/T 28181 network digit for the codes")
+
+
+class FilingCreate(FilingForm):
+    """A submission: the form, for one operator, optionally changing a filed filing."""
+
+    operator_id: int
+    changes_filing_number: str | None = Field(default=None, min_length=13, max_length=13)
+
+
+class Filing(FilingForm, table=True):
+    """One filing and where it is in the workflow."""
+
+    __tablename__ = "filing"
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    kind: FilingKind = FilingKind.new
+    changes_filing_id: int | None = Field(default=None, foreign_key="filing.id", index=True)
+    state: FilingState = Field(default=FilingState.submitted, index=True)
+    number: str | None = Field(default=None, max_length=13, unique=True, index=True)
+    filing_unit_code: str = Field(foreign_key="police_unit.code", max_length=8, index=True)
+    channel: Channel = Channel.online
+    late: bool = Field(default=False, index=True)
+    late_days: int = 0
+    submitted_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), index=True))
+    submitted_by_id: int = Field(foreign_key="app_user.id")
+    accepted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    accepted_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    deadline: date | None = Field(default=None, index=True)
+    deadline_provisional: bool = False
+    deadline_calendar_version: str | None = Field(default=None, max_length=64)
+    reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    filed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    rejected_reason: str | None = Field(default=None, max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class FilingPublic(FilingForm):
+    """A filing as the API returns it."""
+
+    id: int
+    operator_id: int
+    kind: FilingKind
+    changes_filing_id: int | None
+    state: FilingState
+    number: str | None
+    filing_unit_code: str
+    channel: Channel
+    late: bool
+    late_days: int
+    submitted_at: datetime
+    accepted_at: datetime | None
+    accepted_by_id: int | None
+    deadline: date | None
+    deadline_provisional: bool
+    reviewed_by_id: int | None
+    filed_at: datetime | None
+    rejected_reason: str | None
+
+
+class CorrectionItem(SQLModel):
+    """One missing or wrong item on a correction notice."""
+
+    item: str = Field(min_length=1, max_length=100, description="e.g. deployment_map, retention_days")
+    message: str = Field(min_length=1, max_length=500)
+
+
+class CorrectionRequest(SQLModel):
+    """Every defect at once: the notice is issued only once per filing."""
+
+    items: list[CorrectionItem] = Field(min_length=1, max_length=100)
+
+
+class CorrectionNotice(SQLModel, table=True):
+    """补正材料通知单: numbered in its own sequence, one per filing."""
+
+    __tablename__ = "correction_notice"
+    __table_args__ = (UniqueConstraint("filing_id", name="uq_correction_notice_filing"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id")
+    number: str = Field(max_length=13, unique=True, index=True)
+    items: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    issued_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    issued_by_id: int = Field(foreign_key="app_user.id")
+    due_date: date
+    due_provisional: bool = False
+    due_calendar_version: str | None = Field(default=None, max_length=64)
+    corrected_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    late: bool = False
+
+
+class CorrectionNoticePublic(SQLModel):
+    """A correction notice as the API returns it."""
+
+    id: int
+    filing_id: int
+    number: str
+    items: list[CorrectionItem]
+    issued_at: datetime
+    due_date: date
+    due_provisional: bool
+    corrected_at: datetime | None
+    late: bool
+
+
+class Material(SQLModel, table=True):
+    """An uploaded file's metadata; the bytes live in the data directory under their SHA-256."""
+
+    __tablename__ = "material"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    kind: MaterialKind
+    sha256: str = Field(max_length=64, index=True)
+    mime: str = Field(max_length=50)
+    size: int
+    filename: str = Field(max_length=255)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    uploaded_by_id: int = Field(foreign_key="app_user.id")
+
+
+class MaterialPublic(SQLModel):
+    """Material metadata as the API returns it."""
+
+    id: int
+    filing_id: int
+    kind: MaterialKind
+    sha256: str
+    mime: str
+    size: int
+    filename: str
+    uploaded_at: datetime

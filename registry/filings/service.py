@@ -1,0 +1,301 @@
+"""The filing workflow: submit → accept → (correction → corrected) → re-check → filed (SPEC §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from registry.actor import Actor
+from registry.audit import service as audit
+from registry.auth.models import Role
+from registry.auth.scope import clause_for, get_visible, require_role, require_unit
+from registry.cameras import service as cameras_service
+from registry.cameras.models import Camera, CameraCreate
+from registry.deadlines import working_days_after
+from registry.errors import Conflict, InvalidInput
+from registry.filings import materials
+from registry.filings.models import (
+    Channel,
+    CorrectionItem,
+    CorrectionNotice,
+    Filing,
+    FilingCreate,
+    FilingKind,
+    FilingState,
+    Material,
+    MaterialKind,
+)
+from registry.numbering.models import NumberKind
+from registry.numbering.service import next_number
+from registry.operators.models import Operator
+from registry.settings import Settings
+from registry.timeutil import beijing_today, utcnow
+
+DESK_ROLES = (Role.intake, Role.reviewer)
+# 799号令 第十四条: systems already in use on 2025-04-01 had until 90 days after it.
+REGULATION_799_START = date(2025, 4, 1)
+REGULATION_799_GRACE_END = REGULATION_799_START + timedelta(days=90)
+EDITABLE_STATES = (FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
+
+
+def _require_state(filing: Filing, *allowed: FilingState) -> None:
+    if filing.state not in allowed:
+        wanted = " / ".join(s.value for s in allowed)
+        raise Conflict(f"备案当前状态为 {filing.state.value}，不能执行此操作 / filing is {filing.state.value}; "
+                       f"this action needs {wanted}", details={"state": filing.state.value})
+
+
+def _require_submitter(actor: Actor, operator: Operator) -> None:
+    """The operator itself, or a desk officer of its filing unit, may submit and upload."""
+    if actor.user.role == Role.operator:
+        return
+    require_role(actor.user, *DESK_ROLES)
+    require_unit(actor.user, operator.filing_unit_code)
+
+
+def late_days(in_use: date, submitted: date, allowed_days: int) -> int:
+    """Days past the filing limit: 30 days from going into use, with 799号令's grace for older systems."""
+    limit = in_use + timedelta(days=allowed_days)
+    if in_use < REGULATION_799_START <= submitted:
+        limit = max(limit, REGULATION_799_GRACE_END)
+    return max(0, (submitted - limit).days)
+
+
+def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Settings,
+           now: datetime | None = None) -> Filing:
+    """File a system (online by the operator, or at the desk by an intake officer)."""
+    operator = get_visible(session, Operator, data.operator_id, actor.user)
+    _require_submitter(actor, operator)
+    changes_id = None
+    if data.changes_filing_number:
+        original = session.exec(select(Filing).where(Filing.number == data.changes_filing_number)).first()
+        if original is None or original.operator_id != operator.id or original.state != FilingState.filed:
+            raise InvalidInput(f"备案 {data.changes_filing_number} 不是本单位已备案的备案 / not a filed filing of "
+                               "this operator", field="changes_filing_number")
+        changes_id = original.id
+    submitted_at = now or utcnow()
+    today = beijing_today(submitted_at)
+    if data.system_in_use_date > today:
+        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    overdue = late_days(data.system_in_use_date, today, settings.late_filing_days)
+    filing = Filing.model_validate(data.model_dump(exclude={"operator_id", "changes_filing_number"}), update={
+        "operator_id": operator.id, "kind": FilingKind.change if changes_id else FilingKind.new,
+        "changes_filing_id": changes_id, "filing_unit_code": operator.filing_unit_code,
+        "channel": Channel.online if actor.user.role == Role.operator else Channel.desk,
+        "late": overdue > 0, "late_days": overdue, "submitted_at": submitted_at,
+        "submitted_by_id": actor.user_id, "updated_at": submitted_at})
+    session.add(filing)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.submit", object_type="filing", object_id=filing.id,
+                 details={"operator_id": operator.id, "late_days": overdue, "changes": changes_id})
+    return filing
+
+
+def upload_material(session: Session, *, actor: Actor, filing_id: int, kind: MaterialKind, filename: str,
+                    data: bytes, settings: Settings) -> Material:
+    """Store a material for a filing that is still open; bytes are kept under their SHA-256."""
+    filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
+    operator = session.get_one(Operator, filing.operator_id)
+    _require_submitter(actor, operator)
+    _require_state(filing, *EDITABLE_STATES)
+    materials.check_size(len(data), settings.max_upload_bytes)
+    mime = materials.sniff(data)
+    digest = materials.store(settings.materials_dir, data)
+    material = Material(filing_id=filing_id, kind=kind, sha256=digest, mime=mime, size=len(data),
+                        filename=Path(filename or "upload").name[:255], uploaded_by_id=actor.user_id)
+    session.add(material)
+    session.flush()
+    audit.append(session, actor=actor, action="material.upload", object_type="material", object_id=material.id,
+                 details={"filing_id": filing_id, "kind": kind.value, "sha256": digest})
+    return material
+
+
+def read_material(session: Session, *, actor: Actor, material_id: int, settings: Settings) -> tuple[Material, Path]:
+    """A material the user may see and the path of its bytes; every read is audited (第十一条)."""
+    material = session.get(Material, material_id)
+    if material is not None:
+        get_visible(session, Filing, material.filing_id, actor.user)
+    else:
+        from registry.errors import NotFound
+
+        raise NotFound(f"Material {material_id} 不存在 / not found")
+    audit.append(session, actor=actor, action="material.read", object_type="material", object_id=material_id,
+                 details={"filing_id": material.filing_id, "sha256": material.sha256})
+    return material, materials.path_for(settings.materials_dir, material.sha256)
+
+
+def add_cameras(session: Session, *, actor: Actor, filing_id: int, items: Sequence[CameraCreate]) -> list[Camera]:
+    """List cameras on an open filing (codes come when it is filed)."""
+    filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
+    operator = session.get_one(Operator, filing.operator_id)
+    _require_submitter(actor, operator)
+    _require_state(filing, *EDITABLE_STATES)
+    cameras = cameras_service.build(session, filing=filing, operator=operator, items=items)
+    session.add_all(cameras)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.cameras.add", object_type="filing", object_id=filing_id,
+                 details={"count": len(cameras)})
+    return cameras
+
+
+def _officer_of_filing_unit(session: Session, actor: Actor, filing_id: int) -> Filing:
+    filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
+    require_role(actor.user, *DESK_ROLES)
+    require_unit(actor.user, filing.filing_unit_code)
+    return filing
+
+
+def accept(session: Session, *, actor: Actor, filing_id: int, now: datetime | None = None) -> Filing:
+    """受理: assign the 13-digit filing number and start the 15-working-day clock."""
+    filing = _officer_of_filing_unit(session, actor, filing_id)
+    _require_state(filing, FilingState.submitted)
+    accepted_at = now or utcnow()
+    today = beijing_today(accepted_at)
+    filing.number = next_number(session, unit_code=filing.filing_unit_code, year=today.year, kind=NumberKind.filing)
+    due = working_days_after(session, today, 15)
+    filing.deadline, filing.deadline_provisional, filing.deadline_calendar_version = (
+        due.date, due.provisional, due.calendar_version)
+    filing.state, filing.accepted_at, filing.accepted_by_id = FilingState.accepted, accepted_at, actor.user_id
+    filing.updated_at = accepted_at
+    session.add(filing)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.accept", object_type="filing", object_id=filing.id,
+                 details={"number": filing.number, "deadline": filing.deadline,
+                          "provisional": filing.deadline_provisional})
+    return filing
+
+
+def request_correction(session: Session, *, actor: Actor, filing_id: int, items: Sequence[CorrectionItem],
+                       now: datetime | None = None) -> CorrectionNotice:
+    """Issue the one correction notice, listing every missing or wrong item, with its own number."""
+    filing = _officer_of_filing_unit(session, actor, filing_id)
+    _require_state(filing, FilingState.accepted)
+    if session.exec(select(CorrectionNotice).where(CorrectionNotice.filing_id == filing_id)).first():
+        raise Conflict("补正通知只能出具一次 / a correction notice was already issued for this filing")
+    issued_at = now or utcnow()
+    today = beijing_today(issued_at)
+    number = next_number(session, unit_code=filing.filing_unit_code, year=today.year, kind=NumberKind.correction)
+    due = working_days_after(session, today, 10)
+    notice = CorrectionNotice(filing_id=filing_id, number=number, items=[i.model_dump() for i in items],
+                              issued_at=issued_at, issued_by_id=actor.user_id, due_date=due.date,
+                              due_provisional=due.provisional, due_calendar_version=due.calendar_version)
+    filing.state, filing.updated_at = FilingState.correction_requested, issued_at
+    session.add_all([notice, filing])
+    session.flush()
+    audit.append(session, actor=actor, action="filing.correction_notice", object_type="filing", object_id=filing_id,
+                 details={"number": number, "items": [i.item for i in items], "due": due.date})
+    return notice
+
+
+def submit_correction(session: Session, *, actor: Actor, filing_id: int, now: datetime | None = None) -> Filing:
+    """The operator has corrected: on time within the notice's limit, otherwise flagged late."""
+    filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
+    _require_submitter(actor, session.get_one(Operator, filing.operator_id))
+    _require_state(filing, FilingState.correction_requested)
+    notice = session.exec(select(CorrectionNotice).where(CorrectionNotice.filing_id == filing_id)).one()
+    corrected_at = now or utcnow()
+    notice.corrected_at = corrected_at
+    notice.late = beijing_today(corrected_at) > notice.due_date
+    filing.state, filing.updated_at = FilingState.corrected, corrected_at
+    session.add_all([notice, filing])
+    session.flush()
+    audit.append(session, actor=actor, action="filing.corrected", object_type="filing", object_id=filing_id,
+                 details={"late": notice.late})
+    return filing
+
+
+def missing_items(session: Session, filing: Filing) -> list[str]:
+    """What keeps a filing from being complete: location diagram, deployment map, cameras."""
+    kinds = set(session.exec(select(Material.kind).where(Material.filing_id == filing.id)).all())
+    missing = [k.value for k in (MaterialKind.location_diagram, MaterialKind.deployment_map) if k not in kinds]
+    has_camera = session.exec(select(Camera.id).where(Camera.filing_id == filing.id).limit(1)).first()
+    if has_camera is None:
+        missing.append("cameras")
+    return missing
+
+
+def review(session: Session, *, actor: Actor, filing_id: int, now: datetime | None = None) -> Filing:
+    """复核 by a second officer: if complete, file it, issue the receipt and the camera codes."""
+    filing = _officer_of_filing_unit(session, actor, filing_id)
+    _require_state(filing, FilingState.accepted, FilingState.corrected)
+    if filing.accepted_by_id == actor.user_id:
+        raise Conflict("复核须由受理人以外的民警进行 / the re-check must be done by an officer other than the one "
+                       "who accepted", details={"state": filing.state.value, "rule": "two_person"})
+    missing = missing_items(session, filing)
+    if missing:
+        raise Conflict(f"材料不齐：{', '.join(missing)} / the filing is incomplete: {', '.join(missing)}",
+                       details={"state": filing.state.value, "missing": missing})
+    operator = session.get_one(Operator, filing.operator_id)
+    filed_at = now or utcnow()
+    if filing.changes_filing_id is not None:
+        cameras_service.carry_over(session, filing=filing, removed_at=filed_at)
+    cameras = session.exec(select(Camera).where(Camera.filing_id == filing_id).order_by(col(Camera.id))).all()
+    issued = cameras_service.issue_codes(session, filing=filing, operator=operator, cameras=cameras)
+    filing.state, filing.filed_at, filing.reviewed_by_id, filing.updated_at = (
+        FilingState.filed, filed_at, actor.user_id, filed_at)
+    session.add(filing)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.file", object_type="filing", object_id=filing_id,
+                 details={"number": filing.number, "codes_issued": issued})
+    return filing
+
+
+def reject(session: Session, *, actor: Actor, filing_id: int, reason: str) -> Filing:
+    """Refuse a filing that cannot be completed (the operator files anew)."""
+    filing = _officer_of_filing_unit(session, actor, filing_id)
+    _require_state(filing, FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
+    if not reason.strip():
+        raise InvalidInput("请说明不予备案的理由 / a reason is required", field="reason")
+    filing.state, filing.rejected_reason, filing.updated_at = FilingState.rejected, reason.strip(), utcnow()
+    session.add(filing)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.reject", object_type="filing", object_id=filing_id,
+                 details={"reason": filing.rejected_reason})
+    return filing
+
+
+def list_visible(session: Session, *, actor: Actor, state: FilingState | None = None,
+                 filing_unit_code: str | None = None, district_code: str | None = None,
+                 operator_id: int | None = None, submitted_from: date | None = None,
+                 submitted_to: date | None = None, late: bool | None = None, overdue_on: date | None = None,
+                 after_id: int = 0, limit: int = 50) -> Sequence[Filing]:
+    """Filings the user may see, filtered, in id order after a keyset cursor."""
+    query = select(Filing).where(clause_for(Filing, actor.user)).where(col(Filing.id) > after_id)
+    if state is not None:
+        query = query.where(Filing.state == state)
+    if filing_unit_code:
+        query = query.where(Filing.filing_unit_code == filing_unit_code)
+    if operator_id is not None:
+        query = query.where(Filing.operator_id == operator_id)
+    if district_code:
+        query = query.where(col(Filing.operator_id).in_(
+            select(Operator.id).where(Operator.district_code == district_code)))
+    if submitted_from:
+        query = query.where(col(Filing.submitted_at) >= datetime.combine(submitted_from, datetime.min.time()))
+    if submitted_to:
+        query = query.where(col(Filing.submitted_at) < datetime.combine(submitted_to + timedelta(days=1),
+                                                                         datetime.min.time()))
+    if late is not None:
+        query = query.where(Filing.late == late)
+    if overdue_on is not None:
+        open_states = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
+        query = query.where(col(Filing.state).in_(open_states)).where(col(Filing.deadline) < overdue_on)
+    return session.exec(query.order_by(col(Filing.id)).limit(limit)).all()
+
+
+def history(session: Session, *, actor: Actor, filing_id: int) -> list[Filing]:
+    """The chain of filings this one changes and is changed by, oldest first."""
+    filing = get_visible(session, Filing, filing_id, actor.user)
+    chain = [filing]
+    while chain[0].changes_filing_id is not None:
+        chain.insert(0, session.get_one(Filing, chain[0].changes_filing_id))
+    while True:
+        newer = session.exec(select(Filing).where(Filing.changes_filing_id == chain[-1].id)
+                             .order_by(col(Filing.id))).first()
+        if newer is None:
+            break
+        chain.append(newer)
+    return chain

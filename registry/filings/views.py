@@ -1,0 +1,172 @@
+"""Filing routes: the workflow actions, materials, cameras and notices."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from sqlmodel import select
+
+from registry.auth.scope import get_visible
+from registry.cameras.models import CameraCreate, CameraPublic
+from registry.deps import CurrentActor, SessionDep, SettingsDep
+from registry.errors import NotFound, TooLarge
+from registry.filings import service
+from registry.filings.models import (
+    CorrectionNotice,
+    CorrectionNoticePublic,
+    CorrectionRequest,
+    Filing,
+    FilingCreate,
+    FilingPublic,
+    FilingState,
+    Material,
+    MaterialKind,
+    MaterialPublic,
+)
+from registry.operators.models import Operator
+from registry.pagination import AfterQuery, LimitQuery, Page, page_of
+
+router = APIRouter(prefix="/filings", tags=["filings"])
+materials_router = APIRouter(prefix="/materials", tags=["filings"])
+
+
+class RejectRequest(BaseModel):
+    """Why a filing is refused."""
+
+    reason: str
+
+
+class Receipt(BaseModel):
+    """备案回执单: carries the same number as its filing."""
+
+    number: str
+    filing_id: int
+    operator_name: str
+    uscc: str
+    system_name: str
+    system_location: str
+    camera_count: int
+    filing_unit_code: str
+    filed_on: date
+
+
+@router.get("", response_model=Page[FilingPublic])
+def list_filings(session: SessionDep, actor: CurrentActor, state: FilingState | None = None,
+                 filing_unit_code: str | None = None, district_code: str | None = None,
+                 operator_id: int | None = None, submitted_from: date | None = None,
+                 submitted_to: date | None = None, late: bool | None = None, overdue_on: date | None = None,
+                 after: AfterQuery = 0, limit: LimitQuery = 50) -> Page[FilingPublic]:
+    """Filings in the user's responsibility, by state, unit, district, operator, dates, lateness."""
+    rows = service.list_visible(session, actor=actor, state=state, filing_unit_code=filing_unit_code,
+                                district_code=district_code, operator_id=operator_id,
+                                submitted_from=submitted_from, submitted_to=submitted_to, late=late,
+                                overdue_on=overdue_on, after_id=after, limit=limit)
+    return page_of(rows, limit, FilingPublic)
+
+
+@router.post("", response_model=FilingPublic, status_code=201)
+def submit_filing(session: SessionDep, settings: SettingsDep, actor: CurrentActor, data: FilingCreate) -> Filing:
+    """Submit a filing (online by the operator, at the desk by an intake officer)."""
+    return service.submit(session, actor=actor, data=data, settings=settings)
+
+
+@router.get("/{filing_id}", response_model=FilingPublic)
+def get_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
+    """One filing."""
+    return get_visible(session, Filing, filing_id, actor.user)
+
+
+@router.get("/{filing_id}/history", response_model=list[FilingPublic])
+def filing_history(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[Filing]:
+    """The filings this one changes and is changed by, oldest first."""
+    return service.history(session, actor=actor, filing_id=filing_id)
+
+
+@router.post("/{filing_id}/accept", response_model=FilingPublic)
+def accept_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
+    """受理: number the filing and start its 15-working-day clock."""
+    return service.accept(session, actor=actor, filing_id=filing_id)
+
+
+@router.post("/{filing_id}/correction-notice", response_model=CorrectionNoticePublic, status_code=201)
+def issue_correction(session: SessionDep, actor: CurrentActor, filing_id: int,
+                     data: CorrectionRequest) -> CorrectionNotice:
+    """Issue the one correction notice listing every defect."""
+    return service.request_correction(session, actor=actor, filing_id=filing_id, items=data.items)
+
+
+@router.get("/{filing_id}/correction-notice", response_model=CorrectionNoticePublic)
+def get_correction(session: SessionDep, actor: CurrentActor, filing_id: int) -> CorrectionNotice:
+    """The filing's correction notice."""
+    get_visible(session, Filing, filing_id, actor.user)
+    notice = session.exec(select(CorrectionNotice).where(CorrectionNotice.filing_id == filing_id)).first()
+    if notice is None:
+        raise NotFound("该备案没有补正通知 / this filing has no correction notice")
+    return notice
+
+
+@router.post("/{filing_id}/corrected", response_model=FilingPublic)
+def corrected(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
+    """Report the correction done (after re-uploading what was missing)."""
+    return service.submit_correction(session, actor=actor, filing_id=filing_id)
+
+
+@router.post("/{filing_id}/review", response_model=FilingPublic)
+def review_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
+    """复核 by a second officer: file it, issue the receipt and the camera codes."""
+    return service.review(session, actor=actor, filing_id=filing_id)
+
+
+@router.post("/{filing_id}/reject", response_model=FilingPublic)
+def reject_filing(session: SessionDep, actor: CurrentActor, filing_id: int, data: RejectRequest) -> Filing:
+    """Refuse a filing that cannot be completed."""
+    return service.reject(session, actor=actor, filing_id=filing_id, reason=data.reason)
+
+
+@router.get("/{filing_id}/receipt", response_model=Receipt)
+def receipt(session: SessionDep, actor: CurrentActor, filing_id: int) -> Receipt:
+    """The receipt of a filed filing."""
+    filing = get_visible(session, Filing, filing_id, actor.user)
+    if filing.state != FilingState.filed or filing.number is None or filing.filed_at is None:
+        raise NotFound("尚未备案，无回执 / no receipt: the filing is not filed")
+    operator = session.get_one(Operator, filing.operator_id)
+    count = service.cameras_service.count_active(session, filing_id=filing_id)
+    return Receipt(number=filing.number, filing_id=filing_id, operator_name=operator.name, uscc=operator.uscc,
+                   system_name=filing.system_name, system_location=filing.system_location, camera_count=count,
+                   filing_unit_code=filing.filing_unit_code, filed_on=filing.filed_at.date())
+
+
+@router.post("/{filing_id}/materials", response_model=MaterialPublic, status_code=201)
+async def upload_material(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int,
+                          kind: Annotated[MaterialKind, Form()], file: Annotated[UploadFile, File()]) -> Material:
+    """Upload the form, location diagram or deployment map (PDF, PNG or JPEG)."""
+    data = await file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise TooLarge(f"文件超过上限 / the file exceeds {settings.max_upload_bytes} bytes", field="file")
+    return service.upload_material(session, actor=actor, filing_id=filing_id, kind=kind,
+                                   filename=file.filename or "upload", data=data, settings=settings)
+
+
+@router.get("/{filing_id}/materials", response_model=list[MaterialPublic])
+def list_materials(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[Material]:
+    """The materials of a filing (metadata only; reading a file is audited)."""
+    get_visible(session, Filing, filing_id, actor.user)
+    return list(session.exec(select(Material).where(Material.filing_id == filing_id)).all())
+
+
+@router.post("/{filing_id}/cameras", response_model=list[CameraPublic], status_code=201)
+def add_cameras(session: SessionDep, actor: CurrentActor, filing_id: int, data: list[CameraCreate]) -> list:
+    """List cameras on an open filing."""
+    return service.add_cameras(session, actor=actor, filing_id=filing_id, items=data)
+
+
+@materials_router.get("/{material_id}", response_class=FileResponse)
+def download_material(session: SessionDep, settings: SettingsDep, actor: CurrentActor,
+                      material_id: int) -> FileResponse:
+    """The bytes of a material; every read is written to the audit log."""
+    material, path = service.read_material(session, actor=actor, material_id=material_id, settings=settings)
+    return FileResponse(path, media_type=material.mime, filename=material.filename)

@@ -1,0 +1,15 @@
+"""Every table, imported in one place so metadata and migrations see them all."""
+
+from registry.audit.models import AuditEvent, AuditHead
+from registry.auth.models import ApiToken, User
+from registry.calendars import CalendarYear
+from registry.cameras.models import Camera
+from registry.filings.models import CorrectionNotice, Filing, Material
+from registry.numbering.models import CameraSerialCounter, NumberCounter
+from registry.operators.models import Operator
+from registry.units.models import PoliceUnit
+
+__all__ = [
+    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
+    "Filing", "Material", "NumberCounter", "Operator", "PoliceUnit", "User",
+]

@@ -1,0 +1,1 @@
+"""Gap-free numbers: filing numbers, correction-notice numbers and camera-code serials."""

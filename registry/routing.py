@@ -1,0 +1,67 @@
+"""Who is responsible for an operator: the single place where the geographic answer plugs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from registry.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """The routed answer stored on an operator (SPEC §2)."""
+
+    district_code: str | None
+    station_id: str | None
+    filing_unit_code: str
+    verifying_unit_code: str
+    rule: int
+    explanation: str
+    flags: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=4)
+def jurisdictions(geo_dir: Path | None = None):  # type: ignore[no-untyped-def]
+    """The jurisdiction layers, loaded once per process (they are small and read-only)."""
+    from maps.routing import Jurisdictions
+
+    return Jurisdictions.load(geo_dir)
+
+
+def to_wgs84(lon: float, lat: float, datum: str) -> tuple[float, float]:
+    """Convert an entered location to WGS-84 (CGCS2000 is treated as WGS-84)."""
+    from maps.datums import to_wgs84 as convert
+
+    return convert(lon, lat, datum)
+
+
+def responsibility_for(*, lon: float, lat: float, affiliation_code: str | None, system_kind: str,
+                       geo_dir: Path | None = None) -> Responsibility:
+    """Route an operator by SPEC §2 rules 1–5 using the jurisdiction layers."""
+    from maps.routing import OutsideJurisdiction, UnknownAffiliation
+
+    try:
+        answer = jurisdictions(geo_dir).route(lon, lat, affiliation=affiliation_code, system_kind=system_kind)
+    except OutsideJurisdiction as exc:
+        raise InvalidInput(f"位置不在北京市辖区内 / location is outside Beijing: {exc}", field="lon") from exc
+    except UnknownAffiliation as exc:
+        raise InvalidInput(f"未知的保卫隶属单位 / unknown security affiliation: {exc}",
+                           field="affiliation_code") from exc
+    verifying = {1: answer.filing_unit["code"], 2: answer.filing_unit["code"],
+                 3: affiliation_code, 4: affiliation_code, 5: answer.station_id}[answer.rule]
+    assert verifying is not None
+    return Responsibility(
+        district_code=answer.district_code, station_id=answer.station_id,
+        filing_unit_code=answer.filing_unit["code"], verifying_unit_code=verifying, rule=answer.rule,
+        explanation=answer.explanation, flags=list(answer.flags))
+
+
+def locate_many(lons: list[float], lats: list[float], geo_dir: Path | None = None) -> list[tuple[str, str | None] | None]:
+    """District code and station id for each point (None outside Beijing), in one vectorised pass."""
+    table = jurisdictions(geo_dir).route_many(lons, lats)
+    places: list[tuple[str, str | None] | None] = []
+    for district, station in zip(table["district_code"], table["station_id"], strict=True):
+        places.append(None if not isinstance(district, str) else (district, station if isinstance(station, str) else None))
+    return places

@@ -1,0 +1,72 @@
+"""Runtime settings, read from the environment (prefix CAMREG_)."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA_DIR = REPO_ROOT / "sample_data"
+
+
+class Settings(BaseSettings):
+    """Everything an administrator may configure; unsafe values are refused outside demo mode."""
+
+    model_config = SettingsConfigDict(env_prefix="CAMREG_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="where the SQLite file and materials live")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir if unset")
+    demo: bool = False
+    sample_data_dir: Path = SAMPLE_DATA_DIR
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    token_ttl_hours: int = Field(default=12, gt=0, le=24 * 30)
+    tile_url: str | None = Field(default=None, description="intranet tile server URL template")
+    scan_allowed_networks: list[str] = Field(default_factory=list)
+    filing_deadline_workdays: int = 15
+    correction_deadline_workdays: int = 10
+    late_filing_days: int = 30
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("CAMREG_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("scan_allowed_networks")
+    @classmethod
+    def _narrow_networks(cls, value: list[str]) -> list[str]:
+        # A site scan must never be allowed to sweep the police intranet at large.
+        for text in value:
+            try:
+                net = ipaddress.ip_network(text, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"CAMREG_SCAN_ALLOWED_NETWORKS: {text!r} is not a network ({exc})") from exc
+            if net.prefixlen < (16 if net.version == 4 else 48):
+                raise ValueError(f"CAMREG_SCAN_ALLOWED_NETWORKS: {text} is wider than a /16; list site networks")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{(self.data_dir / 'camreg.sqlite3').resolve()}"
+
+    @property
+    def materials_dir(self) -> Path:
+        """Uploaded materials, stored under their SHA-256."""
+        return self.data_dir / "materials"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own)."""
+    return Settings()

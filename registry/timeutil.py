@@ -1,0 +1,22 @@
+"""Clock helpers: the registry stores UTC and counts deadlines in Beijing dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def beijing_today(now: datetime | None = None) -> date:
+    """The calendar date in Beijing, which is what working-day deadlines count from."""
+    return (now or utcnow()).astimezone(BEIJING).date()
+
+
+def as_utc(value: datetime) -> datetime:
+    """Treat naive datetimes read back from SQLite as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Police units: the city department, corps, bureaus, branches and stations."""
