@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -38,7 +39,9 @@ def _fail(message: str) -> typer.Exit:
 
 def _parse_date(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value) if len(value) == 10 else date.fromisoformat("invalid")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
         raise _fail(
             f"{name} {value!r} is not a date YYYY-MM-DD / {name} 不是 YYYY-MM-DD 格式的日期"
