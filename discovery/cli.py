@@ -53,8 +53,10 @@ def _prompt_credentials(cidrs: list[str], err: Console) -> CredentialBook:
 
 def _summary_table(report: dict[str, Any]) -> Table:
     table = Table(title=f"{report['summary']['devices']} device(s) on {', '.join(report['networks'])}")
-    for col in ("address", "manufacturer / model", "firmware", "serial", "MAC", "found by", "status"):
+    table.add_column("address", no_wrap=True)
+    for col in ("manufacturer / model", "firmware", "serial", "MAC", "found by"):
         table.add_column(col)
+    table.add_column("status", no_wrap=True)
     for d in report["devices"]:
         status = d["status"] if d["status"] == "ok" else f"[red]{d['status']}[/red]"
         table.add_row(

@@ -72,6 +72,7 @@ class BoundedTransport(Transport):
         self.max_bytes = max_bytes
         self.deadline = deadline
         self.posts = 0
+        self._close_session = False  # zeep's __del__ looks for it
 
     def load(self, url: str) -> bytes:
         raise ZeepError(f"refusing to fetch {url}: WSDLs are parsed from local files only")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import socket
 import time
@@ -38,6 +39,7 @@ class ScanConfig:
     sweep_options: SweepOptions = field(default_factory=SweepOptions)
     workers: int = 32
     wsd_repeats: int = 2
+    wsd_port: int = wsd.WSD_PORT  # tests move it off 3702 so they never meet real devices
 
 
 def choose_interfaces(names: Sequence[str], scope: Scope) -> list[wsd.Interface]:
@@ -112,7 +114,7 @@ async def _discover(
     if "multicast" in cfg.methods and interfaces:
         jobs.append(
             wsd.probe(
-                [(wsd.MULTICAST_GROUP, wsd.WSD_PORT)],
+                [(wsd.MULTICAST_GROUP, cfg.wsd_port)],
                 interfaces=interfaces,
                 in_scope=scope,
                 repeats=cfg.wsd_repeats,
@@ -129,7 +131,14 @@ async def _discover(
             if progress:
                 progress("sweep", done[0], len(hosts))
 
-        jobs.append(sweep(hosts, options=cfg.sweep_options, in_scope=scope, on_host=tick))
+        jobs.append(
+            sweep(
+                hosts,
+                options=dataclasses.replace(cfg.sweep_options, wsd_port=cfg.wsd_port),
+                in_scope=scope,
+                on_host=tick,
+            )
+        )
     else:
         jobs.append(asyncio.sleep(0, None))
     multicast, swept = await asyncio.gather(*jobs)
@@ -180,7 +189,7 @@ def run_scan(cfg: ScanConfig, progress: Progress | None = None) -> dict[str, Any
     if multicast is not None:
         methods.append("multicast")
     if swept is not None:
-        methods += ["unicast", "sweep"] if cfg.sweep_options.wsd else ["sweep"]
+        methods += ["unicast", "sweep"] if cfg.sweep_options.unicast_probe else ["sweep"]
     return build_report(
         devices=devices,
         started=started,

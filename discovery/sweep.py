@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from discovery import httpclient, wsd
+from discovery.wsd import WSD_PORT
 from discovery.models import ProbeMatch, Status
 from discovery.safexml import HostileXML, parse_untrusted
 
@@ -43,7 +44,8 @@ class SweepOptions:
     total_deadline_s: float = 60.0
     concurrency: int = 128
     rate_pps: float = 2000.0
-    wsd: bool = True
+    unicast_probe: bool = True
+    wsd_port: int = WSD_PORT
 
 
 @dataclass
@@ -183,12 +185,10 @@ async def sweep(
     tasks: list[asyncio.Future[Any]] = [
         asyncio.ensure_future(_sweep_host(h, opts, limiter, sem, pool, result, on_host)) for h in hosts
     ]
-    if opts.wsd and hosts:
+    if opts.unicast_probe and hosts:
         # Unicast probes share the rate cap's budget: half of it, the TCP checks use the rest.
         probe_task = asyncio.ensure_future(
-            wsd.probe(
-                [(h, wsd.WSD_PORT) for h in hosts], in_scope=in_scope, rate_pps=opts.rate_pps / 2, repeats=2
-            )
+            wsd.probe([(h, opts.wsd_port) for h in hosts], in_scope=in_scope, rate_pps=opts.rate_pps / 2, repeats=2)
         )
         tasks.append(probe_task)
     else:

@@ -1,0 +1,158 @@
+"""ONVIF identity against fake cameras on loopback: fields, auth with the camera's clock, statuses."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from discovery.credentials import Credential
+from discovery.guard import READ_ONLY_OPERATIONS, WriteRefused, check_operation
+from discovery.identity import (
+    DEVICE_BINDING,
+    BoundedTransport,
+    IdentifyOptions,
+    Target,
+    WsdlCache,
+    identify,
+    identify_many,
+    normalise_mac,
+)
+from discovery.models import Status
+from tests.discovery.fakes import CameraSpec, fake_camera
+
+SECRET = "s3cret-Pa55"
+
+
+@pytest.fixture(scope="module")
+def cache() -> WsdlCache:
+    return WsdlCache()
+
+
+def _target(port: int) -> Target:
+    return Target("127.0.0.1", [f"http://127.0.0.1:{port}/onvif/device_service"])
+
+
+def test_reads_identity_without_auth(cache: WsdlCache) -> None:
+    with fake_camera(CameraSpec(clock_offset_s=-120)) as (spec, port):
+        ident = identify(_target(port), [], cache)
+    assert ident.status is Status.OK, ident.error
+    assert (ident.manufacturer, ident.model, ident.firmware) == (spec.manufacturer, spec.model, spec.firmware)
+    assert (ident.serial, ident.hardware_id, ident.hostname) == (spec.serial, "88", "cam-lobby")
+    assert ident.macs == ["44:19:b6:00:00:01"]
+    assert ident.scopes == ["onvif://www.onvif.org/name/Lobby%20Cam"]
+    assert ident.clock_offset_s is not None and abs(ident.clock_offset_s + 120) < 3
+    assert not ident.authenticated
+    assert spec.requests == ["GetSystemDateAndTime", "GetDeviceInformation", "GetNetworkInterfaces",
+                             "GetScopes", "GetHostname"]
+
+
+def test_digest_is_signed_with_the_camera_clock_and_pairs_are_tried_in_turn(cache: WsdlCache) -> None:
+    # The camera's clock is an hour ahead: a digest stamped with our clock would be rejected.
+    spec = CameraSpec(username="admin", password=SECRET, clock_offset_s=3600)
+    creds = [Credential("admin", "wrong"), Credential("admin", SECRET)]
+    with fake_camera(spec) as (_, port):
+        ident = identify(_target(port), creds, cache)
+    assert ident.status is Status.OK, ident.error
+    assert ident.authenticated and ident.serial == spec.serial
+
+
+@pytest.mark.parametrize("creds, message", [([Credential("admin", "nope")], "none of the 1"),
+                                            ([], "no credentials")])
+def test_auth_failure(cache: WsdlCache, creds: list[Credential], message: str) -> None:
+    with fake_camera(CameraSpec(username="admin", password=SECRET)) as (_, port):
+        ident = identify(_target(port), creds, cache)
+    assert ident.status is Status.AUTH_FAILED
+    assert message in ident.error
+
+
+@pytest.mark.parametrize("mode, status", [
+    ("html", Status.NOT_ONVIF), ("fault", Status.SOAP_FAULT), ("bomb", Status.HOSTILE_REPLY),
+    ("xxe", Status.HOSTILE_REPLY), ("huge", Status.HOSTILE_REPLY), ("malformed", Status.HOSTILE_REPLY),
+    ("endless", Status.TIMEOUT),
+])
+def test_each_failure_is_its_own_status(cache: WsdlCache, mode: str, status: Status) -> None:
+    with fake_camera(CameraSpec(mode=mode)) as (_, port):
+        ident = identify(_target(port), [], cache, IdentifyOptions(request_timeout_s=1.0, device_budget_s=3))
+    assert ident.status is status, ident.error
+    assert ident.error
+
+
+def test_refused_connection(cache: WsdlCache) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, not listening: connections are refused
+        ident = identify(_target(port), [], cache)
+    assert ident.status is Status.REFUSED
+
+
+def test_profiles_and_stream_uris(cache: WsdlCache) -> None:
+    with fake_camera(CameraSpec(username="admin", password=SECRET)) as (spec, port):
+        ident = identify(_target(port), [Credential("admin", SECRET)], cache, IdentifyOptions(profiles=True))
+    assert ident.status is Status.OK, ident.error
+    [p] = ident.profiles
+    assert (p.token, p.encoding, p.width, p.height) == ("main", "H264", 2688, 1520)
+    assert p.stream_uri == "rtsp://camera/Streaming/101"
+    assert "GetStreamUri" in spec.requests
+
+
+def test_read_only_guard_blocks_writes_before_any_byte_leaves(cache: WsdlCache) -> None:
+    assert all(op.startswith("Get") for op in READ_ONLY_OPERATIONS)
+    for op in ("SetHostname", "SystemReboot", "CreateUsers", "DeleteUsers", "Subscribe", "", "GetX"):
+        with pytest.raises(WriteRefused):
+            check_operation(op)
+    with fake_camera() as (spec, port):
+        service = cache.service("devicemgmt.wsdl", DEVICE_BINDING, f"http://127.0.0.1:{port}/onvif/device_service",
+                                BoundedTransport(timeout_s=2), None)
+        with pytest.raises(WriteRefused):
+            service.SetHostname(Name="pwned")
+        with pytest.raises(WriteRefused):
+            service.SystemReboot()
+        service.GetHostname()
+    assert spec.requests == ["GetHostname"]
+
+
+def test_every_allowed_operation_exists_in_the_wsdls(cache: WsdlCache) -> None:
+    ops: set[str] = set()
+    for wsdl in ("devicemgmt.wsdl", "media.wsdl"):
+        for binding in cache.document(wsdl).bindings.values():
+            ops |= set(binding._operations)
+    assert ops >= READ_ONLY_OPERATIONS
+
+
+@pytest.fixture
+def many_cameras() -> Iterator[list[tuple[CameraSpec, int]]]:
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        yield [stack.enter_context(fake_camera(CameraSpec(serial=f"SN{i:04d}", mac=f"02:00:00:00:00:{i:02x}")))
+               for i in range(12)]
+
+
+def test_identify_many_in_parallel_with_one_parsed_wsdl(many_cameras: list[tuple[CameraSpec, int]]) -> None:
+    cache = WsdlCache()
+    targets = [_target(port) for _, port in many_cameras]
+    results = dict((t.urls[0], i) for t, i in identify_many(targets, lambda _a: [], cache=cache, workers=6))
+    for spec, port in many_cameras:
+        ident = results[_target(port).urls[0]]
+        assert ident.status is Status.OK and ident.serial == spec.serial and ident.macs == [spec.mac]
+    assert list(cache._docs) == ["devicemgmt.wsdl"]  # parsed once, shared by all devices
+
+
+def test_credentials_never_reach_logs(cache: WsdlCache, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    spec = CameraSpec(username="inspector-user", password=SECRET)
+    with fake_camera(spec) as (_, port):
+        ident = identify(_target(port), [Credential("inspector-user", "wrong-" + SECRET),
+                                         Credential("inspector-user", SECRET)], cache)
+    assert ident.status is Status.OK
+    assert SECRET not in caplog.text
+    assert SECRET not in repr(Credential("u", SECRET)) and SECRET not in str(Credential("u", SECRET))
+
+
+def test_normalise_mac() -> None:
+    assert normalise_mac("44-19-B6-00-00-01") == "44:19:b6:00:00:01"
+    assert normalise_mac("4419.b600.0001") == "44:19:b6:00:00:01"
+    assert normalise_mac("garbage") == "garbage"
