@@ -38,6 +38,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,8 @@ class _Reader:
             day = first
             while day <= last:
                 if day in days:
-                    raise self.fail(where, f"{day} is already listed under {days[day]!r} / 日期重复")
+                    raise self.fail(where, f"{day} is already listed under {days[day]!r} / 日期重复",
+                                    item.get("date", item.get("from")))
                 days[day] = f"{where} {item['name']}"
                 day += timedelta(days=1)
         return days
@@ -303,10 +305,11 @@ def load_calendar_dir(directory: Path | str) -> list[YearCalendar]:
     return [years[y] for y in sorted(years)]
 
 
-def package_years() -> list[YearCalendar]:
-    """The official years shipped in the chinese_calendar package, one YearCalendar each."""
+@cache
+def package_years() -> tuple[YearCalendar, ...]:
+    """The official years shipped in the chinese_calendar package, one YearCalendar each (built once)."""
     first, last = min(_cc.holidays).year, max(_cc.holidays).year
-    return [
+    return tuple(
         YearCalendar(
             year=year,
             holidays=frozenset(d for d in _cc.holidays if d.year == year),
@@ -316,7 +319,7 @@ def package_years() -> list[YearCalendar]:
             digest=PACKAGE_SOURCE,
         )
         for year in range(first, last + 1)
-    ]
+    )
 
 
 def provisional_is_working_day(day: date) -> bool:
