@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 
@@ -78,6 +80,16 @@ def find_layer_file(directory: Path, level: str) -> Path:
     raise LayerError(f"{directory}: no {stem}{{{','.join(SUFFIXES)}}} file for the {level} layer")
 
 
+def has_level(path: str | Path, level: str) -> bool:
+    """Whether a layer directory or GeoPackage holds `level` (special-branch areas are optional)."""
+    source = Path(path)
+    if source.is_dir():
+        return any((source / f"{LEVEL_FILES[level]}{suffix}").exists() for suffix in SUFFIXES)
+    if source.suffix.lower() == ".gpkg":
+        return LEVEL_FILES[level] in {str(name) for name, _kind in pyogrio.list_layers(source)}
+    return False
+
+
 def metric_area(geom: shapely.Geometry) -> float:
     """Area in m² of a WGS-84 geometry (projected to UTM 50N)."""
     return float(shapely.area(to_metric(geom)))
@@ -100,12 +112,22 @@ def _normalise_codes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _rename_columns(gdf: gpd.GeoDataFrame, level: str, columns: Mapping[str, str] | None) -> gpd.GeoDataFrame:
+    """Apply the caller's column mapping, and undo the Shapefile format's 10-character truncation."""
+    renames = dict(columns or {})
+    for wanted in REQUIRED_COLUMNS[level]:
+        if wanted not in gdf.columns and wanted not in renames.values() and wanted[:10] in gdf.columns:
+            renames[wanted[:10]] = wanted
+    return gdf.rename(columns=renames) if renames else gdf
+
+
 def read_layer(path: str | Path, level: str, *, crs: str | None = None, layer: str | None = None,
-               datum: str = "wgs84") -> gpd.GeoDataFrame:
+               datum: str = "wgs84", columns: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
     """Read one level from a file, normalised to EPSG:4326 with string codes; no validation.
 
     `crs` names the CRS of a file that has none (an error otherwise); `datum="gcj02"` or `"bd09"`
-    converts coordinates that were digitised on a Chinese web map.
+    converts coordinates that were digitised on a Chinese web map; `columns` maps a department's
+    column names to ours (e.g. {"PCS_DM": "station_id"}).
     """
     if level not in LEVELS:
         raise LayerError(f"level: {level!r} is not one of {', '.join(LEVELS)}")
@@ -118,6 +140,7 @@ def read_layer(path: str | Path, level: str, *, crs: str | None = None, layer: s
         gdf = gpd.read_file(source, layer=layer) if layer else gpd.read_file(source)
     except Exception as exc:  # pyogrio raises several types; all mean "cannot read this"
         raise LayerError(f"{source}: cannot read {level} layer: {exc}") from exc
+    gdf = _rename_columns(gdf, level, columns)
     missing = [c for c in REQUIRED_COLUMNS[level] if c not in gdf.columns]
     if missing:
         raise LayerError(f"{source}: {level} layer lacks column(s) {', '.join(missing)}")
@@ -250,13 +273,14 @@ def validate_nesting(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame, chil
 
 
 def load_layer(path: str | Path, level: str, *, crs: str | None = None, layer: str | None = None,
-               datum: str = "wgs84", strict: bool = False, min_area_m2: float = 1.0) -> gpd.GeoDataFrame:
+               datum: str = "wgs84", columns: Mapping[str, str] | None = None, strict: bool = False,
+               min_area_m2: float = 1.0) -> gpd.GeoDataFrame:
     """Read and validate a layer; invalid geometries and bad codes raise LayerError (never repaired).
 
     Overlaps and gaps are kept in `gdf.attrs["issues"]` (routing resolves them by its tie-break and
     gap tolerance); with `strict=True` they raise too.
     """
-    gdf = read_layer(path, level, crs=crs, layer=layer, datum=datum)
+    gdf = read_layer(path, level, crs=crs, layer=layer, datum=datum, columns=columns)
     issues = validate_layer(gdf, level, min_area_m2=min_area_m2)
     fatal = [i for i in issues if strict or i.kind in FATAL_KINDS]
     if fatal:

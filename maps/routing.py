@@ -21,7 +21,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from maps.datums import to_wgs84
-from maps.layers import LayerError, LayerIssue, default_geo_dir, find_layer_file, load_layer, validate_nesting
+from maps.layers import LayerError, LayerIssue, default_geo_dir, has_level, load_layer, validate_nesting
 from maps.locate import GAP_NEAREST, INSIDE, INVALID, OUTSIDE, AreaLocator
 from maps.units import PoliceUnit, read_units
 
@@ -124,10 +124,7 @@ class Jurisdictions:
         unit_list = read_units(units) if units is None or isinstance(units, str | Path) else list(units)
         districts = load_layer(source, "district", crs=crs)
         stations = load_layer(source, "station", crs=crs)
-        special = None
-        has_special = source.suffix.lower() == ".gpkg" or _has_level(source, "special_branch")
-        if has_special:
-            special = load_layer(source, "special_branch", crs=crs)
+        special = load_layer(source, "special_branch", crs=crs) if has_level(source, "special_branch") else None
         self = cls(stations, districts, unit_list, special, tolerance_m=tolerance_m)
         self.issues += validate_nesting(stations, districts, "station")
         if special is not None:
@@ -226,11 +223,3 @@ class Jurisdictions:
         return (f"{branch.name} {station}", branch, 5,
                 f"规则5：使用单位无保卫隶属关系，位置在{station}辖区{where}，由该派出所核对监管，"
                 f"{branch.name}科信部门复核并备案。")
-
-
-def _has_level(source: Path, level: str) -> bool:
-    try:
-        find_layer_file(source, level)
-    except LayerError:
-        return False
-    return True

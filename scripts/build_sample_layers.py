@@ -291,20 +291,25 @@ def write_geojson(path: Path, name: str, features: list[dict[str, Any]], note: s
     path.write_text(head[:-1] + ',"features":[\n' + ",\n".join(rows) + "\n]}\n", encoding="utf-8")
 
 
-def main() -> None:
-    """Build and write every output file."""
-    layers = build()
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    write_geojson(OUT_DIR / "districts.geojson", "districts", layers["districts"], SOURCE_NOTE)
+def write_all(layers: dict[str, Any], out_dir: Path = OUT_DIR, stations_csv: Path = STATIONS_CSV) -> None:
+    """Write the three GeoJSON layers and the station table."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_geojson(out_dir / "districts.geojson", "districts", layers["districts"], SOURCE_NOTE)
     synthetic = "SYNTHETIC sample data: not real police jurisdictions (see sample_data/README.md)"
-    write_geojson(OUT_DIR / "special_branches.geojson", "special_branches", layers["special_branches"], synthetic)
-    write_geojson(OUT_DIR / "stations.geojson", "stations", layers["stations"], synthetic)
+    write_geojson(out_dir / "special_branches.geojson", "special_branches", layers["special_branches"], synthetic)
+    write_geojson(out_dir / "stations.geojson", "stations", layers["stations"], synthetic)
     cols = ["station_id", "name", "district_code", "number", "branch_code", "synthetic"]
-    with STATIONS_CSV.open("w", encoding="utf-8", newline="") as fh:
+    with stations_csv.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(cols)
         for s in layers["stations"]:
             writer.writerow([s[c] if c != "synthetic" else "true" for c in cols])
+
+
+def main() -> None:
+    """Build and write every output file."""
+    layers = build()
+    write_all(layers)
     print(f"districts: {len(layers['districts'])}, special areas: {len(layers['special_branches'])}, "
           f"stations: {len(layers['stations'])} -> {OUT_DIR.relative_to(ROOT)}/, {STATIONS_CSV.relative_to(ROOT)}")
 
