@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from discovery import httpclient, wsd
-from discovery.wsd import WSD_PORT
 from discovery.models import ProbeMatch, Status
 from discovery.safexml import HostileXML, parse_untrusted
+from discovery.wsd import WSD_PORT
 
 DEFAULT_PORTS = (80, 8000, 8080, 8899, 554)
 NON_HTTP_PORTS = frozenset({554})  # RTSP: evidence of a camera, but no ONVIF service there

@@ -20,7 +20,7 @@ from discovery.models import Status
 from discovery.report import parse_report
 from discovery.scan import ScanConfig, run_scan
 from discovery.sweep import SweepOptions
-from tests.discovery.fakes import BOMB, CameraSpec, Responder, fake_camera, wsd_responders
+from tests.discovery.fakes import BOMB, CameraSpec, Responder, wsd_responders
 
 SECRET = "lab-Secret-42"
 SHARED = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
