@@ -40,7 +40,7 @@ def to_wgs84(lon: float, lat: float, datum: str) -> tuple[float, float]:
 def responsibility_for(*, lon: float, lat: float, affiliation_code: str | None, system_kind: str,
                        geo_dir: Path | None = None) -> Responsibility:
     """Route an operator by SPEC §2 rules 1–5 using the jurisdiction layers."""
-    from maps.routing import OutsideJurisdiction, UnknownAffiliation
+    from maps.routing import OutsideJurisdiction, RoutingError, UnknownAffiliation
 
     try:
         answer = jurisdictions(geo_dir).route(lon, lat, affiliation=affiliation_code, system_kind=system_kind)
@@ -49,19 +49,27 @@ def responsibility_for(*, lon: float, lat: float, affiliation_code: str | None, 
     except UnknownAffiliation as exc:
         raise InvalidInput(f"未知的保卫隶属单位 / unknown security affiliation: {exc}",
                            field="affiliation_code") from exc
-    verifying = {1: answer.filing_unit["code"], 2: answer.filing_unit["code"],
+    except RoutingError as exc:
+        raise InvalidInput(f"无法确定管辖 / cannot route this location: {exc}", field="lon") from exc
+    verifying = {1: answer.filing_unit.code, 2: answer.filing_unit.code,
                  3: affiliation_code, 4: affiliation_code, 5: answer.station_id}[answer.rule]
     assert verifying is not None
     return Responsibility(
         district_code=answer.district_code, station_id=answer.station_id,
-        filing_unit_code=answer.filing_unit["code"], verifying_unit_code=verifying, rule=answer.rule,
+        filing_unit_code=answer.filing_unit.code, verifying_unit_code=verifying, rule=answer.rule,
         explanation=answer.explanation, flags=list(answer.flags))
 
 
-def locate_many(lons: list[float], lats: list[float], geo_dir: Path | None = None) -> list[tuple[str, str | None] | None]:
+Place = tuple[str, str | None]
+
+
+def locate_many(lons: list[float], lats: list[float], geo_dir: Path | None = None) -> list[Place | None]:
     """District code and station id for each point (None outside Beijing), in one vectorised pass."""
     table = jurisdictions(geo_dir).route_many(lons, lats)
-    places: list[tuple[str, str | None] | None] = []
+    places: list[Place | None] = []
     for district, station in zip(table["district_code"], table["station_id"], strict=True):
-        places.append(None if not isinstance(district, str) else (district, station if isinstance(station, str) else None))
+        if not isinstance(district, str):
+            places.append(None)
+        else:
+            places.append((district, station if isinstance(station, str) else None))
     return places

@@ -43,10 +43,10 @@ def me(actor: CurrentActor) -> UserPublic:
 @router.post("/users", response_model=UserPublic, status_code=201)
 def create_user(session: SessionDep, actor: CurrentActor, data: UserCreate) -> UserPublic:
     """Create an account: a unit's admin for their own unit, the city admin for any."""
-    require_role(actor.user, Role.admin)
     if data.role == Role.operator and data.operator_id is not None:
         get_visible(session, Operator, data.operator_id, actor.user)
-    elif actor.user.unit_code != CITY_UNIT and data.unit_code != actor.user.unit_code:
+    require_role(actor.user, Role.admin)
+    if data.role != Role.operator and actor.user.unit_code != CITY_UNIT and data.unit_code != actor.user.unit_code:
         raise Forbidden("只能为本单位创建账户 / admins create accounts for their own unit only")
     user = service.create(session, data=data)
     audit.append(session, actor=actor, action="user.create", object_type="user", object_id=user.id,

@@ -71,6 +71,8 @@ def _reset_postgres(engine: Engine) -> None:
     with engine.begin() as conn:
         tables = [r[0] for r in conn.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) if r[0] not in KEEP_TABLES]
+        # A tamper test may have disabled the append-only trigger; every test starts with it on.
+        conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
 

@@ -1,0 +1,27 @@
+"""The ``camreg`` command: the Typer root that mounts every part's commands."""
+
+from __future__ import annotations
+
+import typer
+
+from registry.commands.admin import audit_app, calendar_app, db_app, units_app, users_app
+from registry.commands.codes import codes_app
+from registry.commands.server import demo, serve
+from registry.commands.workdays import workdays_app
+
+app = typer.Typer(name="camreg", help="公共安全视频图像信息系统备案 camera registry", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.command("demo")(demo)
+app.command("serve")(serve)
+app.add_typer(db_app, name="db")
+app.add_typer(units_app, name="units")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(workdays_app, name="workdays")
+app.add_typer(codes_app, name="codes")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,114 @@
+"""Administration commands: migrations, units, accounts, calendars, the audit chain."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlmodel import Session
+
+from registry.db import make_engine, session_scope
+from registry.settings import Settings
+
+console = Console()
+err = Console(stderr=True)
+
+db_app = typer.Typer(help="数据库 database schema", no_args_is_help=True)
+units_app = typer.Typer(help="公安机关 police units", no_args_is_help=True)
+users_app = typer.Typer(help="账户 accounts", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 audit log", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日历 working-day calendars", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to the configured database."""
+    from registry.migrate import current, upgrade
+
+    engine = make_engine(Settings())
+    upgrade(engine)
+    console.print(f"database at revision {current(engine)}")
+
+
+@units_app.command("load")
+def units_load(directory: Annotated[Path, typer.Argument(help="folder with police_units.csv [stations.csv]")]) -> None:
+    """Load or update the police units from the administrator's CSV files."""
+    from registry.errors import DomainError
+    from registry.units import service
+
+    try:
+        with session_scope(make_engine(Settings())) as session:
+            count = service.load(session, directory=directory)
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"loaded {count} units")
+
+
+@users_app.command("create")
+def users_create(username: str, full_name: str, role: str,
+                 unit: Annotated[str | None, typer.Option(help="police unit code")] = None,
+                 operator_id: Annotated[int | None, typer.Option(help="operator id, for role operator")] = None) -> None:
+    """Create an account; the password is asked for twice and never echoed."""
+    from pydantic import ValidationError
+
+    from registry.auth import service
+    from registry.auth.models import Role, UserCreate
+    from registry.errors import DomainError
+
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if sys.stdin.isatty() and getpass.getpass("again: ") != password:
+        err.print("[red]passwords differ[/]")
+        raise typer.Exit(1)
+    try:
+        data = UserCreate(username=username, full_name=full_name, role=Role(role), unit_code=unit,
+                          operator_id=operator_id, password=password)
+        with session_scope(make_engine(Settings())) as session:
+            user = service.create(session, data=data)
+    except (ValidationError, ValueError, DomainError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"created user {user.username} (id {user.id})")
+
+
+@audit_app.command("verify")
+def audit_verify(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Walk the hash chain; report the first edited, inserted or deleted event (exit 1 if any)."""
+    import json
+
+    from registry.audit.service import verify
+
+    with Session(make_engine(Settings())) as session:
+        result = verify(session)
+    if json_output:
+        print(json.dumps({"ok": result.ok, "checked": result.checked,
+                          "first_problem": vars(result.problem) if result.problem else None}, ensure_ascii=False))
+    elif result.ok:
+        console.print(f"[green]audit chain intact[/]: {result.checked} events")
+    else:
+        assert result.problem is not None
+        console.print(f"[red]audit chain broken at event {result.problem.seq} ({result.problem.kind})[/]: "
+                      f"{result.problem.message}; {result.checked} events before it are intact")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@calendar_app.command("load")
+def calendar_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Load a year's official calendar and recompute every provisional deadline."""
+    from registry.calendars import load_year
+    from registry.workdays import CalendarFileError
+
+    try:
+        with session_scope(make_engine(Settings())) as session:
+            report = load_year(session, text=file.read_text(encoding="utf-8"), path=str(file))
+    except CalendarFileError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"loaded {report.year} ({'official' if report.official else 'unofficial'}); recomputed "
+                  f"{report.filings_recomputed} filing deadlines and {report.notices_recomputed} notice deadlines; "
+                  f"{report.still_provisional} still provisional")

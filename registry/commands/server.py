@@ -1,0 +1,69 @@
+"""``camreg demo`` and ``camreg serve``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlmodel import Session, select
+
+from registry.bootstrap import DEMO_PASSWORD, ensure_demo_accounts, prepare
+from registry.settings import Settings
+
+console = Console()
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data directory (default: CAMREG_DATA_DIR or ./data)")]
+Port = Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port on 127.0.0.1")]
+
+
+def _settings(data_dir: Path | None, **extra: object) -> Settings:
+    if data_dir is not None:
+        os.environ["CAMREG_DATA_DIR"] = str(data_dir.resolve())
+    return Settings(**extra)  # type: ignore[arg-type]
+
+
+def demo(data_dir: DataDir = None, port: Port = 8000,
+         no_serve: Annotated[bool, typer.Option("--no-serve", help="prepare the data and exit")] = False) -> None:
+    """Create a data directory with the sample city (once) and serve it on 127.0.0.1."""
+    from registry.operators.models import Operator
+    from registry.sample_city import load_sample_city
+
+    settings = _settings(data_dir or Path("data"), demo=True)
+    os.environ["CAMREG_DEMO"] = "true"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    console.print(f"数据目录 data directory: [bold]{settings.data_dir.resolve()}[/]")
+    engine = prepare(settings)
+    with Progress(console=console) as progress:
+        task = progress.add_task("载入示例城市 loading the sample city", total=None)
+        report = load_sample_city(engine, settings,
+                                  progress=lambda done, total: progress.update(task, completed=done, total=total))
+    console.print(f"示例城市 sample city: {report}")
+    with Session(engine) as session:
+        operator = session.exec(select(Operator).where(Operator.filing_unit_code == "101").order_by(Operator.id)).first()
+        accounts = ensure_demo_accounts(session, operator_id=operator.id if operator else None)
+    table = Table(title=f"演示账户 demo accounts (password: {DEMO_PASSWORD})")
+    for column in ("username", "role", "who"):
+        table.add_column(column)
+    for account in accounts:
+        table.add_row(account.username, account.role.value, account.full_name)
+    console.print(table)
+    console.print(f"API: http://127.0.0.1:{port}/docs   地图 maps: http://127.0.0.1:{port}/maps/city")
+    if not no_serve:
+        uvicorn.run("registry.asgi:build", factory=True, host="127.0.0.1", port=port, log_level="info")
+
+
+def serve(data_dir: DataDir = None, port: Port = 8000,
+          host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
+          workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="worker processes")] = 1) -> None:
+    """Serve the configured database (migrated first, once, before the workers start)."""
+    settings = _settings(data_dir)
+    if workers > 1 and settings.sqlalchemy_url.startswith("sqlite"):
+        console.print("[yellow]提示: several workers on SQLite serialise on its write lock; use PostgreSQL.[/]")
+    prepare(settings).dispose()
+    uvicorn.run("registry.asgi:build", factory=True, host=host, port=port, workers=workers, log_level="info")

@@ -1,0 +1,195 @@
+"""The filing workflow through the API: submit, accept, correct, re-check by a second officer, file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.auth.models import Role
+from registry.camera_codes import validate_code
+from registry.operators.models import Operator
+from registry.settings import Settings
+from tests.registry.conftest import DONGCHENG_POINT, Person
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n% test\n"
+
+
+def _form(operator_id: int, **changes: object) -> dict[str, object]:
+    form: dict[str, object] = {
+        "operator_id": operator_id, "system_name": "酒店视频监控系统", "system_location": "北京市东城区测试路1号",
+        "system_in_use_date": (date.today() - timedelta(days=10)).isoformat(), "retention_days": 30,
+        "camera_count_declared": 2, "camera_types_declared": "枪机×1，球机×1"}
+    form.update(changes)
+    return form
+
+
+def _camera(n: int, **changes: object) -> dict[str, object]:
+    camera: dict[str, object] = {
+        "name": f"大堂{n}", "position_text": f"一层大堂东侧{n}", "lon": DONGCHENG_POINT[0] + n * 1e-4,
+        "lat": DONGCHENG_POINT[1], "azimuth": 90, "hfov": 90, "range_m": 30, "device_type": "ipc",
+        "manufacturer": "海康威视", "model": "DS-2CD2T47", "serial": f"SN{n:05d}", "mac": f"00:11:22:33:44:{n:02x}",
+        "ip": f"192.0.2.{n}"}
+    camera.update(changes)
+    return camera
+
+
+class Desk:
+    """The people of one scenario: an operator account and two officers of 东城分局."""
+
+    def __init__(self, client: TestClient, operator: Operator, make_person: Callable[..., Person]) -> None:
+        self.client = client
+        self.operator = operator
+        self.hotel = make_person(Role.operator, operator_id=operator.id)
+        self.wang = make_person(Role.intake, "101")
+        self.li = make_person(Role.reviewer, "101")
+
+    def call(self, person: Person, method: str, path: str, **kwargs: object) -> dict:  # type: ignore[type-arg]
+        response = self.client.request(method, f"/api/v1{path}", headers=person.headers, **kwargs)  # type: ignore[arg-type]
+        return {"status": response.status_code, "body": response.json()}
+
+    def submit_complete(self) -> int:
+        filing = self.call(self.hotel, "POST", "/filings", json=_form(self.operator.id))
+        assert filing["status"] == 201, filing
+        fid = filing["body"]["id"]
+        for kind in ("location_diagram", "deployment_map"):
+            up = self.call(self.hotel, "POST", f"/filings/{fid}/materials", data={"kind": kind},
+                           files={"file": ("plan.png", PNG, "image/png")})
+            assert up["status"] == 201, up
+        plan_id = up["body"]["id"]
+        cams = self.call(self.hotel, "POST", f"/filings/{fid}/cameras",
+                         json=[_camera(1, map_material_id=plan_id, map_page=1, map_x=10, map_y=20), _camera(2)])
+        assert cams["status"] == 201, cams
+        return int(fid)
+
+
+@pytest.fixture
+def desk(client: TestClient, make_operator: Callable[..., Operator], make_person: Callable[..., Person]) -> Desk:
+    return Desk(client, make_operator(), make_person)
+
+
+def test_happy_path_numbers_codes_and_receipt(desk: Desk) -> None:
+    assert desk.operator.filing_unit_code == "101" and desk.operator.routing_rule == 5
+    fid = desk.submit_complete()
+    accepted = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
+    assert accepted["status"] == 200
+    year = date.today().year
+    assert accepted["body"]["number"] == f"101{year}000001"
+    assert accepted["body"]["deadline"] is not None
+    filed = desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    assert filed["status"] == 200, filed
+    assert filed["body"]["state"] == "filed"
+    cameras = desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]
+    codes = [c["code"] for c in cameras]
+    assert len(set(codes)) == 2
+    for code in codes:
+        assert validate_code(code).valid, code
+        assert code.startswith("110101") and code[8:10] == "50" and code[10:13] == "132" and code[13] == "8"
+    receipt = desk.call(desk.hotel, "GET", f"/filings/{fid}/receipt")
+    assert receipt["status"] == 200 and receipt["body"]["number"] == accepted["body"]["number"]
+    assert receipt["body"]["camera_count"] == 2
+
+
+def test_two_person_rule_is_enforced_by_the_server(desk: Desk) -> None:
+    fid = desk.submit_complete()
+    desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
+    same = desk.call(desk.wang, "POST", f"/filings/{fid}/review")
+    assert same["status"] == 409
+    assert same["body"]["error"]["details"]["rule"] == "two_person"
+    assert desk.call(desk.li, "POST", f"/filings/{fid}/review")["status"] == 200
+
+
+def test_one_correction_notice_with_its_own_number(desk: Desk) -> None:
+    fid = desk.submit_complete()
+    desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
+    items = {"items": [{"item": "deployment_map", "message": "布防图未标出大堂摄像机"},
+                       {"item": "retention_days", "message": "存储期限不足30天"}]}
+    notice = desk.call(desk.wang, "POST", f"/filings/{fid}/correction-notice", json=items)
+    assert notice["status"] == 201
+    assert notice["body"]["number"] == f"101{date.today().year}000001"
+    assert len(notice["body"]["items"]) == 2
+    again = desk.call(desk.li, "POST", f"/filings/{fid}/correction-notice", json=items)
+    assert again["status"] == 409
+    assert again["body"]["error"]["details"]["state"] == "correction_requested"
+    assert desk.call(desk.hotel, "POST", f"/filings/{fid}/corrected")["body"]["state"] == "corrected"
+    shown = desk.call(desk.hotel, "GET", f"/filings/{fid}/correction-notice")["body"]
+    assert shown["late"] is False and shown["corrected_at"]
+    assert desk.call(desk.li, "POST", f"/filings/{fid}/review")["body"]["state"] == "filed"
+
+
+def test_illegal_transition_is_409_naming_the_state(desk: Desk) -> None:
+    fid = desk.submit_complete()
+    response = desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    assert response["status"] == 409
+    assert "submitted" in response["body"]["error"]["message"]
+    assert response["body"]["error"]["details"]["state"] == "submitted"
+
+
+def test_incomplete_filing_cannot_be_filed(desk: Desk) -> None:
+    filing = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id))
+    fid = filing["body"]["id"]
+    desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
+    response = desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    assert response["status"] == 409
+    assert set(response["body"]["error"]["details"]["missing"]) == {"location_diagram", "deployment_map", "cameras"}
+
+
+def test_late_filing_is_flagged(desk: Desk) -> None:
+    old = (date.today() - timedelta(days=45)).isoformat()
+    filing = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, system_in_use_date=old))
+    assert filing["body"]["late"] is True and filing["body"]["late_days"] == 15
+
+
+def test_materials_are_sniffed_and_size_capped(desk: Desk, settings: Settings) -> None:
+    fid = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id))["body"]["id"]
+    fake = desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": "form"},
+                     files={"file": ("form.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")})
+    assert fake["status"] == 422 and fake["body"]["error"]["field"] == "file"
+    ok = desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": "form"},
+                   files={"file": ("form.bin", PDF, "application/octet-stream")})
+    assert ok["status"] == 201 and ok["body"]["mime"] == "application/pdf"
+    settings.max_upload_bytes = 100
+    big = desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": "form"},
+                    files={"file": ("big.pdf", PDF + b"0" * 200, "application/pdf")})
+    assert big["status"] == 413
+    listed = desk.call(desk.hotel, "GET", f"/filings/{fid}/materials")["body"]
+    assert [m["mime"] for m in listed] == ["application/pdf"]
+
+
+def test_change_filing_keeps_codes_and_history(desk: Desk) -> None:
+    fid = desk.submit_complete()
+    number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
+    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    old = {c["name"]: c for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]}
+    change = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, changes_filing_number=number))
+    assert change["status"] == 201 and change["body"]["kind"] == "change"
+    cid = change["body"]["id"]
+    for kind in ("location_diagram", "deployment_map"):
+        desk.call(desk.hotel, "POST", f"/filings/{cid}/materials", data={"kind": kind},
+                  files={"file": ("plan.png", PNG, "image/png")})
+    kept = _camera(1, existing_code=old["大堂1"]["code"], ip="192.0.2.99")
+    added = desk.call(desk.hotel, "POST", f"/filings/{cid}/cameras", json=[kept, _camera(3)])
+    assert added["status"] == 201, added
+    desk.call(desk.wang, "POST", f"/filings/{cid}/accept")
+    assert desk.call(desk.li, "POST", f"/filings/{cid}/review")["body"]["state"] == "filed"
+    now = {c["name"]: c for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={cid}")["body"]["items"]}
+    assert now["大堂1"]["code"] == old["大堂1"]["code"] and now["大堂1"]["id"] == old["大堂1"]["id"]
+    assert now["大堂1"]["ip"] == "192.0.2.99"
+    assert now["大堂3"]["code"] not in {c["code"] for c in old.values()}
+    retired = desk.call(desk.wang, "GET", f"/cameras/{old['大堂2']['id']}")["body"]
+    assert retired["status"] == "removed" and retired["code"] == old["大堂2"]["code"]
+    history = desk.call(desk.hotel, "GET", f"/filings/{cid}/history")["body"]
+    assert [f["id"] for f in history] == [fid, cid]
+
+
+def test_bad_input_names_the_field(desk: Desk) -> None:
+    response = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, retention_days=0))
+    assert response["status"] == 422
+    assert response["body"]["error"]["field"] == "retention_days"
+    fid = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id))["body"]["id"]
+    bad = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras", json=[_camera(1, lon=121.47, lat=31.23)])
+    assert bad["status"] == 422 and bad["body"]["error"]["field"] == "cameras[0].lon"
+    assert desk.call(desk.hotel, "GET", f"/cameras?filing_id={fid}")["body"]["items"] == []

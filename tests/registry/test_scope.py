@@ -1,0 +1,142 @@
+"""Every API route, called by a user of another unit (or another operator), answers 404 for 东城's data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.auth.models import Role
+from registry.operators.models import Operator
+from tests.registry.conftest import HAIDIAN_POINT, Person
+from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
+
+OBJECT_ROUTE = "object"       # names a 东城 object: outsiders get 404, the owner does not
+LIST_ROUTE = "list"           # a collection: outsiders get 200 and none of 东城's rows
+OPEN_ROUTE = "open"           # not unit data (login, own account, unit table)
+CITY_ONLY = "city-only"       # refused by role for everyone outside the city department (no data involved)
+
+# Every route must be classified here; a new route without an entry fails the test.
+ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, Any]] | None]] = {
+    ("POST", "/api/v1/auth/token"): (OPEN_ROUTE, None),
+    ("POST", "/api/v1/auth/logout"): (OPEN_ROUTE, None),
+    ("GET", "/api/v1/auth/me"): (OPEN_ROUTE, None),
+    ("POST", "/api/v1/auth/users"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "username": "intruder_op", "full_name": "x", "role": "operator", "operator_id": ids["operator_id"],
+        "password": "long enough password"}}),
+    ("GET", "/api/v1/units"): (OPEN_ROUTE, None),
+    ("GET", "/api/v1/units/{code}"): (OPEN_ROUTE, None),
+    ("GET", "/api/v1/operators"): (LIST_ROUTE, None),
+    ("POST", "/api/v1/operators"): (OPEN_ROUTE, None),
+    ("GET", "/api/v1/operators/{operator_id}"): (OBJECT_ROUTE, None),
+    ("PATCH", "/api/v1/operators/{operator_id}"): (OBJECT_ROUTE, lambda ids: {"json": {"contact_name": "钱"}}),
+    ("GET", "/api/v1/filings"): (LIST_ROUTE, None),
+    ("POST", "/api/v1/filings"): (OBJECT_ROUTE, lambda ids: {"json": _form(ids["operator_id"])}),
+    ("GET", "/api/v1/filings/{filing_id}"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/filings/{filing_id}/history"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/accept"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/correction-notice"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "items": [{"item": "form", "message": "x"}]}}),
+    ("GET", "/api/v1/filings/{filing_id}/correction-notice"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/corrected"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/review"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/reject"): (OBJECT_ROUTE, lambda ids: {"json": {"reason": "x"}}),
+    ("GET", "/api/v1/filings/{filing_id}/receipt"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/materials"): (OBJECT_ROUTE, lambda ids: {
+        "data": {"kind": "other"}, "files": {"file": ("x.png", PNG, "image/png")}}),
+    ("GET", "/api/v1/filings/{filing_id}/materials"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/cameras"): (OBJECT_ROUTE, lambda ids: {"json": [_camera(7)]}),
+    ("GET", "/api/v1/materials/{material_id}"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/cameras"): (LIST_ROUTE, None),
+    ("GET", "/api/v1/cameras/{camera_id}"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/audit/events"): (CITY_ONLY, None),
+    ("GET", "/api/v1/audit/verify"): (CITY_ONLY, None),
+}
+
+
+def _api_routes(client: TestClient) -> list[tuple[str, str]]:
+    spec = client.get("/api/v1/openapi.json").json()
+    return sorted((method.upper(), path) for path, ops in spec["paths"].items() for method in ops)
+
+
+@pytest.fixture
+def world(client: TestClient, make_operator: Callable[..., Operator],
+          make_person: Callable[..., Person]) -> dict[str, Any]:
+    """东城's operator with a filed filing, and outsiders: 海淀 officers and another operator."""
+    desk = Desk(client, make_operator(), make_person)
+    fid = desk.submit_complete()
+    desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
+    desk.call(desk.wang, "POST", f"/filings/{fid}/correction-notice", json={"items": [{"item": "f", "message": "m"}]})
+    materials = desk.call(desk.wang, "GET", f"/filings/{fid}/materials")["body"]
+    cameras = desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]
+    haidian_operator = make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
+    ids = {"filing_id": fid, "operator_id": desk.operator.id, "camera_id": cameras[0]["id"],
+           "material_id": materials[0]["id"], "code": "101"}
+    outsiders = {
+        "haidian intake": make_person(Role.intake, "108"),
+        "haidian reviewer": make_person(Role.reviewer, "108"),
+        "haidian admin": make_person(Role.admin, "108"),
+        "haidian station inspector": make_person(Role.inspector, "11010821"),
+        "other operator": make_person(Role.operator, operator_id=haidian_operator.id),
+    }
+    return {"desk": desk, "ids": ids, "outsiders": outsiders}
+
+
+def test_every_route_is_classified(client: TestClient) -> None:
+    unclassified = [r for r in _api_routes(client) if r not in ROUTES]
+    assert not unclassified, f"classify these routes in ROUTES: {unclassified}"
+    stale = [r for r in ROUTES if r not in _api_routes(client)]
+    assert not stale, f"routes no longer exist: {stale}"
+
+
+def test_outsiders_get_404_on_every_object_route(client: TestClient, world: dict[str, Any]) -> None:
+    ids = world["ids"]
+    checked = 0
+    for (method, path), (kind, body) in ROUTES.items():
+        if kind == OPEN_ROUTE:
+            continue
+        url = path.format(**ids)
+        extra = body(ids) if body else {}
+        for who, person in world["outsiders"].items():
+            response = client.request(method, url, headers=person.headers, **extra)
+            if kind == OBJECT_ROUTE:
+                assert response.status_code == 404, f"{who}: {method} {path} → {response.status_code} {response.text}"
+                assert response.json()["error"]["code"] == "not_found"
+                checked += 1
+            elif kind == LIST_ROUTE:
+                assert response.status_code == 200, f"{who}: {method} {path} → {response.status_code}"
+                leaked = [row for row in response.json()["items"]
+                          if row.get("operator_id", row.get("id")) == ids["operator_id"]]
+                assert not leaked, f"{who}: {method} {path} leaks 东城 rows"
+            elif kind == CITY_ONLY:
+                assert response.status_code == 403, f"{who}: {method} {path} → {response.status_code}"
+    assert checked >= 18 * len(world["outsiders"])
+
+
+def test_the_owner_is_not_refused_on_read_routes(client: TestClient, world: dict[str, Any]) -> None:
+    """The 404s above are about scope: the responsible officer reads the same URLs fine."""
+    ids, owner = world["ids"], world["desk"].wang
+    for (method, path), (kind, _) in ROUTES.items():
+        if method == "GET" and kind in (OBJECT_ROUTE, LIST_ROUTE) and "receipt" not in path:
+            response = client.get(path.format(**ids), headers=owner.headers)
+            assert response.status_code == 200, f"owner: GET {path} → {response.status_code} {response.text}"
+
+
+def test_city_department_sees_everything(client: TestClient, world: dict[str, Any],
+                                         make_person: Callable[..., Person]) -> None:
+    supervisor = make_person(Role.supervisor, "001")
+    ids = world["ids"]
+    assert client.get(f"/api/v1/filings/{ids['filing_id']}", headers=supervisor.headers).status_code == 200
+    listed = client.get("/api/v1/operators", headers=supervisor.headers).json()["items"]
+    assert len(listed) == 2
+
+
+def test_no_token_is_401_everywhere(client: TestClient, world: dict[str, Any]) -> None:
+    for (method, path), (kind, body) in ROUTES.items():
+        if path.endswith("/auth/token"):
+            continue
+        extra = body(world["ids"]) if body else {}
+        response = client.request(method, path.format(**world["ids"]), **extra)
+        assert response.status_code == 401, f"{method} {path} → {response.status_code}"
