@@ -47,10 +47,7 @@ KNOWN_NON_REQUESTS = ("http://www.w3.org/2000/svg", "https://leafletjs.com")
 _URL = re.compile(r"""https?://[^\s"'<>)\\]+""")
 _SCRIPT = re.compile(r'<script src="' + PLACEHOLDER + r'([^"]+)"></script>')
 _CSS = re.compile(r'<link rel="stylesheet" href="' + PLACEHOLDER + r'([^"]+)"/>')
-_CSS#: URLs inside the vendored Leaflet that are not requests: the SVG namespace and the attribution link.
-KNOWN_NON_REQUESTS = ("http://www.w3.org/2000/svg", "https://leafletjs.com")
-
-_URL = re.compile(r"url\((?!['\"]?(?:data:|#))['\"]?([^'\")]+)['\"]?\)")
+_CSS_URL = re.compile(r"url\((?!['\"]?(?:data:|#))['\"]?([^'\")]+)['\"]?\)")
 
 
 class OfflineError(RuntimeError):

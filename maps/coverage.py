@@ -203,8 +203,9 @@ def coverage_stats(
     cameras: pd.DataFrame,
     overdue: pd.DataFrame | None = None,
     *,
-    key: str = "code",
+    key: str,
     tile_m: float = 1000.0,
+    with_coverage: bool = True,
 ) -> pd.DataFrame:
     """Cameras, cameras per km², covered km² (union of sectors clipped to the area), overdue filings.
 
@@ -214,9 +215,10 @@ def coverage_stats(
     by which area polygon contains them. Sectors count towards every area they reach.
     `overdue`: rows with column `key` — one per overdue filing, or with an `overdue` count column.
     Returns one row per area: key, name, cameras, area_km2, density, covered_km2, covered_pct, overdue.
+    `with_coverage=False` skips the union of sectors (covered_* are then NaN; ~50 µs per camera saved).
     """
     require_columns(areas, [key, "geometry"], "areas")
-    require_columns(cameras, CAMERA_COLUMNS, "cameras")
+    require_columns(cameras, CAMERA_COLUMNS if with_coverage else ("lon", "lat"), "cameras")
     if areas.crs is None:
         raise ValueError("areas: no CRS set; expected WGS-84 (EPSG:4326) polygons")
     if areas[key].duplicated().any():
@@ -230,11 +232,13 @@ def coverage_stats(
         lon = _floats(cameras["lon"], "lon")
         lat = _floats(cameras["lat"], "lat")
         counts = np.array([int(shapely.contains_xy(g, lon, lat).sum()) for g in areas.geometry], dtype=np.int64)
-    kinds = cameras["kind"].tolist() if "kind" in cameras.columns else None
-    sectors, _, _ = sectors_utm(
-        cameras["lon"], cameras["lat"], cameras["azimuth"], cameras["fov"], cameras["range"], kinds
-    )
-    covered = covered_areas_m2(sectors, geoms, tile_m=tile_m) / 1e6
+    covered = np.full(len(keys), np.nan)
+    if with_coverage:
+        kinds = cameras["kind"].tolist() if "kind" in cameras.columns else None
+        sectors, _, _ = sectors_utm(
+            cameras["lon"], cameras["lat"], cameras["azimuth"], cameras["fov"], cameras["range"], kinds
+        )
+        covered = covered_areas_m2(sectors, geoms, tile_m=tile_m) / 1e6
     out = pd.DataFrame({key: areas[key].to_numpy()})
     if "name" in areas.columns:
         out["name"] = areas["name"].to_numpy()

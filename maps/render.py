@@ -93,10 +93,10 @@ def _sites_layer(m: folium.Map, sites: pd.DataFrame) -> None:
     notes = sites["note"].astype(str) if "note" in sites.columns else pd.Series("", index=sites.index)
     data = [[round(float(la), 6), round(float(lo), 6), htmlmod.escape(f"{n} {t}".strip())]
             for lo, la, n, t in zip(sites["lon"], sites["lat"], sites["name"], notes, strict=True)]
-    callback = """var callback = function (row) {
+    callback = """function (row) {
         return L.marker([row[0], row[1]], {icon: L.divIcon({className: "camreg-site", html: "<div></div>",
             iconSize: [16, 16]})}).bindTooltip(row[2]);
-    };"""
+    }"""  # folium prefixes "var callback = "
     FastMarkerCluster(data, callback=callback, name="待办单位", options={"maxClusterRadius": 50}).add_to(m)
 
 
@@ -120,7 +120,7 @@ def build_district(
     with `station_key` and `name`. `cameras`: `lon`, `lat`, optional `code`, `name`, `azimuth`, `fov`,
     `range` (metres), `kind`. `stats`: per-station `station_key`, `cameras`, `area_km2`, `density`
     [, `covered_km2`, `overdue`] colours the stations. `sites`: `lon`, `lat`, `name` [, `note`] of
-    operators needing attention. Cameras are counted server-side into `cell_m` cells (auto: ~300
+    operators needing attention. Cameras are counted server-side into `cell_m` cells (auto: ~150
     cells); from `detail_zoom` the cameras in view are drawn (at most `max_detail`), two zoom levels
     further their fields of view.
     """
@@ -140,7 +140,7 @@ def build_district(
         if stats is not None:
             merged = _with_stats(areas, stats, station_key)
             breaks = class_breaks(merged["density"].to_numpy(dtype=float))
-            choropleth(m, slim(merged, 0.0001), "density", breaks, "camreg-station")
+            choropleth(m, slim(merged, 0.0001), "density", breaks, "camreg-station", opacity=0.35)
             InfoBox(legend_html(METRIC_LABELS["density"], breaks), "bottomright").add_to(m)
         else:
             folium.GeoJson(slim(areas[["name", "geometry"]], 0.0001).__geo_interface__, name="派出所",

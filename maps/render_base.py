@@ -49,6 +49,8 @@ def base_map(bounds: Sequence[float], *, tile_url: str | None = None, tile_attr:
     minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
                    control_scale=True, max_zoom=19)
+    m.options["max_zoom"] = 19  # with no tile layer Leaflet has no max zoom, which markercluster needs
+    m.options["zoom_snap"] = 0.25  # fit a city or district to a big screen, not to the nearest power of 2
     if tile_url:
         if not tile_url.startswith(("http://", "https://", "/")) or "{z}" not in tile_url:
             raise ValueError(f"tile_url: expected an http(s) or /path template with {{z}}/{{x}}/{{y}}, got {tile_url!r}")
@@ -112,7 +114,8 @@ TIP_FIELDS = [("name", "名称"), ("cameras_s", "摄像机"), ("density_s", "台
                ("covered_s", "覆盖面积"), ("overdue_s", "逾期备案")]
 
 
-def choropleth(m: folium.Map, areas: gpd.GeoDataFrame, metric: str, breaks: Sequence[float], css: str) -> None:
+def choropleth(m: folium.Map, areas: gpd.GeoDataFrame, metric: str, breaks: Sequence[float], css: str,
+               opacity: float = 0.75) -> None:
     """Add `areas` (with formatted stats columns) coloured by `metric`, with hover tooltips."""
     fields = [(f, a) for f, a in TIP_FIELDS if f in areas.columns]
     props = areas[[f for f, _ in fields] + ["geometry"]].copy()
@@ -122,7 +125,7 @@ def choropleth(m: folium.Map, areas: gpd.GeoDataFrame, metric: str, breaks: Sequ
         props.__geo_interface__,
         name=css,
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444", "weight": 1.2,
-                                  "fillOpacity": 0.75, "className": css},
+                                  "fillOpacity": opacity, "className": css},
         highlight_function=lambda f: {"weight": 3, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields]),
         zoom_on_click=True,
@@ -174,7 +177,7 @@ def camera_payload(cameras: pd.DataFrame, cell_m: float, detail_zoom: int, max_d
     return payload
 
 
-def auto_cell_m(area_km2: float, target_cells: int = 300) -> float:
+def auto_cell_m(area_km2: float, target_cells: int = 150) -> float:
     """A round cell size giving about `target_cells` cells over the area (between 100 m and 5 km)."""
     raw = float(np.sqrt(max(area_km2, 0.01) * 1e6 / target_cells))
     return float(min(5000, max(100, round(raw, -2))))

@@ -126,7 +126,7 @@ _CAMERA_JS = """
   function fmt(v) { return v >= 10000 ? (v / 1000).toFixed(0) + "k" : String(v); }
   D.cells.forEach(function (c) {
     var cls = c[2] < D.breaks[0] ? "s" : c[2] < D.breaks[1] ? "m" : "l";
-    var size = cls === "s" ? 26 : cls === "m" ? 34 : 42;
+    var size = cls === "s" ? 22 : cls === "m" ? 28 : 34;
     L.marker([c[0], c[1]], {keyboard: false, icon: L.divIcon({className: "camreg-cell camreg-cell-" + cls,
       html: "<div>" + fmt(c[2]) + "</div>", iconSize: [size, size]})})
       .bindTooltip(c[2] + " 台摄像机 (点击放大)")
