@@ -157,3 +157,12 @@ def scan_command(
     console.print(f"{counts} — {report['duration_s']:.1f} s" + (f" — written to {out}" if out else ""))
     for note in report["notes"]:
         console.print(f"[yellow]note:[/yellow] {note}")
+
+
+def main() -> None:
+    """`python -m discovery.cli …`: the scan command without the camreg root (used inside lab namespaces)."""
+    typer.run(scan_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -105,6 +105,7 @@ class Device:
     found_by: list[FoundBy] = field(default_factory=list)
     status: Status = Status.NOT_IDENTIFIED
     error: str = ""
+    discovery_error: str = ""  # a refused (hostile) WS-Discovery reply from this address
     clock_offset_s: float | None = None
     authenticated: bool = False
     profiles: list[MediaProfile] = field(default_factory=list)

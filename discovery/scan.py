@@ -38,7 +38,7 @@ class ScanConfig:
     identify_options: IdentifyOptions = field(default_factory=IdentifyOptions)
     sweep_options: SweepOptions = field(default_factory=SweepOptions)
     workers: int = 32
-    wsd_repeats: int = 2
+    wsd_repeats: int = 3
     wsd_port: int = wsd.WSD_PORT  # tests move it off 3702 so they never meet real devices
 
 
@@ -99,10 +99,14 @@ def merge(multicast: wsd.WsdResult | None, swept: SweepResult | None) -> list[De
                 if not dev.xaddrs and hit.status is not None:
                     dev.status, dev.error = hit.status, hit.error
     for address, why in hostile.items():
-        # A sender whose only answer was hostile is still a device to report, with its error.
-        if not any(addr == address for addr, _ in devices):
+        same_host = [d for (addr, _), d in devices.items() if addr == address]
+        for dev in same_host:
+            dev.discovery_error = why
+        if not same_host:
+            # A sender whose only answer was hostile is still a device to report, with its error.
             devices[(address, "")] = Device(
-                address=address, status=Status.HOSTILE_REPLY, error=why, found_by=[FoundBy.MULTICAST]
+                address=address, status=Status.HOSTILE_REPLY, error=why, discovery_error=why,
+                found_by=[FoundBy.MULTICAST],
             )
     return sorted(devices.values(), key=lambda d: (socket.inet_aton(d.address), d.endpoint_uuid))
 

@@ -28,8 +28,8 @@ MULTICAST_GROUP = "239.255.255.250"
 WSD_PORT = 3702
 #: WS-Discovery 2005/04 APP_MAX_DELAY: a target waits a random time up to this before answering.
 APP_MAX_DELAY_S = 0.5
-#: A UDP datagram cannot be larger than this; anything close is an attack, not a ProbeMatch.
-MAX_DATAGRAM = 65535
+#: An honest ProbeMatches is 1-4 KiB; a datagram past this is an attack (UDP allows 64 KiB).
+MAX_DATAGRAM = 32 * 1024
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -229,13 +229,13 @@ async def probe(
     *,
     interfaces: Sequence[Interface | None] = (None,),
     shapes: Sequence[str | None] = PROBE_SHAPES,
-    repeats: int = 2,
-    spacing_s: float = 0.15,
+    repeats: int = 3,
+    spacing_s: float = 0.12,
     max_delay_s: float = APP_MAX_DELAY_S,
     margin_s: float = 0.3,
     rate_pps: float = 0.0,
     in_scope: Callable[[str], bool] = lambda _h: True,
-    rcvbuf: int = 4 * 1024 * 1024,
+    rcvbuf: int = 16 * 1024 * 1024,
 ) -> WsdResult:
     """Send every shape to every target `repeats` times from each interface; collect ProbeMatches."""
     loop = asyncio.get_running_loop()

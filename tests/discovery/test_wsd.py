@@ -76,8 +76,8 @@ def test_multicast_keeps_shared_uuids_apart_and_survives_hostile_senders() -> No
     assert "doctype" in result.errors["127.0.0.15"]
     first = next(m for m in result.matches if m.sender == "127.0.0.11")
     assert first.xaddrs == ["http://127.0.0.11/onvif/device_service"]
-    assert responders[3].probes == 6  # 3 shapes × 2 repeats, every repeated MessageID reply kept
-    assert result.probes_sent == 6
+    assert responders[3].probes == 9  # 3 shapes × 3 repeats, every repeated MessageID reply kept
+    assert result.probes_sent == 9
 
 
 def test_senders_outside_scope_are_ignored() -> None:
