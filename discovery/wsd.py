@@ -133,23 +133,27 @@ def rewrite_xaddr(xaddr: str, sender: str, in_scope: Callable[[str], bool]) -> s
 def parse_probe_matches(
     data: bytes, sender: str, in_scope: Callable[[str], bool] = lambda _h: True
 ) -> list[ProbeMatch]:
-    """Parse one datagram into ProbeMatch records; raise HostileXML if it is not acceptable."""
+    """Parse one datagram into ProbeMatch records; raise HostileXML if it is not acceptable.
+
+    Elements are matched by local name: cameras mix WS-Addressing 2004/08 and 2005/08 and
+    WS-Discovery 2005/04 and 1.1 namespaces, and an ONVIF client must read them all.
+    """
     root = parse_untrusted(data, max_bytes=MAX_DATAGRAM)
-    message_id = text_of(root.find("s:Header/a:MessageID", NS))
+    message_id = text_of(root.find("{*}Header/{*}MessageID"))
     matches = []
-    for pm in root.iterfind("s:Body/d:ProbeMatches/d:ProbeMatch", NS):
-        epr = text_of(pm.find("a:EndpointReference/a:Address", NS))
+    for pm in root.iterfind("{*}Body/{*}ProbeMatches/{*}ProbeMatch"):
+        epr = text_of(pm.find("{*}EndpointReference/{*}Address"))
         if not epr:
             continue
-        scopes = [unquote(s) for s in _split(text_of(pm.find("d:Scopes", NS)))]
-        advertised = _split(text_of(pm.find("d:XAddrs", NS)))
+        scopes = [unquote(s) for s in _split(text_of(pm.find("{*}Scopes")))]
+        advertised = _split(text_of(pm.find("{*}XAddrs")))
         xaddrs = [x for x in (rewrite_xaddr(a, sender, in_scope) for a in advertised) if x]
-        mv_text = text_of(pm.find("d:MetadataVersion", NS))
+        mv_text = text_of(pm.find("{*}MetadataVersion"))
         matches.append(
             ProbeMatch(
                 sender=sender,
                 endpoint_uuid=normalise_uuid(epr),
-                types=_split(text_of(pm.find("d:Types", NS))),
+                types=_split(text_of(pm.find("{*}Types"))),
                 scopes=scopes,
                 xaddrs=list(dict.fromkeys(xaddrs)),
                 xaddrs_advertised=advertised,
@@ -211,6 +215,12 @@ def _make_socket(interface: Interface | None, rcvbuf: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, 33, rcvbuf)  # SO_RCVBUFFORCE (root ignores rmem_max)
     except OSError:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    # And the send buffer: unicast probes to empty addresses wait for ARP holding socket memory, and a
+    # full buffer would hold back the probes to live hosts queued behind them.
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, 32, rcvbuf)  # SO_SNDBUFFORCE
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, rcvbuf)
     sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)  # never leave the segment
     if interface is not None:
         mreqn = struct.pack(
@@ -266,6 +276,9 @@ async def probe(
                         transport.sendto(payload, target)
                         sent += 1
                     await asyncio.sleep(0)  # let the receive path run between batches
+        drain_until = time.monotonic() + 3.0
+        while any(t.get_write_buffer_size() for t in transports) and time.monotonic() < drain_until:
+            await asyncio.sleep(0.01)  # the reply delay counts from when the last probe really left
         last_probe = time.monotonic()
         await asyncio.sleep(max(0.0, last_probe + max_delay_s + margin_s - time.monotonic()))
     finally:

@@ -84,3 +84,17 @@ def test_senders_outside_scope_are_ignored() -> None:
     result = _run([Responder("127.0.0.21", UUID)], in_scope=lambda h: h == "127.0.0.99", repeats=1)
     assert result.matches == []
     assert result.ignored == ["127.0.0.21"]
+
+
+def test_other_addressing_and_discovery_namespaces_are_read() -> None:
+    reply = (
+        '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" '
+        'xmlns:wsa="http://www.w3.org/2005/08/addressing" '
+        'xmlns:wsd="http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01"><soap:Header>'
+        "<wsa:MessageID>urn:uuid:m</wsa:MessageID></soap:Header><soap:Body><wsd:ProbeMatches><wsd:ProbeMatch>"
+        f"<wsa:EndpointReference><wsa:Address>urn:uuid:{UUID}</wsa:Address></wsa:EndpointReference>"
+        "<wsd:XAddrs>http://127.0.0.5/onvif/device_service</wsd:XAddrs>"
+        "</wsd:ProbeMatch></wsd:ProbeMatches></soap:Body></soap:Envelope>"
+    ).encode()
+    [m] = wsd.parse_probe_matches(reply, "127.0.0.5")
+    assert m.endpoint_uuid == UUID and m.xaddrs == ["http://127.0.0.5/onvif/device_service"]
