@@ -61,6 +61,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.filings.views import materials_router
     from registry.filings.views import router as filings_router
     from registry.operators.views import router as operators_router
+    from registry.scans.views import router as scans_router
     from registry.units.views import router as units_router
 
     app = FastAPI(title="camera-registry 公共安全视频图像信息系统备案", version="0.1.0",
@@ -68,7 +69,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings)
     for router in (auth_router, units_router, operators_router, filings_router, materials_router, cameras_router,
-                   audit_router):
+                   scans_router, audit_router):
         app.include_router(router, prefix=API_PREFIX)
     _install_error_handlers(app)
     return app

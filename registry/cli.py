@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from discovery.cli import scan_command
+from discovery.lab_cli import lab_app
+from maps.cli import layers_check_command, route_command
 from registry.commands.admin import audit_app, calendar_app, db_app, units_app, users_app
 from registry.commands.codes import codes_app
+from registry.commands.scans import reconcile_command
 from registry.commands.server import demo, serve
 from registry.commands.workdays import workdays_app
 
@@ -20,6 +24,11 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(workdays_app, name="workdays")
 app.add_typer(codes_app, name="codes")
+app.command("route")(route_command)
+app.command("layers-check")(layers_check_command)
+app.command("scan")(scan_command)
+app.command("reconcile")(reconcile_command)
+app.add_typer(lab_app, name="lab")
 
 
 def main() -> None:

@@ -7,9 +7,10 @@ from registry.cameras.models import Camera
 from registry.filings.models import CorrectionNotice, Filing, Material
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
+from registry.scans.models import Scan
 from registry.units.models import PoliceUnit
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "Material", "NumberCounter", "Operator", "PoliceUnit", "User",
+    "Filing", "Material", "NumberCounter", "Operator", "PoliceUnit", "Scan", "User",
 ]

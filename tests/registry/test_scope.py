@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from registry.auth.models import Role
 from registry.operators.models import Operator
 from tests.registry.conftest import HAIDIAN_POINT, Person
 from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
+from tests.registry.test_scans import _device, _report
 
 OBJECT_ROUTE = "object"       # names a 东城 object: outsiders get 404, the owner does not
 LIST_ROUTE = "list"           # a collection: outsiders get 200 and none of 东城's rows
@@ -51,6 +53,13 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/materials/{material_id}"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/cameras"): (LIST_ROUTE, None),
     ("GET", "/api/v1/cameras/{camera_id}"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/scans"): (OBJECT_ROUTE, lambda ids: {
+        "files": {"file": ("scan.json", b"{}", "application/json")}}),
+    ("GET", "/api/v1/filings/{filing_id}/scans"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/scans/{scan_id}"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/scans/{scan_id}/reconciliation"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/scans/{scan_id}/reconciliation.html"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/scans/{scan_id}/reconciliation.csv"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/audit/events"): (CITY_ONLY, None),
     ("GET", "/api/v1/audit/verify"): (CITY_ONLY, None),
 }
@@ -70,10 +79,17 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
     desk.call(desk.wang, "POST", f"/filings/{fid}/correction-notice", json={"items": [{"item": "f", "message": "m"}]})
     materials = desk.call(desk.wang, "GET", f"/filings/{fid}/materials")["body"]
+    filed_id = desk.submit_complete()
+    desk.call(desk.wang, "POST", f"/filings/{filed_id}/accept")
+    desk.call(desk.li, "POST", f"/filings/{filed_id}/review")
+    scan = desk.client.post(f"/api/v1/filings/{filed_id}/scans", headers=desk.wang.headers, files={"file": (
+        "scan.json", _report([_device("192.0.2.1", "SN1", "00:11:22:33:44:01")], datetime(2026, 6, 1, tzinfo=UTC)))})
+    assert scan.status_code == 201, scan.text
     cameras = desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]
     haidian_operator = make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
     ids = {"filing_id": fid, "operator_id": desk.operator.id, "camera_id": cameras[0]["id"],
-           "material_id": materials[0]["id"], "code": "101"}
+           "material_id": materials[0]["id"], "code": "101",
+           "scan_id": scan.json()["id"]}
     outsiders = {
         "haidian intake": make_person(Role.intake, "108"),
         "haidian reviewer": make_person(Role.reviewer, "108"),

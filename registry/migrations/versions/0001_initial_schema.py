@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:58:16.067456
+Create Date: 2026-11-27 00:04:18.684511
 """
 from alembic import op
 import sqlalchemy as sa
@@ -220,6 +220,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_material_filing_id'), ['filing_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_material_sha256'), ['sha256'], unique=False)
 
+    op.create_table('scan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('operator_id', sa.Integer(), nullable=False),
+    sa.Column('filing_id', sa.Integer(), nullable=False),
+    sa.Column('previous_scan_id', sa.Integer(), nullable=True),
+    sa.Column('checksum', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('scanned_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('host', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('networks', sa.JSON(), nullable=False),
+    sa.Column('device_count', sa.Integer(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('report', sa.JSON(), nullable=False),
+    sa.Column('reconciliation', sa.JSON(), nullable=False),
+    sa.Column('changes_since_previous', sa.JSON(), nullable=True),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['filing_id'], ['filing.id'], ),
+    sa.ForeignKeyConstraint(['operator_id'], ['operator.id'], ),
+    sa.ForeignKeyConstraint(['previous_scan_id'], ['scan.id'], ),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('scan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scan_filing_id'), ['filing_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scan_operator_id'), ['operator_id'], unique=False)
+
     op.create_table('camera',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('position_text', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -285,6 +311,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_camera_code'))
 
     op.drop_table('camera')
+    with op.batch_alter_table('scan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scan_operator_id'))
+        batch_op.drop_index(batch_op.f('ix_scan_filing_id'))
+
+    op.drop_table('scan')
     with op.batch_alter_table('material', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_material_sha256'))
         batch_op.drop_index(batch_op.f('ix_material_filing_id'))

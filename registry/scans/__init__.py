@@ -1,0 +1,1 @@
+"""Site scans kept against their operator and filing, reconciled with what was filed."""
