@@ -298,8 +298,8 @@ def down(name: str, *, state_dir: Path | None = None) -> list[str]:
         if _is_ours(proc["pid"], proc["marker"]):
             _stop(proc["pid"])
             removed.append(f"process {proc['pid']}")
-        else:
-            _CHILDREN.pop(proc["pid"], None)
+        elif (child := _CHILDREN.pop(proc["pid"], None)) is not None:
+            child.poll()  # it died on its own (a crash): reap it
     for ns in reversed(state.get("namespaces", [])):
         for pid in netns_pids(ns):  # anything left inside a namespace we made (e.g. a scanner)
             _stop(pid, grace_s=1.0)
