@@ -81,9 +81,9 @@ def localise(root: Element) -> None:
     for el in walk(root):
         if hasattr(el, "default_js"):
             # Read the (possibly class-level) lists, assign new per-instance lists; never mutate.
-            el.default_js = _local(el.default_js, type(el).__name__)  # type: ignore[attr-defined]
+            el.default_js = _local(el.default_js, type(el).__name__)
         if hasattr(el, "default_css"):
-            el.default_css = _local(el.default_css, type(el).__name__)  # type: ignore[attr-defined]
+            el.default_css = _local(el.default_css, type(el).__name__)
 
 
 def external_urls(html: str, allowed: Iterable[str] = ()) -> list[str]:

@@ -9,6 +9,7 @@ rather than drawn as if grid north were true north.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +59,7 @@ def _check(ok: npt.NDArray[np.bool_], field: str, problem: str, values: FloatArr
         raise ValueError(f"{field}: camera #{i} has {values[i]!r}; {problem} ({int((~ok).sum())} bad rows)")
 
 
-def full_circle_mask(kinds: Sequence[object] | None, fovs: FloatArray) -> npt.NDArray[np.bool_]:
+def full_circle_mask(kinds: Sequence[object] | npt.NDArray[Any] | None, fovs: FloatArray) -> npt.NDArray[np.bool_]:
     """True where a camera covers a full circle: kind ptz/dome (or 球机/半球), or fov >= 360."""
     full = np.nan_to_num(fovs, nan=0.0) >= 360.0
     if kinds is not None:
@@ -80,7 +81,7 @@ def sectors_utm(
     azimuths: npt.ArrayLike,
     fovs: npt.ArrayLike,
     ranges: npt.ArrayLike,
-    kinds: Sequence[object] | None = None,
+    kinds: Sequence[object] | npt.NDArray[Any] | None = None,
     *,
     max_step_deg: float = 5.0,
 ) -> tuple[npt.NDArray[np.object_], FloatArray, npt.NDArray[np.int64]]:
@@ -113,7 +114,8 @@ def sectors_utm(
     starts = np.cumsum(counts) - counts
     j = np.arange(counts.sum()) - starts[ring]  # position of each vertex within its ring
     k = j - apex[ring]  # arc index; -1 marks the apex (the camera itself)
-    bearing = np.where(full, 0.0, np.nan_to_num(az) + _grid_bearing_offset(lon, lat, x, y) - width / 2)
+    # Start bearing of the arc on the UTM grid; circles start at true north too (same vertices as the JS).
+    bearing = np.where(full, 0.0, np.nan_to_num(az) - width / 2) + _grid_bearing_offset(lon, lat, x, y)
     step = np.where(full, 360.0 / n_arc, width / np.maximum(n_arc - 1, 1))
     theta = np.radians(bearing[ring] + np.maximum(k, 0) * step[ring])
     r = np.where(k < 0, 0.0, rng[ring])
@@ -129,7 +131,7 @@ def camera_sectors(
     azimuths: npt.ArrayLike,
     fovs: npt.ArrayLike,
     ranges: npt.ArrayLike,
-    kinds: Sequence[object] | None = None,
+    kinds: Sequence[object] | npt.NDArray[Any] | None = None,
     *,
     max_step_deg: float = 5.0,
 ) -> gpd.GeoSeries:

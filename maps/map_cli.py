@@ -6,7 +6,7 @@ No registry, no database: for demos, benchmarks and checking a browser offline. 
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import folium
@@ -31,7 +31,7 @@ def _group() -> None:
     """Offline coverage maps of the sample city (keeps `sample` a subcommand)."""
 
 
-class View(str, Enum):
+class View(StrEnum):
     """Which map to draw."""
 
     city = "city"
@@ -129,7 +129,7 @@ def render_sample(view: View | str, out: Path, *, cameras: int = 20_000, seed: i
 def sample_cmd(
     view: View = typer.Argument(..., help="city, district or operator"),
     out: Path = typer.Option(..., "--out", help="HTML file to write"),
-    cameras: int = typer.Option(20_000, help="number of synthetic cameras (city-wide, per district, or the operator's)"),
+    cameras: int = typer.Option(20_000, help="synthetic cameras: city-wide, in the district, or the operator's"),
     seed: int = typer.Option(0, help="random seed: the same seed gives the same cameras"),
     district: str = typer.Option("110108", help="district code for the district and operator views"),
     geo_dir: Path | None = typer.Option(None, help="jurisdiction layers directory (default: the sample city)"),

@@ -8,6 +8,7 @@ from maps/static (or linked under `asset_base`), so a page works with no interne
 from __future__ import annotations
 
 import html as htmlmod
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ import shapely
 
 from maps import assets
 from maps.coverage import UTM50N, WGS84, full_circle_mask
-from maps.render_layers import BaseStyle, ReadyFlag
+from maps.render_layers import BaseStyle, FitView, ReadyFlag
 
 #: Sequential colours (ColorBrewer YlOrRd, 6 classes) for the choropleth.
 PALETTE = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -53,9 +54,9 @@ def base_map(bounds: Sequence[float], *, tile_url: str | None = None, tile_attr:
     m.options["zoom_snap"] = 0.25  # fit a city or district to a big screen, not to the nearest power of 2
     if tile_url:
         if not tile_url.startswith(("http://", "https://", "/")) or "{z}" not in tile_url:
-            raise ValueError(f"tile_url: expected an http(s) or /path template with {{z}}/{{x}}/{{y}}, got {tile_url!r}")
+            raise ValueError(f"tile_url: expected an http(s) or /path URL with {{z}}/{{x}}/{{y}}, got {tile_url!r}")
         folium.TileLayer(tiles=tile_url, attr=tile_attr, name="底图", max_zoom=19).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    FitView((miny, minx), (maxy, maxx)).add_to(m)
     BaseStyle().add_to(m)
     return m
 
@@ -92,7 +93,7 @@ def legend_html(title: str, breaks: Sequence[float]) -> str:
     """Legend HTML: one coloured row per class."""
     edges = [None, *breaks, None]
     rows = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         label = f"< {hi:g}" if lo is None else f"≥ {lo:g}" if hi is None else f"{lo:g} – {hi:g}"
         rows.append(f'<i style="background:{colour_for(lo if lo is not None else -np.inf, breaks)}"></i>{label}')
     return f"<b>{htmlmod.escape(title)}</b><br>" + "<br>".join(rows)

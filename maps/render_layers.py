@@ -99,6 +99,23 @@ class InfoBox(MacroElement):
         self.css_class = css_class
 
 
+class FitView(MacroElement):
+    """Fit the map to bounds at once: folium's fit_bounds animates, so layers would redraw after 'ready'."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.fitBounds({{ this.bounds }}, {animate: false, padding: [8, 8]});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, south_west: tuple[float, float], north_east: tuple[float, float]) -> None:
+        super().__init__()
+        self._name = "FitView"
+        self.bounds = js_json([list(south_west), list(north_east)])
+
+
 class ReadyFlag(MacroElement):
     """Sets window.camregReady (ms since navigation) once every layer is added and painted."""
 
@@ -137,7 +154,7 @@ _CAMERA_JS = """
   // sectors of maps.coverage to well under a metre.
   function sector(i) {
     var pts = [], full = D.full[i] === 1, w = full ? 360 : D.fov[i];
-    var steps = Math.max(1, Math.ceil(w / 5)), k0 = D.az[i] - w / 2;
+    var steps = Math.max(1, Math.ceil(w / 5)), k0 = full ? 0 : D.az[i] - w / 2;
     var mLat = 111320, mLon = 111320 * Math.cos(lat[i] * Math.PI / 180);
     if (!full) pts.push([lat[i], lon[i]]);
     for (var k = 0; k <= steps - (full ? 1 : 0); k++) {

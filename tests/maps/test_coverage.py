@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -87,8 +88,8 @@ def test_sectors_are_valid_polygons_in_wgs84() -> None:
         ("lon", dict(lons=["x"])),
     ],
 )
-def test_bad_camera_values_name_the_field(field: str, args: dict[str, list[object]]) -> None:
-    base: dict[str, list[object]] = dict(lons=[LON], lats=[LAT], azimuths=[10], fovs=[60], ranges=[50])
+def test_bad_camera_values_name_the_field(field: str, args: dict[str, list[Any]]) -> None:
+    base: dict[str, list[Any]] = dict(lons=[LON], lats=[LAT], azimuths=[10], fovs=[60], ranges=[50])
     base.update(args)
     with pytest.raises(ValueError, match=field):
         camera_sectors(base["lons"], base["lats"], base["azimuths"], base["fovs"], base["ranges"])
