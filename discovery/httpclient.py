@@ -35,6 +35,10 @@ class TooLarge(HttpError):
     """The reply exceeded the byte limit."""
 
 
+class Unending(HttpError):
+    """The reply started (status and headers arrived) but its body did not end before the deadline."""
+
+
 class BadHttp(HttpError):
     """The peer spoke something that is not HTTP/1.x."""
 
@@ -147,10 +151,15 @@ def _read_reply(sock: socket.socket, deadline: float, max_bytes: int) -> HttpRep
     body_start = 0
     while True:
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        sock.settimeout(remaining)
-        chunk = sock.recv(65536)
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            if status is not None:  # a body that dribbles on forever is an attack, not a slow camera
+                raise Unending(f"reply body still incomplete after {len(buf) - body_start} bytes") from None
+            raise
         if chunk:
             buf += chunk
         if status is None:

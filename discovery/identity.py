@@ -10,12 +10,14 @@ import base64
 import datetime as dt
 import hashlib
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from typing import Any
 
 from lxml import etree
@@ -196,7 +198,7 @@ def status_of(exc: BaseException) -> tuple[Status, str]:
         return Status.UNREACHABLE, str(exc)
     if isinstance(exc, httpclient.Timeout):
         return Status.TIMEOUT, str(exc)
-    if isinstance(exc, httpclient.TooLarge | HostileReply):
+    if isinstance(exc, httpclient.TooLarge | httpclient.Unending | HostileReply):
         return Status.HOSTILE_REPLY, str(exc)
     if isinstance(exc, httpclient.BadHttp | NotOnvif):
         return Status.NOT_ONVIF, str(exc)
@@ -274,6 +276,19 @@ def _macs(interfaces: Any) -> list[str]:
         if mac:
             out.append(normalise_mac(mac))
     return sorted(set(out))
+
+
+_SECRET_PARAM = re.compile(r"(?i)((?:^|[?&;])(?:password|passwd|pwd|pass)=)([^&;#]+)")
+
+
+def redact_uri(uri: str) -> str:
+    """Drop `user:password@` and non-empty password parameters: reports never carry credentials."""
+    parts = urlsplit(uri)
+    if parts.password is not None or parts.username is not None:
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        uri = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return _SECRET_PARAM.sub(r"\1***", uri)
 
 
 def normalise_mac(mac: str) -> str:
@@ -422,7 +437,7 @@ def _read_profiles(
             StreamSetup={"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}},
             ProfileToken=profile.token,
         )
-        profile.stream_uri = _text(getattr(uri, "Uri", None))
+        profile.stream_uri = redact_uri(_text(getattr(uri, "Uri", None)))
         profiles.append(profile)
     return profiles
 

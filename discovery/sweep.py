@@ -109,6 +109,7 @@ _HTTP_STATUS = {
     httpclient.Unreachable: Status.UNREACHABLE,
     httpclient.Timeout: Status.TIMEOUT,
     httpclient.TooLarge: Status.HOSTILE_REPLY,
+    httpclient.Unending: Status.HOSTILE_REPLY,
     httpclient.BadHttp: Status.NOT_ONVIF,
 }
 

@@ -157,6 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
         op = _op(body)
         spec.requests.append(op)
         mode = spec.mode
+        if mode == "slow":
+            time.sleep(3)  # longer than the client's deadline in the tests: nothing arrives in time
         if mode == "html":
             return self._send(404, b"<!DOCTYPE html><html><body>Not found</body></html>", "text/html")
         if mode == "bomb":

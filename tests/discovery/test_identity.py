@@ -19,6 +19,7 @@ from discovery.identity import (
     identify,
     identify_many,
     normalise_mac,
+    redact_uri,
 )
 from discovery.models import Status
 from tests.discovery.fakes import CameraSpec, fake_camera
@@ -71,7 +72,7 @@ def test_auth_failure(cache: WsdlCache, creds: list[Credential], message: str) -
 @pytest.mark.parametrize("mode, status", [
     ("html", Status.NOT_ONVIF), ("fault", Status.SOAP_FAULT), ("bomb", Status.HOSTILE_REPLY),
     ("xxe", Status.HOSTILE_REPLY), ("huge", Status.HOSTILE_REPLY), ("malformed", Status.HOSTILE_REPLY),
-    ("endless", Status.TIMEOUT),
+    ("endless", Status.HOSTILE_REPLY), ("slow", Status.TIMEOUT),
 ])
 def test_each_failure_is_its_own_status(cache: WsdlCache, mode: str, status: Status) -> None:
     with fake_camera(CameraSpec(mode=mode)) as (_, port):
@@ -150,6 +151,12 @@ def test_credentials_never_reach_logs(cache: WsdlCache, caplog: pytest.LogCaptur
     assert ident.status is Status.OK
     assert SECRET not in caplog.text
     assert SECRET not in repr(Credential("u", SECRET)) and SECRET not in str(Credential("u", SECRET))
+
+
+def test_stream_uris_lose_their_credentials() -> None:
+    assert redact_uri("rtsp://admin:pw@198.18.1.5:554/s?a=1") == "rtsp://198.18.1.5:554/s?a=1"
+    assert redact_uri("rtsp://h/user=admin&password=secret&channel=1") == "rtsp://h/user=admin&password=***&channel=1"
+    assert redact_uri("rtsp://h/user=admin&password=&channel=1") == "rtsp://h/user=admin&password=&channel=1"
 
 
 def test_normalise_mac() -> None:
