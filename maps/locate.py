@@ -17,9 +17,11 @@ GAP_NEAREST = 1  # in no area; the nearest area within the tolerance
 OUTSIDE = 2  # in no area and farther than the tolerance from all of them
 INVALID = 3  # NaN or infinite coordinate
 
-# Grid labels besides area indices.
-_EDGE = -1  # a boundary passes through the cell: test exactly
+# Grid labels besides area indices (>= 0).
+_EDGE = -1  # test exactly against every area (near a boundary, in no area, or areas overlap)
 _NONE = -2  # the cell lies in no area and farther from every boundary than the tolerance
+# Labels <= _LISTED: a boundary passes through the cell; candidate list number -(label - _LISTED).
+_LISTED = -3
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class AreaLocator:
         self.tree = shapely.STRtree(self.geoms)
         self._metric_tree: shapely.STRtree | None = None
         self._grid: NDArray[np.int32] | None = None
+        # Candidate areas of each listed edge cell, CSR-style: areas[ptr[k]:ptr[k + 1]].
+        self._cand_ptr: NDArray[np.int64] = np.zeros(1, dtype=np.int64)
+        self._cand_area: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
         # Gap points within the tolerance may sit this many cells from the boundary they belong to.
         cell_m = self.cell_deg * 111_320.0 * math.cos(math.radians(max(abs(miny), abs(maxy))))
@@ -82,11 +87,46 @@ class AreaLocator:
         index[label >= 0] = label[label >= 0]
         # Off the grid or in a "none" cell: farther than the tolerance from every area.
         status[finite & (label == _NONE)] = OUTSIDE
-        exact = finite & (label == _EDGE)
-        sel = np.flatnonzero(exact)
+        listed = np.flatnonzero(finite & (label <= _LISTED))
+        if listed.size:
+            sub = self._locate_listed(x[listed], y[listed], _LISTED - label[listed])
+            index[listed], status[listed], distance[listed], tie[listed] = (
+                sub.index, sub.status, sub.distance_m, sub.tie)
+        sel = np.flatnonzero(finite & (label == _EDGE))
         if sel.size:
             sub = self.locate_exact(x[sel], y[sel])
             index[sel], status[sel], distance[sel], tie[sel] = sub.index, sub.status, sub.distance_m, sub.tie
+        return Located(index, status, distance, tie)
+
+    def _locate_listed(self, x: NDArray[np.float64], y: NDArray[np.float64], cell: NDArray[np.int64],
+                       nearest: bool = True) -> Located:
+        """Exact tests against the few areas whose boundary crosses each point's cell."""
+        n = x.size
+        start, stop = self._cand_ptr[cell], self._cand_ptr[cell + 1]
+        counts = stop - start
+        p_idx = np.repeat(np.arange(n), counts)
+        offset = np.arange(p_idx.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        a_idx = self._cand_area[np.repeat(start, counts) + offset]
+        hit = np.zeros(p_idx.size, dtype=np.bool_)
+        order = np.argsort(a_idx, kind="stable")
+        areas, first = np.unique(a_idx[order], return_index=True)
+        bounds = [*first.tolist(), order.size]
+        for k, area in enumerate(areas.tolist()):
+            pairs = order[bounds[k]:bounds[k + 1]]
+            # intersects_xy: the closed polygon, so boundary points are candidates of both sides.
+            hit[pairs] = shapely.intersects_xy(self.geoms[area], x[p_idx[pairs]], y[p_idx[pairs]])
+        p_hit, a_hit = p_idx[hit], a_idx[hit]
+        index = np.full(n, -1, dtype=np.int64)
+        status = np.full(n, OUTSIDE, dtype=np.int8)
+        distance = np.zeros(n, dtype=np.float64)
+        tie = np.zeros(n, dtype=np.bool_)
+        best, cnt = self._best(p_hit, a_hit)
+        index[p_hit[best]] = a_hit[best]
+        status[p_hit[best]] = INSIDE
+        tie[p_hit[best]] = cnt > 1
+        missing = np.flatnonzero(status != INSIDE)
+        if nearest and missing.size and self.tolerance_m > 0:
+            self._nearest(x, y, missing, index, status, distance)
         return Located(index, status, distance, tie)
 
     def locate_exact(self, lons: ArrayLike, lats: ArrayLike) -> Located:
@@ -146,43 +186,83 @@ class AreaLocator:
 
     def _build_grid(self) -> NDArray[np.int32]:
         ny, nx = self._shape
-        edge = np.zeros((ny, nx), dtype=np.bool_)
-        # Segments shorter than a cell span at most two cells per axis, so marking the four cells
-        # spanned by their end points marks every cell the boundary passes through (half-open cells).
-        lines = shapely.segmentize(shapely.boundary(self.geoms), self.cell_deg * 0.9)
-        coords, ring_of = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
-        cx = np.floor((coords[:, 0] - self._origin[0]) / self.cell_deg).astype(np.int64)
-        cy = np.floor((coords[:, 1] - self._origin[1]) / self.cell_deg).astype(np.int64)
-        same = ring_of[1:] == ring_of[:-1]
-        for a, b in ((cx[:-1], cy[:-1]), (cx[1:], cy[1:]), (cx[:-1], cy[1:]), (cx[1:], cy[:-1])):
-            edge[b[same], a[same]] = True
+        edge, pair_cell, pair_area = self._edge_cells()
+        disjoint = self._disjoint()
+        listed = np.full(ny * nx, -1, dtype=np.int64)
+        if disjoint:
+            # Areas that do not overlap: only areas whose boundary crosses a cell can hold its points.
+            cells, first = np.unique(pair_cell, return_index=True)
+            self._cand_ptr = np.append(first, pair_cell.size).astype(np.int64)
+            self._cand_area = pair_area.astype(np.int64)
+            listed[cells] = np.arange(cells.size)
         grid = np.full((ny, nx), _EDGE, dtype=np.int32)
         # Each row splits into runs of boundary-free cells; a run lies in a single area (or none),
         # so locating the centre of its first cell labels the whole run.
         free = ~edge
         starts = free.copy()
         starts[:, 1:] &= edge[:, :-1]
-        run_id = np.cumsum(starts.ravel()) - 1
+        run_id = np.cumsum(starts.ravel().view(np.uint8), dtype=np.int32) - 1
         srow, scol = np.nonzero(starts)
-        sub = self.locate_exact(self._origin[0] + (scol + 0.5) * self.cell_deg,
-                                self._origin[1] + (srow + 0.5) * self.cell_deg)
-        run_label = np.where(sub.status == INSIDE, sub.index, _NONE).astype(np.int32)
+        sx = self._origin[0] + (scol + 0.5) * self.cell_deg
+        sy = self._origin[1] + (srow + 0.5) * self.cell_deg
+        if disjoint:
+            # The area holding a run also reaches into the edge cell on its left (cells are half-open),
+            # so that cell's candidates suffice; column 0 lies in the padding, outside every area.
+            left = listed[srow * nx + np.maximum(scol - 1, 0)]
+            run_label = np.full(srow.size, _NONE, dtype=np.int32)
+            inner = np.flatnonzero(scol > 0)
+            sub = self._locate_listed(sx[inner], sy[inner], left[inner], nearest=False)
+            run_label[inner] = np.where(sub.status == INSIDE, sub.index, _NONE)
+        else:
+            sub = self.locate_exact(sx, sy)
+            run_label = np.where(sub.status == INSIDE, sub.index, _NONE).astype(np.int32)
         flat = grid.ravel()
         free_flat = free.ravel()
         flat[free_flat] = run_label[run_id[free_flat]]
         grid = flat.reshape(ny, nx)
         # Cells in no area but within reach of a boundary may hold gap points inside the tolerance.
-        near = edge.copy()
-        for _ in range(self._reach):
-            grown = near.copy()
-            grown[1:, :] |= near[:-1, :]
-            grown[:-1, :] |= near[1:, :]
-            grown[:, 1:] |= near[:, :-1]
-            grown[:, :-1] |= near[:, 1:]
-            grown[1:, 1:] |= near[:-1, :-1]
-            grown[1:, :-1] |= near[:-1, 1:]
-            grown[:-1, 1:] |= near[1:, :-1]
-            grown[:-1, :-1] |= near[1:, 1:]
-            near = grown
-        grid[(grid == _NONE) & near] = _EDGE
+        grid[(grid == _NONE) & self._grow(edge, self._reach)] = _EDGE
+        if disjoint:
+            flat = grid.ravel()
+            flat[cells] = _LISTED - np.arange(cells.size, dtype=np.int32)
         return grid
+
+    def _edge_cells(self) -> tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
+        """Cells that area boundaries pass through, and the sorted unique (cell, area) pairs."""
+        ny, nx = self._shape
+        edge = np.zeros((ny, nx), dtype=np.bool_)
+        # Segments shorter than a cell span at most two cells per axis, so marking the four cells
+        # spanned by their end points marks every cell the boundary passes through (half-open cells).
+        lines = shapely.segmentize(shapely.boundary(self.geoms), self.cell_deg * 0.9)
+        parts, area_of_part = shapely.get_parts(lines, return_index=True)
+        coords, part_of = shapely.get_coordinates(parts, return_index=True)
+        cx = np.floor((coords[:, 0] - self._origin[0]) / self.cell_deg).astype(np.int64)
+        cy = np.floor((coords[:, 1] - self._origin[1]) / self.cell_deg).astype(np.int64)
+        same = part_of[1:] == part_of[:-1]
+        seg_area = area_of_part[part_of[:-1][same]]
+        keys = []
+        for a, b in ((cx[:-1], cy[:-1]), (cx[1:], cy[1:]), (cx[:-1], cy[1:]), (cx[1:], cy[:-1])):
+            edge[b[same], a[same]] = True
+            keys.append((b[same] * nx + a[same]) * len(self.geoms) + seg_area)
+        pairs = np.sort(np.concatenate(keys))
+        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
+        return edge, pairs // len(self.geoms), pairs % len(self.geoms)
+
+    @staticmethod
+    def _grow(mask: NDArray[np.bool_], steps: int) -> NDArray[np.bool_]:
+        """Dilate a mask by `steps` cells in all eight directions."""
+        for _ in range(steps):
+            grown = mask.copy()
+            grown[1:, :] |= mask[:-1, :]
+            grown[:-1, :] |= mask[1:, :]
+            grown[:, 1:] |= grown[:, :-1].copy()
+            grown[:, :-1] |= grown[:, 1:].copy()
+            mask = grown
+        return mask
+
+    def _disjoint(self) -> bool:
+        """Whether no two areas share interior (any overlap, however small, disables candidate lists)."""
+        left, right = self.tree.query(self.geoms, predicate="intersects")
+        keep = left < right
+        overlap = shapely.relate_pattern(self.geoms[left[keep]], self.geoms[right[keep]], "2********")
+        return not bool(np.any(overlap))

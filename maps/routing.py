@@ -91,6 +91,11 @@ class Jurisdictions:
         priority = np.empty(len(order), dtype=np.int64)
         priority[order] = np.arange(len(order))
         self.locator = AreaLocator(self.stations.geometry.values, priority, tolerance_m=tolerance_m)
+        self._categories: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for out, column in (("district_code", "district_code"), ("station_id", "station_id"),
+                            ("station", "name"), ("filing_unit_code", "branch_code")):
+            cats, codes = np.unique(self.stations[column].to_numpy(dtype=str), return_inverse=True)
+            self._categories[out] = (cats, codes)
         self.issues: list[LayerIssue] = [*districts.attrs.get("issues", []), *stations.attrs.get("issues", []),
                                          *self.special_branches.attrs.get("issues", [])]
 
@@ -132,23 +137,21 @@ class Jurisdictions:
         return self
 
     def route_many(self, lons: ArrayLike, lats: ArrayLike, *, crs: str = "wgs84") -> pd.DataFrame:
-        """Rule 5 for many points: district, station and filing unit per point (nulls + flag if outside)."""
+        """Rule 5 for many points: district, station and filing unit per point.
+
+        Columns are categorical; a point outside Beijing (or NaN) gets nulls and the flag `outside`
+        (`invalid_coordinates`); a gap point gets its nearest area and `gap_nearest`.
+        """
         x, y = to_wgs84(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float), crs)
         found = self.locator.locate(x, y)
         ok = found.index >= 0
         idx = np.where(ok, found.index, 0)
-
-        def column(name: str) -> pd.Series:
-            values = self.stations[name].to_numpy(dtype=object)[idx]
-            return pd.Series(np.where(ok, values, None), dtype=object)
-
-        flags = np.array([_STATUS_FLAG[int(s)] for s in range(4)], dtype=object)[found.status]
+        # Categoricals built from per-station codes: no per-point Python objects for a million rows.
+        table = {name: pd.Categorical.from_codes(np.where(ok, codes[idx], -1), categories=cats)
+                 for name, (cats, codes) in self._categories.items()}
         return pd.DataFrame({
-            "district_code": column("district_code"),
-            "station_id": column("station_id"),
-            "station": column("name"),
-            "filing_unit_code": column("branch_code"),
-            "flag": flags,
+            **table,
+            "flag": pd.Categorical.from_codes(found.status.astype(np.int64), categories=list(_STATUS_FLAG.values())),
             "on_boundary": found.tie,
             "distance_m": found.distance_m,
         })

@@ -21,11 +21,15 @@ def areas() -> list[shapely.Geometry]:
 
 @pytest.mark.parametrize("tolerance_m", [0.0, 50.0, 300.0])
 @pytest.mark.parametrize("cell_deg", [0.001, 0.004])
-def test_grid_equals_exact(tolerance_m: float, cell_deg: float) -> None:
-    loc = AreaLocator(areas(), [2, 1, 0], tolerance_m=tolerance_m, cell_deg=cell_deg)
+@pytest.mark.parametrize("overlap", [False, True])
+def test_grid_equals_exact(tolerance_m: float, cell_deg: float, overlap: bool) -> None:
+    # Disjoint areas use per-cell candidate lists; an overlapping area forces the general path.
+    geoms = [*areas(), box(116.02, 40.02, 116.06, 40.03)] if overlap else areas()
+    loc = AreaLocator(geoms, list(range(len(geoms)))[::-1], tolerance_m=tolerance_m, cell_deg=cell_deg)
+    assert loc._disjoint() is not overlap
     rng = np.random.default_rng(3)
     x, y = rng.uniform(115.98, 116.23, 20_000), rng.uniform(39.98, 40.06, 20_000)
-    verts = shapely.get_coordinates(areas())
+    verts = shapely.get_coordinates(geoms)
     x, y = np.concatenate([x, verts[:, 0]]), np.concatenate([y, verts[:, 1]])
     fast, exact = loc.locate(x, y), loc.locate_exact(x, y)
     assert np.array_equal(fast.index, exact.index)
