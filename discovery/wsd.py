@@ -277,7 +277,10 @@ async def probe(
                         sent += 1
                     await asyncio.sleep(0)  # let the receive path run between batches
         drain_until = time.monotonic() + 3.0
-        while any(t.get_write_buffer_size() for t in transports) and time.monotonic() < drain_until:
+        # The selector transport buffers datagrams the kernel refused (EAGAIN); wait for them too.
+        while any(getattr(t, "get_write_buffer_size", lambda: 0)() for t in transports) and (
+            time.monotonic() < drain_until
+        ):
             await asyncio.sleep(0.01)  # the reply delay counts from when the last probe really left
         last_probe = time.monotonic()
         await asyncio.sleep(max(0.0, last_probe + max_delay_s + margin_s - time.monotonic()))
