@@ -105,16 +105,21 @@ class Camera(CameraBase, table=True):
         Index("ix_camera_station_id_id", "station_id", "id"),
         Index("ix_camera_district_code_id", "district_code", "id"),
         Index("ix_camera_filing_id_id", "filing_id", "id"),
+        # Lookups are lists too (cheap cameras share IPs, serials, MACs): (key, id) serves keyset pages.
+        Index("ix_camera_operator_id_id", "operator_id", "id"),
+        Index("ix_camera_serial_id", "serial", "id"),
+        Index("ix_camera_mac_id", "mac", "id"),
+        Index("ix_camera_ip_id", "ip", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     filing_id: int = Field(foreign_key="filing.id")
-    operator_id: int = Field(foreign_key="operator.id", index=True)
+    operator_id: int = Field(foreign_key="operator.id")
     code: str | None = Field(default=None, max_length=20, unique=True, index=True)
     code_edition: str = Field(default="2016", max_length=4)
-    serial: str | None = Field(default=None, max_length=100, index=True)
-    mac: str | None = Field(default=None, max_length=17, index=True)
-    ip: str | None = Field(default=None, max_length=45, index=True)
+    serial: str | None = Field(default=None, max_length=100)
+    mac: str | None = Field(default=None, max_length=17)
+    ip: str | None = Field(default=None, max_length=45)
     district_code: str | None = Field(default=None, max_length=6)
     station_id: str | None = Field(default=None, max_length=8)
     status: CameraStatus = CameraStatus.active

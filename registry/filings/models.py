@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from registry.timeutil import utcnow
@@ -69,14 +69,23 @@ class Filing(FilingForm, table=True):
     """One filing and where it is in the workflow."""
 
     __tablename__ = "filing"
+    # (filter, id) indexes return keyset pages in order; see migration 0003.
+    __table_args__ = (
+        Index("ix_filing_state_id", "state", "id"),
+        Index("ix_filing_filing_unit_code_id", "filing_unit_code", "id"),
+        Index("ix_filing_operator_id_id", "operator_id", "id"),
+        Index("ix_filing_state_deadline", "state", "deadline"),
+        Index("ix_filing_provisional", "id", postgresql_where=text("deadline_provisional"),
+              sqlite_where=text("deadline_provisional = 1")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    operator_id: int = Field(foreign_key="operator.id", index=True)
+    operator_id: int = Field(foreign_key="operator.id")
     kind: FilingKind = FilingKind.new
     changes_filing_id: int | None = Field(default=None, foreign_key="filing.id", index=True)
-    state: FilingState = Field(default=FilingState.submitted, index=True)
+    state: FilingState = FilingState.submitted
     number: str | None = Field(default=None, max_length=13, unique=True, index=True)
-    filing_unit_code: str = Field(foreign_key="police_unit.code", max_length=8, index=True)
+    filing_unit_code: str = Field(foreign_key="police_unit.code", max_length=8)
     channel: Channel = Channel.online
     late: bool = Field(default=False, index=True)
     late_days: int = 0
@@ -133,7 +142,11 @@ class CorrectionNotice(SQLModel, table=True):
     """补正材料通知单: numbered in its own sequence, one per filing."""
 
     __tablename__ = "correction_notice"
-    __table_args__ = (UniqueConstraint("filing_id", name="uq_correction_notice_filing"),)
+    __table_args__ = (
+        UniqueConstraint("filing_id", name="uq_correction_notice_filing"),
+        Index("ix_correction_notice_provisional", "id", postgresql_where=text("due_provisional"),
+              sqlite_where=text("due_provisional = 1")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     filing_id: int = Field(foreign_key="filing.id")

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from registry.timeutil import utcnow
@@ -76,16 +76,23 @@ class Operator(OperatorBase, table=True):
     """An operator with its routed responsibility (who verifies, who files)."""
 
     __tablename__ = "operator"
+    # (filter, id) indexes return keyset pages in order; see migration 0003.
+    __table_args__ = (
+        Index("ix_operator_district_code_id", "district_code", "id"),
+        Index("ix_operator_station_id_id", "station_id", "id"),
+        Index("ix_operator_filing_unit_code_id", "filing_unit_code", "id"),
+        Index("ix_operator_verifying_unit_code_id", "verifying_unit_code", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uscc: str = Field(min_length=18, max_length=18, unique=True, index=True)
     lon: float = Field(description="WGS-84 longitude")
     lat: float = Field(description="WGS-84 latitude")
     entered_datum: Datum = Datum.wgs84
-    district_code: str | None = Field(default=None, max_length=6, index=True)
-    station_id: str | None = Field(default=None, max_length=8, index=True)
-    filing_unit_code: str = Field(foreign_key="police_unit.code", max_length=8, index=True)
-    verifying_unit_code: str = Field(foreign_key="police_unit.code", max_length=8, index=True)
+    district_code: str | None = Field(default=None, max_length=6)
+    station_id: str | None = Field(default=None, max_length=8)
+    filing_unit_code: str = Field(foreign_key="police_unit.code", max_length=8)
+    verifying_unit_code: str = Field(foreign_key="police_unit.code", max_length=8)
     routing_rule: int
     routing_explanation: str
     routing_flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
