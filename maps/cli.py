@@ -67,7 +67,16 @@ def layers_check_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the issues as JSON.")] = False,
 ) -> None:
     """Validate a department's jurisdiction layers: invalid geometries, overlaps, gaps, nesting."""
-    from maps.layers import LEVELS, LayerError, LayerIssue, has_level, read_layer, validate_layer, validate_nesting
+    from maps.layers import (
+        LEVELS,
+        LayerError,
+        LayerIssue,
+        has_level,
+        read_layer,
+        validate_layer,
+        validate_nesting,
+        validate_ownership,
+    )
 
     issues: list[LayerIssue] = []
     try:
@@ -80,6 +89,8 @@ def layers_check_command(
         issues += validate_layer(gdf, level)
         if level != "district":
             issues += validate_nesting(gdf, layers["district"], level)
+    if "special_branch" in layers:
+        issues += validate_ownership(layers["station"], layers["special_branch"])
     if json_output:
         typer.echo(json.dumps({"ok": not issues, "issues": [asdict(i) for i in issues]}, ensure_ascii=False))
     else:

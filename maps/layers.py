@@ -219,7 +219,7 @@ def _overlap_gap_issues(geoms: np.ndarray, level: str, ids: list[str], min_area_
             if part.geom_type == "Polygon" and area >= min_area_m2:
                 issues.append(LayerIssue("overlap", level, (ids[i], ids[j]), area, *_point_of(part),
                                          "areas overlap"))
-    union = shapely.union_all(geoms)
+    union = _union(geoms[shapely.is_valid(geoms)])
     for poly in shapely.get_parts(union):
         for ring in poly.interiors:
             hole = shapely.Polygon(ring)
@@ -250,25 +250,73 @@ def validate_layer(gdf: gpd.GeoDataFrame, level: str, *, min_area_m2: float = 1.
     return issues
 
 
+def _union(geoms: np.ndarray) -> shapely.Geometry:
+    """Union of valid polygons; a valid coverage (edge-matched, no overlaps) takes GEOS's fast path."""
+    if len(geoms) and shapely.coverage_is_valid(geoms):
+        return shapely.coverage_union_all(geoms)
+    return shapely.union_all(geoms)
+
+
 def validate_nesting(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame, child_level: str, *,
                      min_area_m2: float = 1.0) -> list[LayerIssue]:
     """Areas of `children` (stations, special areas) lying outside the district their district_code names."""
     by_code = dict(zip(parents["district_code"], parents.geometry.values, strict=True))
     issues: list[LayerIssue] = []
-    for ident, district, geom in zip(children[ID_COLUMN[child_level]], children["district_code"],
-                                     children.geometry.values, strict=True):
+    id_col = ID_COLUMN[child_level]
+    for district, group in children.groupby("district_code", sort=True):
         parent = by_code.get(district)
         if parent is None:
-            issues.append(LayerIssue("unknown_district", child_level, (str(ident),), None, *_point_of(geom),
-                                     f"district_code {district} is not in the district layer"))
+            issues += [LayerIssue("unknown_district", child_level, (str(ident),), None, *_point_of(geom),
+                                  f"district_code {district} is not in the district layer")
+                       for ident, geom in zip(group[id_col], group.geometry.values, strict=True)]
             continue
-        if not (geom.is_valid and parent.is_valid):
+        geoms = np.asarray(group.geometry.values)
+        valid = shapely.is_valid(geoms)
+        if not parent.is_valid or not valid.any():
             continue
-        outside = shapely.difference(geom, parent)
-        area = metric_area(outside) if not outside.is_empty else 0.0
-        if area >= min_area_m2:
-            issues.append(LayerIssue("outside_district", child_level, (str(ident), str(district)), area,
-                                     *_point_of(outside), "area extends beyond its district"))
+        # One prepared `covers` per district (an overlay of coincident borders is far slower);
+        # only a district whose areas stick out is examined area by area.
+        shapely.prepare(parent)
+        if shapely.covers(parent, _union(geoms[valid])):
+            continue
+        for ident, geom in zip(group[id_col].to_numpy()[valid], geoms[valid], strict=True):
+            part = shapely.difference(geom, parent)
+            if not part.is_empty and (area := metric_area(part)) >= min_area_m2:
+                issues.append(LayerIssue("outside_district", child_level, (str(ident), str(district)), area,
+                                         *_point_of(part), "area extends beyond its district"))
+    return issues
+
+
+def validate_ownership(stations: gpd.GeoDataFrame, special: gpd.GeoDataFrame, *,
+                       min_area_m2: float = 1.0) -> list[LayerIssue]:
+    """Stations inside a special-branch area must belong to it, and that branch's stations must stay inside."""
+    issues: list[LayerIssue] = []
+    codes = [str(c) for c in special["branch_code"]]
+    areas = np.asarray(special.geometry.values)
+    geoms = np.asarray(stations.geometry.values)
+    branches = [str(b) for b in stations["branch_code"]]
+    ids = [str(s) for s in stations["station_id"]]
+    valid = shapely.is_valid(geoms)
+    # Foreign stations: only those sharing interior with an area need measuring.
+    st_idx, area_idx = shapely.STRtree(areas).query(geoms, predicate="intersects")
+    for i, k in zip(st_idx.tolist(), area_idx.tolist(), strict=True):
+        if branches[i] == codes[k] or not (valid[i] and areas[k].is_valid):
+            continue
+        if shapely.relate_pattern(geoms[i], areas[k], "2********"):
+            part = shapely.intersection(geoms[i], areas[k])
+            if (size := metric_area(part)) >= min_area_m2:
+                what = f"station of branch {branches[i]} intrudes into special branch {codes[k]}'s area"
+                issues.append(LayerIssue("inside_special_area", "station", (ids[i], codes[k]), size,
+                                         *_point_of(part), what))
+    by_code = dict(zip(codes, areas, strict=True))
+    for i, branch in enumerate(branches):
+        area = by_code.get(branch)
+        if area is None or not (valid[i] and area.is_valid):
+            continue
+        part = shapely.difference(geoms[i], area)
+        if not part.is_empty and (size := metric_area(part)) >= min_area_m2:
+            issues.append(LayerIssue("outside_special_area", "station", (ids[i], branch), size, *_point_of(part),
+                                     f"station of special branch {branch} lies partly outside its area"))
     return issues
 
 

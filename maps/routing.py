@@ -21,7 +21,15 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from maps.datums import to_wgs84
-from maps.layers import LayerError, LayerIssue, default_geo_dir, has_level, load_layer, validate_nesting
+from maps.layers import (
+    LayerError,
+    LayerIssue,
+    default_geo_dir,
+    has_level,
+    load_layer,
+    validate_nesting,
+    validate_ownership,
+)
 from maps.locate import GAP_NEAREST, INSIDE, INVALID, OUTSIDE, AreaLocator
 from maps.units import PoliceUnit, read_units
 
@@ -134,6 +142,7 @@ class Jurisdictions:
         self.issues += validate_nesting(stations, districts, "station")
         if special is not None:
             self.issues += validate_nesting(special, districts, "special_branch")
+            self.issues += validate_ownership(stations, special)
         return self
 
     def route_many(self, lons: ArrayLike, lats: ArrayLike, *, crs: str = "wgs84") -> pd.DataFrame:

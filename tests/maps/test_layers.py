@@ -15,7 +15,15 @@ from shapely.geometry import box
 
 from maps.datums import gcj02_to_wgs84
 from maps.echarts import decode_geojson
-from maps.layers import LEVELS, LayerError, load_layer, read_layer, validate_layer, validate_nesting
+from maps.layers import (
+    LEVELS,
+    LayerError,
+    load_layer,
+    read_layer,
+    validate_layer,
+    validate_nesting,
+    validate_ownership,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 GEO = ROOT / "sample_data" / "geo"
@@ -174,3 +182,35 @@ def test_missing_column_is_named(tmp_path: Path) -> None:
         read_layer(tmp_path, "district")
     with pytest.raises(LayerError, match="no stations"):
         read_layer(tmp_path, "station")
+
+
+def test_ownership_of_special_areas() -> None:
+    special = load_layer(GEO, "special_branch")
+    stations = load_layer(GEO, "station")
+    assert validate_ownership(stations, special) == []
+    # Hand a 天安门 station to 东城分局, and stretch a 西站 station outside its area.
+    broken = stations.copy()
+    tam = broken.index[broken["branch_code"] == "131"][0]
+    broken.loc[tam, "branch_code"] = "101"
+    xz = broken.index[broken["branch_code"] == "132"][0]
+    broken.loc[xz, "geometry"] = broken.loc[xz, "geometry"].buffer(0.001)
+    kinds = {(i.kind, i.ids[1]) for i in validate_ownership(broken, special)}
+    assert ("inside_special_area", "131") in kinds and ("outside_special_area", "132") in kinds
+
+
+def test_geo_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from maps import Jurisdictions, OutsideJurisdiction
+
+    stations = load_layer(GEO, "station")
+    districts = load_layer(GEO, "district")
+    keep = stations["district_code"] == "110101"
+    stations.loc[keep & (stations["branch_code"] == "101")].to_file(tmp_path / "stations.gpkg", layer="stations")
+    districts.loc[districts["district_code"] == "110101"].to_file(tmp_path / "districts.gpkg", layer="districts")
+    monkeypatch.setenv("CAMREG_GEO_DIR", str(tmp_path))
+    city = Jurisdictions.load()
+    assert len(city.stations) == int((keep & (stations["branch_code"] == "101")).sum())
+    assert len(city.special_branches) == 0
+    assert city.route(116.4170, 39.9290).filing_unit.code == "101"
+    # The 天安门 area was left out: the middle of the square is now more than 50 m from any area.
+    with pytest.raises(OutsideJurisdiction):
+        city.route(116.3915, 39.9030)
