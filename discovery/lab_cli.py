@@ -90,14 +90,27 @@ def up_cmd(
 def _print_lab(lab: Lab) -> None:
     con = Console()
     table = Table(title=f"lab {lab.name} ({lab.mode}, {len(lab.devices)} devices)")
-    for col in ("id", "address", "vendor", "model", "serial", "skew s", "creds", "discovery", "hostile", "expected"):
-        table.add_column(col)
+    for col in (
+        "id",
+        "http",
+        "udp",
+        "vendor",
+        "model",
+        "serial",
+        "skew s",
+        "creds",
+        "discovery",
+        "hostile",
+        "expected",
+    ):
+        table.add_column(col, no_wrap=col in ("id", "http", "udp"))
     for d in lab.devices:
         discovery = "multicast" if d.multicast_reachable else ("unicast" if d.unicast_probe_answers else "off")
         hostile = ", ".join(f"{k}:{v}" for k, v in (("http", d.hostile_http), ("wsd", d.hostile_wsd)) if v)
         table.add_row(
             d.id,
             f"{d.ip}:{d.http_port}",
+            str(d.wsd_port),
             d.vendor,
             d.model,
             d.serial,
@@ -116,7 +129,10 @@ def _print_lab(lab: Lab) -> None:
     if lab.laptop_netns:
         con.print(f"scan from the laptop namespace:  ip netns exec {lab.laptop_netns} {scan}")
     else:
-        con.print(f"scan on loopback (ports per device above):  {scan}")
+        con.print(
+            "loopback mode: each device has its own HTTP port (above) and UDP port (--json: wsd_port);"
+            f" multicast is emulated by {host}:{port}"
+        )
     custom = lab.state_dir != default_state_dir()
     con.print(f"remove:  camreg lab down --name {lab.name}" + (f" --state-dir {lab.state_dir}" if custom else ""))
 

@@ -58,14 +58,35 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
         if ":" in line:
             k, _, v = line.partition(":")
             headers[k.strip().lower()] = v.strip()
-    try:
-        length = int(headers.get("content-length", "0"))
-    except ValueError as exc:
-        raise BadRequest("bad Content-Length") from exc
-    if length < 0 or length > MAX_BODY or "transfer-encoding" in headers:
-        raise BadRequest("body too large or chunked")
-    body = await reader.readexactly(length) if length else b""
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = await _read_chunked(reader)
+    else:
+        try:
+            length = int(headers.get("content-length", "0"))
+        except ValueError as exc:
+            raise BadRequest("bad Content-Length") from exc
+        if not 0 <= length <= MAX_BODY:
+            raise BadRequest("body too large")
+        body = await reader.readexactly(length) if length else b""
     return Request(parts[0], parts[1].split("?")[0], headers, body)
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    """Body sent with Transfer-Encoding: chunked (some HTTP clients stream SOAP that way)."""
+    body = bytearray()
+    while True:
+        line = await reader.readuntil(b"\r\n")
+        try:
+            size = int(line.split(b";")[0].strip(), 16)
+        except ValueError as exc:
+            raise BadRequest("bad chunk size") from exc
+        if size == 0:
+            await reader.readuntil(b"\r\n")  # no trailers expected; the empty line ends the body
+            return bytes(body)
+        if len(body) + size > MAX_BODY:
+            raise BadRequest("body too large")
+        body += await reader.readexactly(size)
+        await reader.readexactly(2)
 
 
 class SimCamera:
@@ -234,6 +255,8 @@ class SimCamera:
             return 400, soap.fault(dev, "Sender", "ter:NotAuthorized", "Sender not Authorized")
         if op in dev.faulty_ops:
             return 500, soap.fault(dev, "Receiver", "ter:Action", f"{op} failed: internal error")
+        if op == "GetStreamUri" and self._profile_index(op_el) is None:
+            return 400, soap.fault(dev, "Sender", "ter:InvalidArgVal", "ter:NoProfile: no such profile token")
         reply = self._read_op(qname.namespace or "", op, op_el, now)
         if reply is None:
             return 400, soap.fault(dev, "Receiver", "ter:ActionNotSupported", f"{op} is not supported")
@@ -258,9 +281,13 @@ class SimCamera:
         if ns == NS_MEDIA:
             if op == "GetProfiles":
                 return soap.get_profiles(dev)
-            if op == "GetStreamUri":
-                token = (el.findtext(f"{{{NS_MEDIA}}}ProfileToken") or "").strip()
-                if token not in dev.style.profile_tokens:
-                    return None
-                return soap.get_stream_uri(dev, dev.style.profile_tokens.index(token))
+            index = self._profile_index(el)
+            if op == "GetStreamUri" and index is not None:
+                return soap.get_stream_uri(dev, index)
         return None
+
+    def _profile_index(self, el: etree._Element) -> int | None:
+        """Which of the two profiles a media request's ProfileToken names, if any."""
+        token = (el.findtext(f"{{{NS_MEDIA}}}ProfileToken") or "").strip()
+        tokens = self.dev.style.profile_tokens
+        return tokens.index(token) if token in tokens else None

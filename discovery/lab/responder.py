@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import struct
 from collections.abc import Callable
@@ -51,6 +52,7 @@ class DiscoveryResponder:
         self._counters: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._handles: set[asyncio.TimerHandle] = set()
+        self._endless_streams: set[tuple[str, Addr]] = set()
 
     async def start(self, multicast: str) -> None:
         """Open the device sockets and the group listener.
@@ -136,9 +138,12 @@ class DiscoveryResponder:
         reply = probe_matches(dev, probe.message_id, n)
         mode = dev.hostile_wsd
         if mode == "endless_reply":
-            task = asyncio.get_running_loop().create_task(self._endless(cam, probe, addr))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            key = (dev.id, addr)
+            if key not in self._endless_streams:  # one stream per prober is endless enough
+                self._endless_streams.add(key)
+                task = asyncio.get_running_loop().create_task(self._endless(cam, probe, addr))
+                self._tasks.add(task)
+                task.add_done_callback(functools.partial(self._endless_done, key))
             return
         if mode == "entity_bomb":
             reply = hostile.wsd_entity_bomb(reply, dev)
@@ -152,6 +157,10 @@ class DiscoveryResponder:
             reply = hostile.WSD_NOT_ONVIF
         with contextlib.suppress(OSError):
             tr.sendto(reply, addr)
+
+    def _endless_done(self, key: tuple[str, Addr], task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._endless_streams.discard(key)
 
     async def _endless(self, cam: SimCamera, probe: Probe, addr: Addr) -> None:
         """Keep sending ProbeMatches to the prober, a fresh MessageID each time."""

@@ -239,3 +239,16 @@ def test_external_entity_canary_is_logged(lab: Lab) -> None:
     dev = next(d for d in lab.devices if d.hostile_http is None)
     httpx.get(f"http://{dev.ip}:{dev.http_port}/xxe-canary", timeout=5)
     assert [e["device"] for e in lab.events("xxe_fetch")] == [dev.id]
+
+
+def test_unknown_profile_token_and_chunked_requests(lab: Lab, clients: dict[str, zeep.Client]) -> None:
+    dev = next(d for d in clean_devices(lab) if d.credentials_known and d.clock_skew_s == 0)
+    _, media = services(clients, dev)
+    with pytest.raises(Fault):
+        media.GetStreamUri({"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}, "no-such-profile")
+    body = (
+        '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>'
+        f'<GetSystemDateAndTime xmlns="{NS_TDS}"/></s:Body></s:Envelope>'
+    ).encode()
+    resp = httpx.post(dev.device_service_url, content=iter([body[:50], body[50:]]), timeout=5)  # chunked
+    assert resp.status_code == 200 and b"UTCDateTime" in resp.content
