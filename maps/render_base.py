@@ -94,7 +94,10 @@ def legend_html(title: str, breaks: Sequence[float]) -> str:
     edges = [None, *breaks, None]
     rows = []
     for lo, hi in itertools.pairwise(edges):
-        label = f"< {hi:g}" if lo is None else f"≥ {lo:g}" if hi is None else f"{lo:g} – {hi:g}"
+        if lo is None and hi is None:
+            label = "全部 all"  # every area has the same value: one class, no edges
+        else:
+            label = f"< {hi:g}" if lo is None else f"≥ {lo:g}" if hi is None else f"{lo:g} – {hi:g}"
         rows.append(f'<i style="background:{colour_for(lo if lo is not None else -np.inf, breaks)}"></i>{label}')
     return f"<b>{htmlmod.escape(title)}</b><br>" + "<br>".join(rows)
 

@@ -6,12 +6,13 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.db import make_engine
+from registry.deps import LoginRequired
 from registry.errors import DomainError
 from registry.settings import Settings
 
@@ -24,6 +25,12 @@ def _error(status: int, code: str, message: str, **extra: object) -> JSONRespons
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(_: Request, exc: LoginRequired) -> Response:
+        from registry.web import login_redirect
+
+        return login_redirect(exc.next_url)
+
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
@@ -58,6 +65,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.audit.views import router as audit_router
     from registry.auth.views import router as auth_router
     from registry.cameras.views import router as cameras_router
+    from registry.coverage.views import router as maps_router
     from registry.filings.views import materials_router
     from registry.filings.views import router as filings_router
     from registry.operators.views import router as operators_router
@@ -71,5 +79,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     for router in (auth_router, units_router, operators_router, filings_router, materials_router, cameras_router,
                    scans_router, audit_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(maps_router)
+    from registry.web import router as web_router
+
+    app.include_router(web_router)
     _install_error_handlers(app)
     return app

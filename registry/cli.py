@@ -9,6 +9,7 @@ from discovery.lab_cli import lab_app
 from maps.cli import layers_check_command, route_command
 from registry.commands.admin import audit_app, calendar_app, db_app, units_app, users_app
 from registry.commands.codes import codes_app
+from registry.commands.maps import map_app
 from registry.commands.scans import reconcile_command
 from registry.commands.server import demo, serve
 from registry.commands.workdays import workdays_app
@@ -29,6 +30,7 @@ app.command("layers-check")(layers_check_command)
 app.command("scan")(scan_command)
 app.command("reconcile")(reconcile_command)
 app.add_typer(lab_app, name="lab")
+app.add_typer(map_app, name="map")
 
 
 def main() -> None:

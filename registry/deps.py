@@ -56,3 +56,31 @@ def get_actor(request: Request, session: SessionDep, token: Annotated[str | None
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+SESSION_COOKIE = "camreg_session"
+
+
+class LoginRequired(Exception):
+    """A page was opened without a signed-in session; the app redirects to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def get_page_actor(request: Request, session: SessionDep) -> Actor:
+    """The user behind the session cookie (pages only: API calls use bearer tokens, so no CSRF on writes)."""
+    from registry.errors import Unauthenticated
+
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired(str(request.url.path))
+    try:
+        user = auth_service.user_for_token(session, token=token)
+    except Unauthenticated:
+        raise LoginRequired(str(request.url.path)) from None
+    return Actor(user=user, client_addr=request.client.host if request.client else None)
+
+
+PageActor = Annotated[Actor, Depends(get_page_actor)]

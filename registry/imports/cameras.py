@@ -1,0 +1,245 @@
+"""Bulk camera registration: validate in bulk, route in one pass, one locked counter update per code prefix.
+
+Cameras on a filed filing get their 20-digit codes at once (a department registering its existing
+cameras); cameras on an open filing are listed without codes, which come when the filing is filed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from maps.datums import to_wgs84
+from registry.actor import Actor
+from registry.audit import service as audit
+from registry.auth.models import Role
+from registry.auth.scope import clause_for
+from registry.camera_codes import CameraCodeError, code_prefix, format_code, type_code_for
+from registry.cameras.models import Camera, CameraCreate, CameraStatus
+from registry.filings.models import Filing, FilingState
+from registry.imports.columns import CAMERA_COLUMNS
+from registry.imports.records import chunks, fetch_in
+from registry.imports.rows import ImportReport, Progress, RowErrors, differences, validate_rows
+from registry.imports.sheets import Sheet
+from registry.numbering.service import take_serials
+from registry.operators.models import Operator
+from registry.routing import locate_many
+from registry.timeutil import utcnow
+from registry.units.models import PoliceUnit, UnitKind
+
+CAMERA_FIELDS = set(CameraCreate.model_fields) - {"existing_code"}
+OPEN_STATES = (FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
+DESK_ROLES = (Role.intake, Role.reviewer, Role.admin)
+INSERT_CHUNK = 5000
+# A code field a prefix check names, and the sheet column the user should fix.
+CODE_FIELD_COLUMN = {"type": "device_type", "device_type": "device_type", "district": "lon", "grassroots": "lon"}
+
+
+@dataclass
+class Target:
+    """A filing cameras are added to, whether the actor may add them, and the operator's code fields."""
+
+    filing: Filing
+    operator: Operator
+    refusal: str | None
+
+    @property
+    def coded(self) -> bool:
+        """Filed filings get codes now; open ones when they are filed."""
+        return self.filing.state == FilingState.filed
+
+
+def _refusal(actor: Actor, filing: Filing) -> str | None:
+    user = actor.user
+    if filing.state == FilingState.filed:
+        if user.role not in DESK_ROLES or user.unit_code != filing.filing_unit_code:
+            return (f"已备案的备案只有受理单位 {filing.filing_unit_code} 的民警可以补录摄像机 / only officers of the "
+                    f"filing unit {filing.filing_unit_code} may register cameras on a filed filing")
+        return None
+    if filing.state not in OPEN_STATES:
+        return f"备案状态为 {filing.state.value}，不能添加摄像机 / the filing is {filing.state.value}"
+    if user.role == Role.operator:
+        return None
+    if user.role not in (Role.intake, Role.reviewer) or user.unit_code != filing.filing_unit_code:
+        return (f"只有使用单位或受理单位 {filing.filing_unit_code} 的窗口民警可以添加 / only the operator or a desk "
+                f"officer of unit {filing.filing_unit_code} may add cameras")
+    return None
+
+
+def _targets(session: Session, actor: Actor, parsed: list[tuple[Any, dict[str, Any]]], errors: RowErrors
+             ) -> list[Target | None]:
+    """The target filing of each row, or None (with the reason recorded on the filing cell)."""
+    scope = clause_for(Filing, actor.user)
+    numbers = {v["filing_number"] for _, v in parsed if "filing_number" in v}
+    ids = {v["filing_id"] for _, v in parsed if "filing_id" in v}
+    found = {f.id: f for f in fetch_in(session, Filing, Filing.number, numbers, scope)}
+    found |= {f.id: f for f in fetch_in(session, Filing, Filing.id, ids, scope)}
+    by_number = {f.number: f for f in found.values() if f.number}
+    operators = {o.id: o for o in fetch_in(session, Operator, Operator.id, {f.operator_id for f in found.values()})}
+    targets = {fid: Target(f, operators[f.operator_id], _refusal(actor, f)) for fid, f in found.items()}
+    out: list[Target | None] = []
+    for index, (_, values) in enumerate(parsed):
+        number, fid = values.get("filing_number"), values.get("filing_id")
+        filing = by_number.get(number) if number is not None else found.get(fid)
+        target = targets.get(filing.id) if filing is not None else None
+        if number is None and fid is None:
+            errors.add(index, "filing_number", "备案编号或备案ID必填一项 / give the filing number or the filing id")
+        elif filing is None:
+            name, given = ("filing_number", number) if number is not None else ("filing_id", fid)
+            errors.add(index, name, f"备案 {given} 不存在（或不在您的管辖范围）/ no filing {given} in your "
+                                    "responsibility")
+        elif number is not None and fid is not None and filing.id != fid:
+            errors.add(index, "filing_id", f"与备案编号 {number} 不是同一备案 / is not the filing numbered {number}")
+        elif target is not None and target.refusal:
+            errors.add(index, "filing_number" if number is not None else "filing_id", target.refusal)
+        out.append(target if index not in errors else None)
+    return out
+
+
+def _locate(parsed: list[tuple[CameraCreate | None, dict[str, Any]]], rows: list[int], errors: RowErrors
+            ) -> dict[int, tuple[float, float, str, str | None]]:
+    """WGS-84 position, district and station of each row, all rows routed in one vectorised call."""
+    lons = np.array([parsed[i][0].lon for i in rows], dtype=float)  # type: ignore[union-attr]
+    lats = np.array([parsed[i][0].lat for i in rows], dtype=float)  # type: ignore[union-attr]
+    datums = np.array([parsed[i][1].get("datum", "wgs84") for i in rows])
+    for datum in set(datums.tolist()) - {"wgs84", "cgcs2000"}:
+        mask = datums == datum
+        lons[mask], lats[mask] = to_wgs84(lons[mask], lats[mask], datum)
+    places = locate_many(lons.tolist(), lats.tolist()) if rows else []
+    located = {}
+    for index, lon, lat, place in zip(rows, lons.tolist(), lats.tolist(), places, strict=True):
+        if place is None:
+            errors.add(index, "lon", f"位置 ({lon:.6f}, {lat:.6f}) 不在北京市辖区内 / the location is outside Beijing")
+        else:
+            located[index] = (lon, lat, place[0], place[1])
+    return located
+
+
+def _existing(session: Session, filing_ids: set[int]) -> dict[tuple[Any, ...], Any]:
+    """Active cameras of the filings, keyed the way rows are matched."""
+    table = Camera.__table__  # type: ignore[attr-defined]
+    known: dict[tuple[Any, ...], Any] = {}
+    for part in chunks(sorted(filing_ids)):
+        query = select(table).where(table.c.filing_id.in_(part)).where(table.c.status == CameraStatus.active)
+        for row in session.execute(query):
+            known.setdefault(match_key(row.filing_id, row.serial, row.mac, row.name), row)
+    return known
+
+
+def match_key(filing_id: int, serial: str | None, mac: str | None, name: str) -> tuple[Any, ...]:
+    """Same filing and same serial+MAC, or same filing and same name when there is no serial."""
+    return (filing_id, "serial", serial, mac) if serial else (filing_id, "name", name)
+
+
+def import_cameras(session: Session, *, actor: Actor, sheet: Sheet, report: ImportReport, errors: RowErrors,
+                   progress: Progress) -> bool:
+    """Check every row, then (if allowed) store the good new ones; returns whether anything may be stored."""
+    parsed = validate_rows(sheet, CAMERA_COLUMNS, CameraCreate, errors, model_fields=CAMERA_FIELDS,
+                           progress=progress)
+    targets = _targets(session, actor, parsed, errors)
+    candidates = [i for i, (m, _) in enumerate(parsed) if m is not None and targets[i] is not None]
+    stations = {u.code: u.station_number or "00" for u in session.exec(
+        select(PoliceUnit).where(PoliceUnit.kind == UnitKind.station)).all()}
+    located = _locate(parsed, candidates, errors)
+    known = _existing(session, {t.filing.id for t in targets if t is not None and t.filing.id is not None})
+    prefixes: dict[int, str] = {}
+    prefix_cache: dict[tuple[str, ...], str | CameraCodeError] = {}
+    seen: dict[tuple[Any, ...], int] = {}
+    new_rows: list[int] = []
+    for index in candidates:
+        model, target = parsed[index][0], targets[index]
+        assert model is not None and target is not None and target.filing.id is not None
+        if index not in located:
+            continue
+        operator = target.operator
+        try:
+            type_code = type_code_for(model.device_type, operator.industry_edition)
+        except CameraCodeError as exc:
+            errors.add(index, "device_type", exc.message)
+            continue
+        key = match_key(target.filing.id, model.serial, model.mac, model.name)
+        if key in seen:
+            first = sheet.row_number(seen[key])
+            errors.add(index, "serial" if model.serial else "name", f"与第 {first} 行重复 / duplicate of row {first}")
+            continue
+        seen[key] = index
+        if key in known:
+            given = {k: v for k, v in model.model_dump().items() if k in parsed[index][1]}
+            changed = differences(known[key], {**given, "lon": located[index][0], "lat": located[index][1]},
+                                  CAMERA_COLUMNS)
+            row = sheet.row_number(index)
+            if changed:
+                report.note(row, "differs", "已存在，未更新；不同的列 / already present, not updated; differs in: "
+                            + "、".join(changed))
+            else:
+                report.note(row, "present", "已存在，内容相同 / already present, unchanged")
+            continue
+        if target.coded:
+            _, _, district, station = located[index]
+            parts = (district, stations.get(station or "", "00"), operator.industry_code, type_code,
+                     str(target.filing.network_digit), operator.industry_edition)
+            if parts not in prefix_cache:
+                try:
+                    prefix_cache[parts] = code_prefix(district=parts[0], grassroots=parts[1], industry=parts[2],
+                                                      type_code=parts[3], network=parts[4], edition=parts[5])
+                except CameraCodeError as exc:
+                    prefix_cache[parts] = exc
+            prefix = prefix_cache[parts]
+            if isinstance(prefix, CameraCodeError):
+                errors.add(index, CODE_FIELD_COLUMN.get(prefix.field), f"无法编码 / cannot issue a code: {prefix}")
+                continue
+            prefixes[index] = prefix
+        new_rows.append(index)
+    if errors and not report.valid_only:
+        return False
+    _store(session, actor=actor, parsed=parsed, targets=targets, located=located, prefixes=prefixes,
+           rows=new_rows, report=report, progress=progress)
+    return True
+
+
+def _store(session: Session, *, actor: Actor, parsed: list[tuple[CameraCreate | None, dict[str, Any]]],
+           targets: list[Target | None], located: dict[int, tuple[float, float, str, str | None]],
+           prefixes: dict[int, str], rows: list[int], report: ImportReport, progress: Progress) -> None:
+    """Allocate serials (one counter update per prefix, in a fixed order) and insert with executemany."""
+    codes: dict[int, str] = {}
+    by_prefix: dict[str, list[int]] = defaultdict(list)
+    for index in rows:
+        if index in prefixes:
+            by_prefix[prefixes[index]].append(index)
+    for prefix in sorted(by_prefix):  # fixed lock order: two imports never wait on each other in a cycle
+        group = by_prefix[prefix]
+        for index, serial in zip(group, take_serials(session, prefix=prefix, count=len(group)), strict=True):
+            codes[index] = format_code(prefix, serial)
+    now = utcnow()
+    records: list[dict[str, Any]] = []
+    for index in rows:
+        model, target = parsed[index][0], targets[index]
+        assert model is not None and target is not None
+        lon, lat, district, station = located[index]
+        record = model.model_dump(include=CAMERA_FIELDS)
+        record.update(lon=lon, lat=lat, filing_id=target.filing.id, operator_id=target.operator.id,
+                      district_code=district, station_id=station, code=codes.get(index),
+                      code_edition=target.operator.industry_edition if index in codes else "2016",
+                      status=CameraStatus.active, existing_code=None, created_at=now, removed_at=None)
+        records.append(record)
+    table = Camera.__table__  # type: ignore[attr-defined]
+    done = 0
+    for part in chunks(records, INSERT_CHUNK):
+        session.execute(insert(table), list(part))
+        done += len(part)
+        progress("store", done, len(records))
+    progress("store", len(records), len(records))
+    report.created, report.codes_issued = len(records), len(codes)
+    per_filing: Counter[int] = Counter(r["filing_id"] for r in records)
+    coded: Counter[int] = Counter(r["filing_id"] for r in records if r["code"] is not None)
+    for filing_id in sorted(per_filing):
+        audit.append(session, actor=actor, action="filing.cameras.import", object_type="filing", object_id=filing_id,
+                     details={"count": per_filing[filing_id], "codes_issued": coded[filing_id],
+                              "file_sha256": report.sha256})
+    session.flush()
+

@@ -1,0 +1,56 @@
+"""Importing one file: read it, check every row, store all-or-nothing (or the valid rows), audit it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+
+from sqlmodel import Session
+
+from registry.actor import Actor
+from registry.audit import service as audit
+from registry.imports.cameras import import_cameras
+from registry.imports.columns import COLUMNS, Kind
+from registry.imports.records import import_filings, import_operators
+from registry.imports.rows import ImportReport, Progress, RowErrors, no_progress
+from registry.imports.sheets import error_file, read_sheet
+from registry.settings import Settings
+
+
+def run(session: Session, *, actor: Actor, kind: Kind, filename: str, data: bytes, settings: Settings,
+        valid_only: bool = False, progress: Progress = no_progress) -> ImportReport:
+    """Import a sheet in the caller's transaction; a refused file leaves nothing but its audit event."""
+    sheet = read_sheet(kind, filename, data)
+    report = ImportReport(kind=kind.value, filename=PurePath(filename).name, sha256=hashlib.sha256(data).hexdigest(),
+                          format=sheet.format, valid_only=valid_only, rows=len(sheet.rows),
+                          ignored_columns=sheet.ignored)
+    errors = RowErrors(COLUMNS[kind])
+    savepoint = session.begin_nested()
+    try:
+        if kind == Kind.operators:
+            import_operators(session, actor=actor, sheet=sheet, report=report, errors=errors, progress=progress)
+        elif kind == Kind.filings:
+            import_filings(session, actor=actor, sheet=sheet, report=report, errors=errors, settings=settings,
+                           progress=progress)
+        else:
+            import_cameras(session, actor=actor, sheet=sheet, report=report, errors=errors, progress=progress)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    refused = bool(errors) and not valid_only
+    if refused:
+        savepoint.rollback()
+        report.created = report.codes_issued = 0
+    else:
+        savepoint.commit()
+    report.committed = not refused
+    for index, cells in errors.by_row.items():
+        report.note(sheet.row_number(index), "invalid", "；".join(cells.values()))
+    report.notes.sort(key=lambda n: n.row)
+    if errors:
+        report.error_file = error_file(sheet, errors.by_row)
+        report.error_filename = f"{PurePath(report.filename).stem}-错误.{sheet.format}"
+    audit.append(session, actor=actor, action="import", object_type=kind.value, object_id=report.sha256,
+                 details={"file": report.filename, "sha256": report.sha256, "format": sheet.format,
+                          **report.counts()})
+    return report
