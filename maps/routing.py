@@ -6,12 +6,19 @@ goes to a special-branch station if one of them is, else to the smallest `statio
 Gap points (in no area) go to the nearest area within `tolerance_m` (default 50 m, UTM 50N) and are
 flagged `gap_nearest`; farther away is outside Beijing: `route` raises `OutsideJurisdiction`,
 `route_many` returns a row of nulls flagged `outside`.
+
+Rules: system kind `city_government` -> rule 1 (001); `district_government` -> rule 2, the branch of
+the district containing the point, even inside a special-branch area (the notice names "that district
+branch"); otherwise an affiliation with a corps -> rule 3, with a special bureau, branch or special
+branch -> rule 4; no affiliation -> rule 5 (the station's branch files). A government system kind
+takes precedence over an affiliation, flagged `affiliation_ignored`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +176,8 @@ class Jurisdictions:
               crs: str = "wgs84") -> Route:
         """Route one operator: rule 1/2 by system kind, 3/4 by affiliation, else 5 by location."""
         for name, value in (("lon", lon), ("lat", lat)):
-            if not isinstance(value, int | float) or not np.isfinite(value):
+            # numbers.Real admits numpy scalars; bool is refused as it is surely a mistake.
+            if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(float(value)):
                 raise RoutingError(f"{name}: {value!r} is not a finite number")
         if system_kind not in SYSTEM_KINDS:
             raise RoutingError(f"system_kind: {system_kind!r} is not one of {', '.join(SYSTEM_KINDS)}")
