@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 T = TypeVar("T")
 
-AfterQuery = Annotated[int, Query(ge=0, description="return rows with id greater than this (the previous page's next_after)")]
+AfterQuery = Annotated[int, Query(ge=0, description="rows with id above this (the previous page's next_after)")]
 LimitQuery = Annotated[int, Query(ge=1, le=500, description="page size")]
 
 

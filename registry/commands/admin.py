@@ -52,7 +52,7 @@ def units_load(directory: Annotated[Path, typer.Argument(help="folder with polic
 @users_app.command("create")
 def users_create(username: str, full_name: str, role: str,
                  unit: Annotated[str | None, typer.Option(help="police unit code")] = None,
-                 operator_id: Annotated[int | None, typer.Option(help="operator id, for role operator")] = None) -> None:
+                 operator_id: Annotated[int | None, typer.Option(help="operator id (role operator)")] = None) -> None:
     """Create an account; the password is asked for twice and never echoed."""
     from pydantic import ValidationError
 

@@ -34,9 +34,9 @@ class View(StrEnum):
 @map_app.command("render")
 def render(
     view: Annotated[View, typer.Argument(help="city, district CODE or operator ID")],
-    target: Annotated[str | None, typer.Argument(help="district code (110108) or operator id")] = None,
+    target: Annotated[str | None, typer.Argument(help="district code or operator id")] = None,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("map.html"),
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="data directory (default CAMREG_DATA_DIR)")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="default: CAMREG_DATA_DIR")] = None,
     metric: Annotated[str, typer.Option(help="city view colouring: density or cameras")] = "density",
 ) -> None:
     """Draw a map of the whole registry (as the city department sees it) into one self-contained file."""

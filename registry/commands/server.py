@@ -11,7 +11,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.bootstrap import DEMO_PASSWORD, ensure_demo_accounts, prepare
 from registry.settings import Settings
@@ -45,7 +45,8 @@ def demo(data_dir: DataDir = None, port: Port = 8000,
                                   progress=lambda done, total: progress.update(task, completed=done, total=total))
     console.print(f"示例城市 sample city: {report}")
     with Session(engine) as session:
-        operator = session.exec(select(Operator).where(Operator.filing_unit_code == "101").order_by(Operator.id)).first()
+        first_101 = select(Operator).where(Operator.filing_unit_code == "101").order_by(col(Operator.id))
+        operator = session.exec(first_101).first()
         accounts = ensure_demo_accounts(session, operator_id=operator.id if operator else None)
     table = Table(title=f"演示账户 demo accounts (password: {DEMO_PASSWORD})")
     for column in ("username", "role", "who"):

@@ -35,7 +35,8 @@ def _device(address: str, serial: str, mac: str, **changes: Any) -> Device:
 
 
 @pytest.fixture
-def filed(client: TestClient, make_operator: Callable[..., Operator], make_person: Callable[..., Person]) -> tuple[Desk, dict]:  # type: ignore[type-arg]
+def filed(client: TestClient, make_operator: Callable[..., Operator],
+          make_person: Callable[..., Person]) -> tuple[Desk, dict]:  # type: ignore[type-arg]
     desk = Desk(client, make_operator(), make_person)
     fid = desk.submit_complete()
     number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
@@ -55,7 +56,7 @@ def test_upload_reconciles_and_diffs_with_the_previous_scan(filed: tuple[Desk, d
     assert body["counts"]["matched"] == 1 and body["counts"]["changed"] == 1 and body["counts"]["unfiled"] == 1
     assert body["changes_since_previous"] is None
     rec = desk.client.get(f"/api/v1/scans/{body['id']}/reconciliation", headers=desk.wang.headers).json()
-    changed = [e for e in rec["entries"] if e["outcome"] == "changed"][0]
+    changed = next(e for e in rec["entries"] if e["outcome"] == "changed")
     assert {d["attribute"] for d in changed["differences"]} >= {"ip"}
     html = desk.client.get(f"/api/v1/scans/{body['id']}/reconciliation.html", headers=desk.wang.headers)
     assert html.status_code == 200 and filing["number"] in html.text
@@ -86,7 +87,7 @@ def test_a_hand_edited_report_is_refused(filed: tuple[Desk, dict]) -> None:  # t
 
 def test_reconcile_cli(filed: tuple[Desk, dict], settings: Settings, tmp_path: Path,  # type: ignore[type-arg]
                        monkeypatch: pytest.MonkeyPatch) -> None:
-    desk, filing = filed
+    _, filing = filed
     monkeypatch.setenv("CAMREG_DATA_DIR", str(settings.data_dir))
     if settings.database_url:
         monkeypatch.setenv("CAMREG_DATABASE_URL", settings.database_url)

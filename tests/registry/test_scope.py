@@ -150,7 +150,7 @@ def test_city_department_sees_everything(client: TestClient, world: dict[str, An
 
 
 def test_no_token_is_401_everywhere(client: TestClient, world: dict[str, Any]) -> None:
-    for (method, path), (kind, body) in ROUTES.items():
+    for (method, path), (_, body) in ROUTES.items():
         if path.endswith("/auth/token"):
             continue
         extra = body(world["ids"]) if body else {}
