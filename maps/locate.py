@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,8 @@ _EDGE = -1  # test exactly against every area (near a boundary, in no area, or a
 _NONE = -2  # the cell lies in no area and farther from every boundary than the tolerance
 # Labels <= _LISTED: a boundary passes through the cell; candidate list number -(label - _LISTED).
 _LISTED = -3
+# The grid is capped at this many cells (coarser cells for an unusually large extent).
+MAX_CELLS = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class AreaLocator:
                  cell_deg: float = 0.001) -> None:
         self.geoms = np.asarray(geoms, dtype=object)
         self.priority = np.asarray(priority, dtype=np.int64)
+        if len(self.geoms) == 0:
+            raise ValueError("no areas to locate points in")
         if len(self.priority) != len(self.geoms):
             raise ValueError("priority must have one entry per area")
         if tolerance_m < 0:
@@ -58,6 +63,9 @@ class AreaLocator:
         self._cand_ptr: NDArray[np.int64] = np.zeros(1, dtype=np.int64)
         self._cand_area: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
+        # Beijing at 0.001° is 3.4 M cells; a layer spanning far more gets coarser cells, not more memory.
+        self.cell_deg = max(self.cell_deg, math.sqrt((maxx - minx + 0.1) * (maxy - miny + 0.1) / MAX_CELLS))
+        self._lock = threading.Lock()
         # Gap points within the tolerance may sit this many cells from the boundary they belong to.
         cell_m = self.cell_deg * 111_320.0 * math.cos(math.radians(max(abs(miny), abs(maxy))))
         self._reach = math.ceil(self.tolerance_m / cell_m) if self.tolerance_m > 0 else 0
@@ -180,9 +188,10 @@ class AreaLocator:
 
     def grid(self) -> NDArray[np.int32]:
         """The lookup grid (built on first use): area index, or edge / none markers per cell."""
-        if self._grid is None:
-            self._grid = self._build_grid()
-        return self._grid
+        with self._lock:  # a server may route from several threads; build once
+            if self._grid is None:
+                self._grid = self._build_grid()
+            return self._grid
 
     def _build_grid(self) -> NDArray[np.int32]:
         ny, nx = self._shape

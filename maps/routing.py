@@ -116,7 +116,7 @@ class Jurisdictions:
 
     def _check_references(self) -> None:
         """Every code in the layers must name a known unit of the right kind."""
-        problems: list[str] = []
+        problems: list[str] = [] if len(self.stations) else ["the station layer is empty"]
         for sid, branch, district in zip(self.stations["station_id"], self.stations["branch_code"],
                                          self.stations["district_code"], strict=True):
             unit = self.units.get(branch)
