@@ -1,8 +1,9 @@
-"""Per-lab event log (JSON lines): requests, write attempts, auth failures, XXE canary fetches."""
+"""Lab files: the event log (JSON lines: requests, write attempts, auth failures, XXE fetches), atomic JSON."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +33,13 @@ class EventLog:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so a reader never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def read_events(paths: list[Path], kind: str | None = None, device: str | None = None) -> list[dict[str, Any]]:

@@ -15,10 +15,9 @@ import resource
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 from discovery.lab.camera import SimCamera
-from discovery.lab.events import EventLog
+from discovery.lab.events import EventLog, write_json_atomic
 from discovery.lab.model import FleetSpec
 from discovery.lab.responder import DiscoveryResponder
 
@@ -28,13 +27,6 @@ def _raise_fd_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so a reader never sees half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 async def serve(spec: FleetSpec, *, multicast: str, ready: Path | None, events_path: Path | None) -> None:

@@ -22,8 +22,7 @@ from typing import Any
 
 import discovery
 from discovery.lab import topology
-from discovery.lab.events import WRITE_ATTEMPT, read_events
-from discovery.lab.fleet import write_json_atomic
+from discovery.lab.events import WRITE_ATTEMPT, read_events, write_json_atomic
 from discovery.lab.model import MULTICAST_GROUP, WSD_PORT, DeviceSpec, FleetSpec
 from discovery.lab.netns import del_netns, in_netns, netns_exec, netns_pids, netns_unavailable_reason
 

@@ -146,14 +146,18 @@ class DeviceSpec:
         return out
 
     @property
-    def multicast_reachable(self) -> bool:
-        """Whether a multicast probe from the laptop reaches it and gets a usable reply."""
-        return self.subnet == 1 and self.discoverable and self.hostile_wsd is None
+    def unicast_probe_answers(self) -> bool:
+        """Whether a Probe of a shape it answers gets a well-formed, timely ProbeMatches.
+
+        An `endless_reply` device does send valid ProbeMatches (a flood of them); every other
+        hostile discovery mode sends nothing usable within a scan.
+        """
+        return self.discoverable and self.hostile_wsd in (None, "endless_reply")
 
     @property
-    def unicast_probe_answers(self) -> bool:
-        """Whether a unicast Probe (any shape it answers) gets a usable reply."""
-        return self.discoverable and self.hostile_wsd is None
+    def multicast_reachable(self) -> bool:
+        """Whether a multicast probe from the laptop reaches it and gets a usable reply."""
+        return self.subnet == 1 and self.unicast_probe_answers
 
     @property
     def expected(self) -> str:
