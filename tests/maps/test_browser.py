@@ -120,3 +120,7 @@ def test_page_with_assets_beside_opens_from_disk(site: tuple[Any, str, Path], tm
     assert loaded.blocked == [] and loaded.errors == []
     assert any(u.endswith("city_files/leaflet/leaflet.js") for u in loaded.requested)
     assert loaded.count("path.camreg-district") == 16
+    inline = write_map(build_city(districts, stats), tmp_path / "alone.html")
+    loaded = open_map(site[0], inline.as_uri())
+    assert loaded.blocked == [] and loaded.requested == [inline.as_uri()]
+    assert loaded.count("path.camreg-district") == 16
