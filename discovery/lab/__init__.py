@@ -15,7 +15,8 @@ Stable API (everything a scanner test or benchmark needs)::
 - `up(spec, state_dir=None) -> Lab`, `down(name, state_dir=None) -> list[str]`, `Lab.load(name)`.
 - `Lab`: `.spec`, `.devices`, `.mode`, `.laptop_netns`, `.scanner_ip`, `.multicast_target`,
   `.cidrs`, `.laptop_command(argv)`, `.run_in_laptop(argv, **run_kwargs)`, `.in_laptop()`,
-  `.events(kind, device)`, `.write_attempts()`, `.truth()`, `.down()`.
+  `.events(kind, device)`, `.write_attempts()`, `.check()` (fleet processes alive?), `.truth()`,
+  `.down()`. `up` works on a copy of the spec: read ports from `lab.devices`, not your spec.
 - `DeviceSpec`: identity (manufacturer, model, firmware, serial, hardware_id, macs, hostname,
   endpoint_uuid, name, location, scopes, types), reachability (ip, subnet, http_port, wsd_port,
   rtsp_port, device_service_url, media_service_url, advertised_xaddrs, probe_shapes,

@@ -24,7 +24,7 @@ import discovery
 from discovery.lab import topology
 from discovery.lab.events import WRITE_ATTEMPT, read_events, write_json_atomic
 from discovery.lab.model import MULTICAST_GROUP, WSD_PORT, DeviceSpec, FleetSpec
-from discovery.lab.netns import del_netns, in_netns, netns_exec, netns_pids, netns_unavailable_reason
+from discovery.lab.netns import NetnsError, del_netns, in_netns, netns_exec, netns_pids, netns_unavailable_reason
 
 STATE_DIR_ENV = "CAMREG_LAB_STATE_DIR"
 READY_TIMEOUT_S = 60.0
@@ -125,6 +125,14 @@ class Lab:
     def write_attempts(self) -> list[dict[str, Any]]:
         """Every non-Get operation any device received: a read-only scan leaves this empty."""
         return self.events(WRITE_ATTEMPT)
+
+    def check(self) -> None:
+        """Raise LabError (with the process log) if a fleet process of this lab has died."""
+        for proc in self.state["processes"]:
+            if not _is_ours(proc["pid"], proc["marker"]):
+                log = Path(proc["marker"].replace("/spec-", "/log-").removesuffix(".json") + ".log")
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
+                raise LabError(f"fleet process {proc['pid']} of lab {self.name!r} is gone:\n{tail}")
 
     def truth(self) -> dict[str, Any]:
         """Everything a scanner test compares against, JSON-ready."""
@@ -246,8 +254,10 @@ def up(spec: FleetSpec, *, state_dir: Path | None = None, timeout: float = READY
         state["spec"] = spec.to_dict()
         state["complete"] = True
         _save(path, state)
-    except BaseException:
+    except BaseException as exc:
         down(spec.name, state_dir=sd)
+        if isinstance(exc, NetnsError):
+            raise LabError(f"could not build the lab network (nothing is left behind): {exc}") from exc
         raise
     return Lab(spec.name, sd, state)
 

@@ -111,7 +111,10 @@ def test_down_removes_exactly_what_up_made_even_after_a_crash(tmp_path: Path) ->
         assert made == set(lab.state["namespaces"]) and len(made) == 5
         assert root_snapshot() == before  # nothing was created in the root namespace
         pids = [p["pid"] for p in lab.state["processes"]]
+        lab.check()
         os.kill(pids[0], signal.SIGKILL)  # the fleet process crashes
+        with pytest.raises(LabError, match="is gone"):
+            lab.check()
         with pytest.raises(LabError, match="already up"):
             up(spec, state_dir=tmp_path)
     finally:
@@ -126,11 +129,12 @@ def test_down_removes_exactly_what_up_made_even_after_a_crash(tmp_path: Path) ->
 
 
 def test_down_cleans_up_after_up_itself_is_killed(tmp_path: Path) -> None:
+    """Also covers a fleet with every camera behind the router (the unicast-sweep benchmark's shape)."""
     require_netns()
     name = f"kl{os.getpid() % 10000}"
     code = (
         "import sys, time; from pathlib import Path; from discovery.lab import build_fleet, up;"
-        f"up(build_fleet(6, subnets=2, seed=1, name={name!r}), state_dir=Path({str(tmp_path)!r})); time.sleep(60)"
+        f"up(build_fleet(6, subnets=2, routed=6, seed=1, name={name!r}), state_dir=Path({str(tmp_path)!r})); time.sleep(60)"
     )
     proc = subprocess.Popen([sys.executable, "-c", code])
     state = tmp_path / f"{name}.json"
