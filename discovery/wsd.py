@@ -30,6 +30,8 @@ WSD_PORT = 3702
 APP_MAX_DELAY_S = 0.5
 #: An honest ProbeMatches is 1-4 KiB; a datagram past this is an attack (UDP allows 64 KiB).
 MAX_DATAGRAM = 32 * 1024
+#: Datagrams kept per run: 250 devices × 9 probes is ~2,300; past this a device is flooding us.
+MAX_DATAGRAMS = 50_000
 
 NS = {
     "s": "http://www.w3.org/2003/05/soap-envelope",
@@ -200,9 +202,13 @@ class _Collector(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.received: list[tuple[bytes, str]] = []
         self.send_errors = 0
+        self.dropped = 0
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, int]) -> None:
-        self.received.append((data, str(addr[0])))
+        if len(self.received) < MAX_DATAGRAMS:  # a flooding device must not exhaust memory
+            self.received.append((data, str(addr[0])))
+        else:
+            self.dropped += 1
 
     def error_received(self, exc: Exception) -> None:
         self.send_errors += 1  # ICMP port unreachable from a host without WS-Discovery: expected

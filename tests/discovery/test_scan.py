@@ -144,3 +144,13 @@ def test_interface_outside_the_scanned_networks_is_refused() -> None:
     cfg = ScanConfig(cidrs=["127.0.0.16/28"], allow=AllowList.from_env(env={}), interfaces=["lo"])
     with pytest.raises(ValueError, match="not inside the scanned networks"):
         run_scan(cfg)
+
+
+def test_cli_without_credentials_file_and_without_a_tty_does_not_prompt(
+        site: tuple[int, int, dict[str, CameraSpec]]) -> None:
+    port, _, _ = site
+    result = CliRunner().invoke(_cli(), ["scan", "--cidr", "127.0.0.18/32", "--method", "sweep", "--ports", str(port),
+                                         "--json"])
+    assert result.exit_code == 0, result.output
+    [dev] = json.loads(result.stdout)["devices"]
+    assert dev["status"] == "auth_failed" and "no credentials" in dev["error"]
