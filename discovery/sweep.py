@@ -86,8 +86,9 @@ class RateLimiter:
             return
         async with self._lock:
             now = time.monotonic()
-            self._next = max(self._next + self._interval, now)
-            delay = self._next - now
+            slot = max(self._next, now)  # the first event goes at once, each later one an interval on
+            self._next = slot + self._interval
+            delay = slot - now
         if delay > 0:
             await asyncio.sleep(delay)
 
