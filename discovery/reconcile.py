@@ -307,3 +307,21 @@ def diff_scans(previous: Sequence[Device], current: Sequence[Device]) -> ScanDif
         elif before:
             diff.ambiguous.append(before)
     return diff
+
+
+def reconciliation_from_dict(data: dict[str, Any]) -> Reconciliation:
+    """Inverse of `Reconciliation.to_dict` (for reconciliations stored as JSON)."""
+
+    def entry(e: dict[str, Any]) -> Entry:
+        return Entry(
+            outcome=Outcome(e["outcome"]),
+            filed=FiledCamera(**e["filed"]) if e.get("filed") else None,
+            device=Device.from_dict(e["device"]) if e.get("device") else None,
+            score=float(e.get("score", 0.0)),
+            matched_on=list(e.get("matched_on", [])),
+            differences=[Difference(**d) for d in e.get("differences", [])],
+            candidates=[Candidate(**c) for c in e.get("candidates", [])],
+            note=str(e.get("note", "")),
+        )
+
+    return Reconciliation([entry(e) for e in data.get("entries", [])])

@@ -118,3 +118,17 @@ def test_renderings_escape_untrusted_text() -> None:
     assert rows[1]["seen_serial"].startswith("'=") and rows[1]["seen_model"] == "大华"
     assert rows[0]["differences"] == "firmware: 1 → <script>alert(1)</script>"
     assert result.to_dict()["entries"][0]["outcome"] == "changed"
+
+
+def test_reconciliation_round_trips_through_json() -> None:
+    import json
+
+    from discovery.reconcile import reconciliation_from_dict
+
+    cams = [filed("A", "198.18.0.50", "00:12:34:56:78:90", "S"), filed("B", "198.18.0.9", serial="X", uuid="u")]
+    scan = [seen("198.18.0.51", "00:12:34:56:78:90", "S"), seen("198.18.0.52", "00:12:34:56:78:90", "S"),
+            seen("198.18.0.9", serial="X", uuid="u", firmware="2")]
+    result = reconcile(cams, scan)
+    again = reconciliation_from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again.to_dict() == result.to_dict()
+    assert render_html(again) == render_html(result)
