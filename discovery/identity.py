@@ -317,13 +317,18 @@ def identify(
         return cache.service("devicemgmt.wsdl", DEVICE_BINDING, url, transport, wsse)
 
     ident = Identity(status=Status.OK)
+    notes = []
     try:
         sent = time.time()
         clock = device(None).GetSystemDateAndTime()
         ident.clock_offset_s = _clock_offset(clock, sent, time.time())
     except TOLERATED as exc:
-        ident.status, ident.error = status_of(exc)
-        return ident
+        status, err = status_of(exc)
+        if status not in (Status.AUTH_FAILED, Status.SOAP_FAULT):
+            ident.status, ident.error = status, err
+            return ident
+        # Some firmware wants auth even for the clock: sign with our own clock and carry on.
+        notes.append(f"GetSystemDateAndTime: {err}")
     offset = ident.clock_offset_s or 0.0
     service, info, cred = _authenticate(device, credentials, offset, ident)
     if service is None:
@@ -333,7 +338,6 @@ def identify(
     ident.firmware = _text(info.FirmwareVersion)
     ident.serial = _text(info.SerialNumber)
     ident.hardware_id = _text(info.HardwareId)
-    notes = []
     for name, apply in _SECONDARY:
         try:
             apply(ident, getattr(service, name)())

@@ -55,7 +55,7 @@ class CameraSpec:
     username: str = ""  # empty: no authentication required
     password: str = ""
     clock_offset_s: float = 0.0
-    mode: str = "ok"  # ok, html, fault, bomb, xxe, huge, endless, malformed, slow, refuse_auth
+    mode: str = "ok"  # ok, html, fault, bomb, xxe, huge, endless, malformed, slow, clock_auth
     requests: list[str] = field(default_factory=list)
 
 
@@ -183,7 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if mode == "fault" and op != "GetSystemDateAndTime":
             return self._send(500, ENV.format(body=OTHER_FAULT).encode())
-        if op != "GetSystemDateAndTime" and spec.username and not _digest_ok(spec, body):
+        needs_auth = op != "GetSystemDateAndTime" or mode == "clock_auth"
+        if needs_auth and spec.username and not _digest_ok(spec, body):
             return self._send(400, ENV.format(body=AUTH_FAULT).encode())
         return self._send(200, ENV.format(body=_reply(spec, op, self.headers.get("Host", ""))).encode())
 

@@ -60,6 +60,14 @@ def test_digest_is_signed_with_the_camera_clock_and_pairs_are_tried_in_turn(cach
     assert ident.authenticated and ident.serial == spec.serial
 
 
+def test_camera_that_wants_auth_even_for_its_clock(cache: WsdlCache) -> None:
+    spec = CameraSpec(username="admin", password=SECRET, mode="clock_auth")
+    with fake_camera(spec) as (_, port):
+        ident = identify(_target(port), [Credential("admin", SECRET)], cache)
+    assert ident.status is Status.OK and ident.serial == spec.serial
+    assert ident.clock_offset_s is None and "GetSystemDateAndTime" in ident.error
+
+
 @pytest.mark.parametrize("creds, message", [([Credential("admin", "nope")], "none of the 1"),
                                             ([], "no credentials")])
 def test_auth_failure(cache: WsdlCache, creds: list[Credential], message: str) -> None:
