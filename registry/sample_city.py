@@ -29,7 +29,7 @@ from registry.cameras.models import Camera, CameraCreate
 from registry.filings import service as filings
 from registry.filings.models import CorrectionItem, CorrectionNotice, Filing, FilingCreate, MaterialKind
 from registry.operators import service as operators
-from registry.operators.models import Operator, OperatorCreate
+from registry.operators.models import Operator, OperatorCreate, SystemKind
 from registry.settings import Settings
 from registry.units.models import PoliceUnit
 
@@ -138,6 +138,7 @@ class _Replay:
         self.engine, self.settings, self.city, self.report = engine, settings, city, report
         self.operators = {row["ref"]: row for row in city.operators}
         self.operator_ids: dict[str, int] = {}
+        self.units: dict[str, str] = {}
         self.filing_ids: dict[str, int] = {}
         self.camera_ids: dict[str, int] = {}
         self.map_ids: dict[str, list[int]] = {}
@@ -171,10 +172,12 @@ class _Replay:
 
     def officer(self, session: Session, unit_code: str, role: Role) -> Actor:
         """The sample intake officer or reviewer of a filing unit (two people, so the re-check rule holds)."""
-        unit = session.get_one(PoliceUnit, unit_code)
-        label = "受理" if role == Role.intake else "复核"
-        return Actor(self.user(session, f"sample_{unit_code}_{role.value}", full_name=f"{unit.name}科信 {label}（样例）",
-                               role=role, unit_code=unit_code))
+        username = f"sample_{unit_code}_{role.value}"
+        if username not in self.users:
+            unit = session.get_one(PoliceUnit, unit_code)
+            label = "受理" if role == Role.intake else "复核"
+            self.user(session, username, full_name=f"{unit.name}科信 {label}（样例）", role=role, unit_code=unit_code)
+        return Actor(self.users[username])
 
     def submitter(self, session: Session, filing: dict[str, Any]) -> Actor:
         """The operator's own account for online filings, else the filing unit's intake officer."""
@@ -182,11 +185,11 @@ class _Replay:
         if filing["channel"] == "online" and op["has_account"] == "1":
             return Actor(self.user(session, f"sample_op_{op['ref'].lower()}", full_name=f"{op['name']} 备案专员",
                                    role=Role.operator, operator_id=self.operator_ids[op["ref"]]))
-        return self.officer(session, self.unit_of(session, filing), Role.intake)
+        return self.officer(session, self.unit_of(filing), Role.intake)
 
-    def unit_of(self, session: Session, filing: dict[str, Any]) -> str:
+    def unit_of(self, filing: dict[str, Any]) -> str:
         """The filing unit the registry routed the filing's operator to."""
-        return session.get_one(Operator, self.operator_ids[filing["operator"]]).filing_unit_code
+        return self.units[filing["operator"]]
 
     def operator(self, session: Session, ref: str, at: datetime) -> None:
         """Register the operator (routed by the service) the first time one of its filings arrives."""
@@ -198,7 +201,7 @@ class _Replay:
             data = OperatorCreate(
                 name=row["name"], uscc=row["uscc"], address=row["address"], industry_code=row["industry_code"],
                 industry_edition=row["industry_edition"], affiliation_code=row["affiliation_code"] or None,
-                system_kind=row["system_kind"], contact_name=row["contact_name"],
+                system_kind=SystemKind(row["system_kind"]), contact_name=row["contact_name"],
                 contact_phone=row["contact_phone"], lon=float(row["lon"]), lat=float(row["lat"]))
         except ValueError as exc:
             raise SampleCityError(f"operators.csv operator {ref}: {exc}") from exc
@@ -207,6 +210,7 @@ class _Replay:
         session.add(operator)
         assert operator.id is not None
         self.operator_ids[ref] = operator.id
+        self.units[ref] = operator.filing_unit_code
         self.report.operators_loaded += 1
 
     def upload(self, session: Session, actor: Actor, filing_id: int, kind: MaterialKind, name: str,
@@ -287,7 +291,7 @@ class _Replay:
             self.submit(session, filing, at)
             return
         filing_id = self.filing_ids[filing["ref"]]
-        unit = self.unit_of(session, filing)
+        unit = self.unit_of(filing)
         if step == ACCEPT:
             filings.accept(session, actor=self.officer(session, unit, Role.intake), filing_id=filing_id, now=at)
         elif step == CORRECTION:
