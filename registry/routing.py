@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from registry.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from maps.routing import Jurisdictions
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class Responsibility:
 
 
 @lru_cache(maxsize=4)
-def jurisdictions(geo_dir: Path | None = None):  # type: ignore[no-untyped-def]
+def jurisdictions(geo_dir: Path | None = None) -> Jurisdictions:
     """The jurisdiction layers, loaded once per process (they are small and read-only)."""
     from maps.routing import Jurisdictions
 

@@ -78,12 +78,13 @@ def carry_over(session: Session, *, filing: Filing, removed_at: datetime) -> Non
                             .where(Camera.status == CameraStatus.active)).all()
     declared = set(CameraCreate.model_fields) - {"existing_code"}
     for old in old_rows:
-        new = kept.get(old.code)
+        new = kept.get(old.code or "")
         if new is None:
             old.status, old.removed_at = CameraStatus.removed, removed_at
         else:
             # The physical camera keeps its row and code for life; the newer declaration replaces the old.
             old.sqlmodel_update(new.model_dump(include=declared | {"district_code", "station_id"}))
+            assert filing.id is not None
             old.filing_id = filing.id
             session.delete(new)
         session.add(old)

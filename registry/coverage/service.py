@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import shapely
 from sqlalchemy import ColumnElement, func, true
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from maps.coverage import coverage_stats
@@ -57,12 +58,12 @@ def city_html(session: Session, *, user: User | None, metric: str = "density", t
 
 
 def _camera_frame(session: Session, user: User | None, *conditions: ColumnElement[bool]) -> pd.DataFrame:
-    query = select(Camera.lon, Camera.lat, Camera.code, Camera.name, Camera.azimuth, Camera.hfov, Camera.range_m,
-                   Camera.form_factor, Camera.station_id).where(Camera.status == CameraStatus.active)
-    query = query.where(_scope(Camera, user))
+    columns = [col(c) for c in (Camera.lon, Camera.lat, Camera.code, Camera.name, Camera.azimuth, Camera.hfov,
+                                Camera.range_m, Camera.form_factor, Camera.station_id)]
+    query = sa_select(*columns).where(col(Camera.status) == CameraStatus.active).where(_scope(Camera, user))
     for condition in conditions:
         query = query.where(condition)
-    frame = pd.DataFrame(session.exec(query).all(),
+    frame = pd.DataFrame(session.execute(query).all(),
                          columns=["lon", "lat", "code", "name", "azimuth", "fov", "range", "kind", "station_id"])
     frame["kind"] = frame["kind"].astype(str)
     return frame

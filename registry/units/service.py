@@ -58,8 +58,7 @@ def read_unit_files(directory: Path) -> list[PoliceUnit]:
 def load(session: Session, *, directory: Path) -> int:
     """Insert or update every unit from the files (parents first); returns how many were written."""
     units = read_unit_files(directory)
-    order = {None: 0}
-    units.sort(key=lambda u: (u.kind == UnitKind.station, order.get(u.parent_code, 1), u.code))
+    units.sort(key=lambda u: (u.kind == UnitKind.station, u.parent_code is not None, u.code))
     for unit in units:
         existing = session.get(PoliceUnit, unit.code)
         if existing is None:
