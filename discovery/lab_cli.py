@@ -138,9 +138,14 @@ def _print_lab(lab: Lab) -> None:
 
 
 @lab_app.command("down")
-def down_cmd(name: NameOpt = "demo", state_dir: StateOpt = None, as_json: JsonOpt = False) -> None:
+def down_cmd(
+    name: NameOpt = "demo",
+    state_dir: StateOpt = None,
+    force: Annotated[bool, _opt("Also remove camreg-lab-NAME-* namespaces no state file lists (orphans).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Remove a lab: exactly the processes, namespaces and files its `up` made."""
-    removed = down(name, state_dir=state_dir)
+    removed = down(name, state_dir=state_dir, force=force)
     if as_json:
         sys.stdout.write(json.dumps({"name": name, "removed": removed}) + "\n")
     elif removed:

@@ -10,29 +10,30 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import discovery
-from discovery.lab import topology
+from discovery.lab import procs, topology
+from discovery.lab.errors import LabError
 from discovery.lab.events import WRITE_ATTEMPT, read_events, write_json_atomic
 from discovery.lab.model import MULTICAST_GROUP, WSD_PORT, DeviceSpec, FleetSpec
-from discovery.lab.netns import NetnsError, del_netns, in_netns, netns_exec, netns_pids, netns_unavailable_reason
+from discovery.lab.netns import (
+    NetnsError,
+    del_netns,
+    in_netns,
+    list_netns,
+    netns_exec,
+    netns_pids,
+    netns_unavailable_reason,
+)
 
 STATE_DIR_ENV = "CAMREG_LAB_STATE_DIR"
 READY_TIMEOUT_S = 60.0
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}  # fleet processes this Python process started
-
-
-class LabError(RuntimeError):
-    """The lab cannot be brought up or found; the message says what to do."""
+__all__ = ["Lab", "LabError", "default_state_dir", "down", "running_labs", "up"]
 
 
 def default_state_dir() -> Path:
@@ -129,7 +130,7 @@ class Lab:
     def check(self) -> None:
         """Raise LabError (with the process log) if a fleet process of this lab has died."""
         for proc in self.state["processes"]:
-            if not _is_ours(proc["pid"], proc["marker"]):
+            if not procs.is_ours(proc["pid"], proc["marker"]):
                 log = Path(proc["marker"].replace("/spec-", "/log-").removesuffix(".json") + ".log")
                 tail = log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
                 raise LabError(f"fleet process {proc['pid']} of lab {self.name!r} is gone:\n{tail}")
@@ -154,51 +155,50 @@ def _save(path: Path, state: dict[str, Any]) -> None:
     write_json_atomic(path, state)
 
 
-def _launch(
-    sub: FleetSpec, tag: str, ns: str | None, multicast: str, workdir: Path
-) -> tuple[subprocess.Popen[bytes], dict[str, Path]]:
-    kinds = (("spec", "json"), ("ready", "json"), ("events", "jsonl"), ("log", "log"))
-    files = {k: workdir / f"{k}-{tag}.{ext}" for k, ext in kinds}
-    files["spec"].write_text(json.dumps(sub.to_dict(), ensure_ascii=False), encoding="utf-8")
-    argv = [sys.executable, "-m", "discovery.lab.fleet", "--spec", str(files["spec"]), "--ready", str(files["ready"])]
-    argv += ["--events", str(files["events"]), "--multicast", multicast]
-    env = dict(os.environ)
-    root = str(Path(discovery.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    with files["log"].open("wb") as log:
-        proc = subprocess.Popen(
-            netns_exec(ns, argv) if ns else argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # survives the `camreg lab up` that started it
-            env=env,
+def _claim(path: Path, name: str) -> None:
+    """Create the state file exclusively, so two concurrent `up`s of one name cannot both proceed."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        raise LabError(f"lab {name!r} is already up ({path}); run `camreg lab down --name {name}` first") from None
+
+
+def _groups(spec: FleetSpec, state: dict[str, Any], path: Path) -> list[tuple[str, str | None, list[DeviceSpec], str]]:
+    """Build the network (netns mode) and say which fleet process serves which devices."""
+    if spec.loopback:
+        state["laptop"] = {"netns": None, "ip": spec.laptop_ip}
+        state["cidrs"] = [topology.LOOPBACK_CIDRS[s] for s in range(1, spec.subnets + 1)]
+        return [("all", None, spec.devices, "emulated")]
+    names = topology.namespace_names(spec.name, spec.subnets)
+    taken = sorted(set(names.values()) & list_netns())
+    if taken:  # never adopt (and later delete) a namespace some other lab made
+        raise LabError(
+            f"namespace {taken[0]} already exists (lab {spec.name!r} is up with another state dir, or was "
+            f"orphaned); use another --name, or remove it with `camreg lab down --name {spec.name} --force`"
         )
-    _CHILDREN[proc.pid] = proc
-    return proc, files
 
+    def record(ns: str) -> None:
+        state["namespaces"].append(ns)
+        _save(path, state)
 
-def _wait_ready(proc: subprocess.Popen[bytes], files: dict[str, Path], timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if files["ready"].exists():
-            return dict(json.loads(files["ready"].read_text(encoding="utf-8")))
-        if proc.poll() is not None:
-            tail = files["log"].read_text(errors="replace")[-2000:]
-            raise LabError(f"fleet process exited with {proc.returncode} before it was ready:\n{tail}")
-        time.sleep(0.05)
-    raise LabError(f"fleet process not ready after {timeout:.0f} s; see {files['log']}")
+    topology.build(spec, names, record)
+    state["laptop"] = {"netns": names["laptop"], "ip": spec.laptop_ip}
+    state["multicast"] = [MULTICAST_GROUP, WSD_PORT]
+    state["cidrs"] = [topology.CIDRS[s] for s in range(1, spec.subnets + 1)]
+    return [
+        (f"cams{s}", names[f"cams{s}"], [d for d in spec.devices if d.subnet == s], "group")
+        for s in range(1, spec.subnets + 1)
+    ]
 
 
 def up(spec: FleetSpec, *, state_dir: Path | None = None, timeout: float = READY_TIMEOUT_S) -> Lab:
     """Start `spec` (in namespaces, or on loopback if `spec.loopback`) and return its handle."""
     sd = state_dir or default_state_dir()
     sd.mkdir(parents=True, exist_ok=True)
-    path = sd / f"{spec.name}.json"
-    if path.exists():
-        raise LabError(f"lab {spec.name!r} is already up ({path}); run `camreg lab down --name {spec.name}` first")
     if not spec.loopback and (reason := netns_unavailable_reason()):
         raise LabError(f"{reason}; or build the fleet with loopback=True (`camreg lab up --loopback`)")
+    path = sd / f"{spec.name}.json"
+    _claim(path, spec.name)
     workdir = sd / spec.name
     spec = FleetSpec.from_dict(spec.to_dict())  # our own copy: ports get filled in below
     state: dict[str, Any] = {
@@ -212,40 +212,21 @@ def up(spec: FleetSpec, *, state_dir: Path | None = None, timeout: float = READY
         "processes": [],
         "events": [],
     }
-    _save(path, state)
     try:
+        _save(path, state)
         workdir.mkdir(exist_ok=True)
-        if spec.loopback:
-            groups: list[tuple[str, str | None, list[DeviceSpec], str]] = [("all", None, spec.devices, "emulated")]
-            state["laptop"] = {"netns": None, "ip": spec.laptop_ip}
-            state["cidrs"] = [topology.LOOPBACK_CIDRS[s] for s in range(1, spec.subnets + 1)]
-        else:
-            names = topology.namespace_names(spec.name, spec.subnets)
-
-            def record(ns: str) -> None:
-                state["namespaces"].append(ns)
-                _save(path, state)
-
-            topology.build(spec, names, record)
-            groups = [
-                (f"cams{s}", names[f"cams{s}"], [d for d in spec.devices if d.subnet == s], "group")
-                for s in range(1, spec.subnets + 1)
-            ]
-            state["laptop"] = {"netns": names["laptop"], "ip": spec.laptop_ip}
-            state["multicast"] = [MULTICAST_GROUP, WSD_PORT]
-            state["cidrs"] = [topology.CIDRS[s] for s in range(1, spec.subnets + 1)]
         launched = []
-        for tag, ns, devs, multicast in groups:
+        for tag, ns, devs, multicast in _groups(spec, state, path):
             if not devs:
                 continue
-            proc, files = _launch(replace(spec, devices=devs), tag, ns, multicast, workdir)
+            proc, files = procs.launch(replace(spec, devices=devs), tag, ns, multicast, workdir)
             state["processes"].append({"pid": proc.pid, "netns": ns, "marker": str(files["spec"])})
             state["events"].append(str(files["events"]))
             _save(path, state)
             launched.append((proc, files))
         by_id = {d.id: d for d in spec.devices}
         for proc, files in launched:
-            ready = _wait_ready(proc, files, timeout)
+            ready = procs.wait_ready(proc, files, timeout)
             for dev_id, ports in ready["devices"].items():
                 for key, value in ports.items():
                     setattr(by_id[dev_id], key, value)
@@ -262,64 +243,42 @@ def up(spec: FleetSpec, *, state_dir: Path | None = None, timeout: float = READY
     return Lab(spec.name, sd, state)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
+def _remove_namespace(ns: str) -> bool:
+    for pid in netns_pids(ns):  # anything left inside a namespace we made (e.g. a scanner)
+        procs.stop(pid, grace_s=1.0)
+    return del_netns(ns)
 
 
-def _is_ours(pid: int, marker: str) -> bool:
-    """The pid still runs our fleet (and not some process that reused the number)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return marker.encode() in fh.read()
-    except OSError:
-        return False
+def down(name: str, *, state_dir: Path | None = None, force: bool = False) -> list[str]:
+    """Remove lab `name`: its processes, namespaces and files. Idempotent; returns what it removed.
 
-
-def _stop(pid: int, grace_s: float = 5.0) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            break
-        deadline = time.monotonic() + grace_s
-        while _pid_alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if not _pid_alive(pid):
-            break
-    child = _CHILDREN.pop(pid, None)
-    if child is not None:
-        child.wait()
-
-
-def down(name: str, *, state_dir: Path | None = None) -> list[str]:
-    """Remove lab `name`: its processes, namespaces and files. Idempotent; returns what it removed."""
+    `force` also removes namespaces named `camreg-lab-<name>-*` that no state file lists (a lab
+    orphaned when its state directory was deleted), with whatever runs inside them.
+    """
     sd = state_dir or default_state_dir()
     path = sd / f"{name}.json"
-    if not path.exists():
-        return []
-    state = json.loads(path.read_text(encoding="utf-8"))
     removed = []
-    for proc in state.get("processes", []):
-        if _is_ours(proc["pid"], proc["marker"]):
-            _stop(proc["pid"])
-            removed.append(f"process {proc['pid']}")
-        elif (child := _CHILDREN.pop(proc["pid"], None)) is not None:
-            child.poll()  # it died on its own (a crash): reap it
-    for ns in reversed(state.get("namespaces", [])):
-        for pid in netns_pids(ns):  # anything left inside a namespace we made (e.g. a scanner)
-            _stop(pid, grace_s=1.0)
-        if del_netns(ns):
-            removed.append(f"netns {ns}")
-    workdir = Path(state.get("workdir", sd / name))
-    if workdir.exists():
-        shutil.rmtree(workdir)
-        removed.append(f"dir {workdir}")
-    path.unlink(missing_ok=True)
-    removed.append(f"state {path}")
+    if path.exists():
+        state = json.loads(path.read_text(encoding="utf-8") or "{}")
+        for proc in state.get("processes", []):
+            if procs.is_ours(proc["pid"], proc["marker"]):
+                procs.stop(proc["pid"])
+                removed.append(f"process {proc['pid']}")
+            elif (child := procs.CHILDREN.pop(proc["pid"], None)) is not None:
+                child.poll()  # it died on its own (a crash): reap it
+        for ns in reversed(state.get("namespaces", [])):
+            if _remove_namespace(ns):
+                removed.append(f"netns {ns}")
+        workdir = Path(state.get("workdir", sd / name))
+        if workdir.exists():
+            shutil.rmtree(workdir)
+            removed.append(f"dir {workdir}")
+        path.unlink(missing_ok=True)
+        removed.append(f"state {path}")
+    if force and netns_unavailable_reason() is None:
+        for ns in sorted(ns for ns in list_netns() if ns.startswith(f"camreg-lab-{name}-")):
+            if _remove_namespace(ns):
+                removed.append(f"netns {ns} (orphan)")
     return removed
 
 

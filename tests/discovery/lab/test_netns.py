@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from discovery.lab import Lab, LabError, build_fleet, down, require_netns, running_lab, up
+from discovery.lab import Lab, LabError, build_fleet, down, procs, require_netns, running_lab, up
 from discovery.lab.netns import ip, list_netns
 
 pytestmark = pytest.mark.netns
@@ -156,6 +157,22 @@ def test_down_cleans_up_after_up_itself_is_killed(tmp_path: Path) -> None:
     down(name, state_dir=tmp_path)
     assert lab_namespaces(name) == set()
     assert not state.exists()
+
+
+def test_orphans_are_refused_then_removed_by_force(tmp_path: Path) -> None:
+    require_netns()
+    spec = build_fleet(4, seed=6, name=f"or{os.getpid() % 10000}")
+    lab = up(spec, state_dir=tmp_path / "a")
+    pid = lab.state["processes"][0]["pid"]
+    shutil.rmtree(tmp_path / "a")  # the state is lost (e.g. pytest removed an old tmp dir)
+    with pytest.raises(LabError, match="already exists"):
+        up(spec, state_dir=tmp_path / "b")  # must not adopt, and later delete, namespaces it did not make
+    assert len(lab_namespaces(spec.name)) == 3
+    assert down(spec.name, state_dir=tmp_path / "b") == []
+    removed = down(spec.name, state_dir=tmp_path / "b", force=True)
+    assert sorted(removed) == sorted(f"netns {ns} (orphan)" for ns in lab.state["namespaces"])
+    assert lab_namespaces(spec.name) == set()
+    assert not procs.pid_alive(pid)  # the fleet inside was stopped with its namespace
 
 
 @pytest.mark.slow
