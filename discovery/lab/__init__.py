@@ -12,7 +12,8 @@ Stable API (everything a scanner test or benchmark needs)::
         assert lab.write_attempts() == []                          # a scan only reads
 
 - `build_fleet(...) -> FleetSpec`: seeded fleet; `loopback=True` for the root-free mode.
-- `up(spec, state_dir=None) -> Lab`, `down(name, state_dir=None) -> list[str]`, `Lab.load(name)`.
+- `up(spec, state_dir=None) -> Lab`, `down(name, state_dir=None, force=False) -> list[str]`,
+  `Lab.load(name, state_dir=None)`.
 - `Lab`: `.spec`, `.devices`, `.mode`, `.laptop_netns`, `.scanner_ip`, `.multicast_target`,
   `.cidrs`, `.laptop_command(argv)`, `.run_in_laptop(argv, **run_kwargs)`, `.in_laptop()`,
   `.events(kind, device)`, `.write_attempts()`, `.check()` (fleet processes alive?), `.truth()`,
