@@ -104,8 +104,9 @@ def _targets(session: Session, actor: Actor, parsed: list[tuple[Any, dict[str, A
 def _locate(parsed: list[tuple[CameraCreate | None, dict[str, Any]]], rows: list[int], errors: RowErrors
             ) -> dict[int, tuple[float, float, str, str | None]]:
     """WGS-84 position, district and station of each row, all rows routed in one vectorised call."""
-    lons = np.array([parsed[i][0].lon for i in rows], dtype=float)  # type: ignore[union-attr]
-    lats = np.array([parsed[i][0].lat for i in rows], dtype=float)  # type: ignore[union-attr]
+    models = [parsed[i][0] for i in rows]
+    lons = np.asarray([m.lon for m in models if m is not None], dtype=np.float64)
+    lats = np.asarray([m.lat for m in models if m is not None], dtype=np.float64)
     datums = np.array([parsed[i][1].get("datum", "wgs84") for i in rows])
     for datum in set(datums.tolist()) - {"wgs84", "cgcs2000"}:
         mask = datums == datum

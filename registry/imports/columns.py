@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -29,7 +30,7 @@ class Column:
     zh: str
     required: bool = False
     type: str = "text"  # text | int | float | date | bool
-    labels: dict[str, str] = field(default_factory=dict)  # Chinese label -> stored value
+    labels: dict[str, str] = dc_field(default_factory=dict)  # Chinese label -> stored value
     note: str = ""
 
     @property

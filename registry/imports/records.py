@@ -80,7 +80,7 @@ def import_operators(session: Session, *, actor: Actor, sheet: Sheet, report: Im
             changed = differences(known, {**given, "lon": lon, "lat": lat}, OPERATOR_COLUMNS, skip={"datum"})
             _note_present(report, number, changed)
         else:
-            _create_one(session, errors, index, lambda m=model: operators_service.create(  # type: ignore[misc]
+            _create_one(session, errors, index, lambda m=model: operators_service.create(
                 session, actor=actor, data=m))
             report.created += 0 if index in errors else 1
         if index % 500 == 499:
@@ -150,7 +150,7 @@ def import_filings(session: Session, *, actor: Actor, sheet: Sheet, report: Impo
         except ValidationError as exc:
             errors.add(index, "changes_filing_number", exc.errors()[0]["msg"])
             continue
-        _create_one(session, errors, index, lambda d=data: filings_service.submit(  # type: ignore[misc]
+        _create_one(session, errors, index, lambda d=data: filings_service.submit(
             session, actor=actor, data=d, settings=settings), default="operator_uscc")
         report.created += 0 if index in errors else 1
         if index % 500 == 499:

@@ -1,0 +1,247 @@
+"""Streaming exports of the lists a user may see, in keyset batches so a million rows never sit in memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from registry.actor import Actor
+from registry.audit import service as audit
+from registry.auth.models import User
+from registry.auth.scope import clause_for
+from registry.cameras.models import Camera, CameraStatus
+from registry.filings.models import Filing, FilingState
+from registry.imports.columns import CAMERA_COLUMNS, FILING_COLUMNS, OPERATOR_COLUMNS, SHEET_TITLES, Kind
+from registry.operators.models import Operator
+from registry.timeutil import beijing_today
+
+BATCH = 5000
+OPEN_STATES = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One exported column: English name, Chinese header, and the SQL expression that yields it."""
+
+    name: str
+    zh: str
+    expr: Any
+
+
+@dataclass
+class Filters:
+    """What a user may narrow an export by (None = not filtered); names follow the list APIs."""
+
+    district_code: str | None = None
+    filing_unit_code: str | None = None
+    operator_id: int | None = None
+    filing_id: int | None = None
+    station_id: str | None = None
+    state: FilingState | None = None
+    status: CameraStatus | None = None
+    late: bool | None = None
+    overdue_on: date | None = None
+    q: str | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The filters actually set, for the audit log."""
+        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in vars(self).items() if v is not None}
+
+
+def _zh(columns: Any) -> dict[str, str]:
+    return {c.field: c.zh for c in columns}
+
+
+def _fields(kind: Kind) -> list[Field]:
+    if kind == Kind.operators:
+        zh = _zh(OPERATOR_COLUMNS)
+        names = [c.field for c in OPERATOR_COLUMNS if c.field != "datum"]
+        extra = [("district_code", "区县编码"), ("station_id", "派出所"), ("filing_unit_code", "受理单位"),
+                 ("verifying_unit_code", "核对单位"), ("routing_rule", "管辖规则"), ("created_at", "登记时间")]
+        return ([Field("id", "ID", Operator.id)] + [Field(n, zh[n], getattr(Operator, n)) for n in names]
+                + [Field(n, z, getattr(Operator, n)) for n, z in extra])
+    if kind == Kind.filings:
+        zh = _zh(FILING_COLUMNS)
+        names = [c.field for c in FILING_COLUMNS if c.field not in ("operator_uscc", "number",
+                                                                    "changes_filing_number")]
+        extra = [("state", "状态"), ("kind", "类型"), ("filing_unit_code", "受理单位"), ("late", "逾期备案"),
+                 ("late_days", "逾期天数"), ("submitted_at", "提交时间"), ("accepted_at", "受理时间"),
+                 ("deadline", "办结期限"), ("filed_at", "备案时间"), ("operator_id", "使用单位ID")]
+        return ([Field("id", "ID", Filing.id), Field("operator_uscc", zh["operator_uscc"], Operator.uscc),
+                 Field("operator_name", "使用单位名称", Operator.name), Field("number", zh["number"], Filing.number)]
+                + [Field(n, zh[n], getattr(Filing, n)) for n in names]
+                + [Field(n, z, getattr(Filing, n)) for n, z in extra])
+    zh = _zh(CAMERA_COLUMNS)
+    names = [c.field for c in CAMERA_COLUMNS if c.field not in ("filing_number", "filing_id", "datum")]
+    extra = [("district_code", "区县编码"), ("station_id", "派出所"), ("operator_id", "使用单位ID"),
+             ("created_at", "登记时间"), ("removed_at", "注销时间")]
+    return ([Field("id", "ID", Camera.id), Field("code", "编码", Camera.code), Field("status", "状态", Camera.status),
+             Field("filing_number", zh["filing_number"], Filing.number),
+             Field("filing_id", zh["filing_id"], Camera.filing_id)]
+            + [Field(n, zh[n], getattr(Camera, n)) for n in names]
+            + [Field(n, z, getattr(Camera, n)) for n, z in extra])
+
+
+def _query(kind: Kind, user: User, filters: Filters, columns: list[Any]) -> tuple[Select[Any], Any]:
+    """The scoped, filtered select and its id column (the keyset key)."""
+    if kind == Kind.operators:
+        query = select(*columns).where(clause_for(Operator, user))
+        conditions = _operator_filters(filters)
+        return query.where(*conditions), Operator.id
+    if kind == Kind.filings:
+        query = (select(*columns).select_from(Filing).join(Operator, col(Operator.id) == Filing.operator_id)
+                 .where(clause_for(Filing, user)))
+        return query.where(*_filing_filters(filters)), Filing.id
+    query = (select(*columns).select_from(Camera).join(Filing, col(Filing.id) == Camera.filing_id)
+             .where(clause_for(Camera, user)))
+    for name in ("filing_id", "operator_id", "station_id", "district_code", "status"):
+        value = getattr(filters, name)
+        if value is not None:
+            query = query.where(getattr(Camera, name) == value)
+    return query, Camera.id
+
+
+def _operator_filters(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.district_code:
+        conditions.append(col(Operator.district_code) == filters.district_code)
+    if filters.filing_unit_code:
+        conditions.append(col(Operator.filing_unit_code) == filters.filing_unit_code)
+    if filters.q:
+        conditions.append(col(Operator.name).contains(filters.q) | (col(Operator.uscc) == filters.q.upper()))
+    if filters.overdue_on is not None:
+        overdue = (select(col(Filing.operator_id)).where(col(Filing.state).in_(OPEN_STATES))
+                   .where(col(Filing.deadline) < filters.overdue_on))
+        conditions.append(col(Operator.id).in_(overdue))
+    return conditions
+
+
+def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
+    """The same filters as the filing list (registry.filings.service.list_visible)."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.state is not None:
+        conditions.append(col(Filing.state) == filters.state)
+    if filters.filing_unit_code:
+        conditions.append(col(Filing.filing_unit_code) == filters.filing_unit_code)
+    if filters.operator_id is not None:
+        conditions.append(col(Filing.operator_id) == filters.operator_id)
+    if filters.district_code:
+        conditions.append(col(Operator.district_code) == filters.district_code)
+    if filters.late is not None:
+        conditions.append(col(Filing.late) == filters.late)
+    if filters.overdue_on is not None:
+        conditions.append(col(Filing.state).in_(OPEN_STATES))
+        conditions.append(col(Filing.deadline) < filters.overdue_on)
+    return conditions
+
+
+def count(session: Session, *, kind: Kind, user: User, filters: Filters) -> int:
+    """How many rows the export will hold."""
+    counter: Any = func.count()
+    query, _ = _query(kind, user, filters, [counter])
+    return int(session.execute(query).scalar_one())
+
+
+def header_rows(kind: Kind) -> tuple[list[str], list[str]]:
+    """Chinese header row and English field-name row (the import templates' layout, re-importable)."""
+    fields = _fields(kind)
+    return [f.zh for f in fields], [f.name for f in fields]
+
+
+def _converter(value: Any) -> Callable[[Any], Any] | None:
+    """How a column's values become cells; None when they can be written as they are (the fast path)."""
+    if isinstance(value, bool):
+        return lambda v: None if v is None else ("是" if v else "否")
+    if isinstance(value, StrEnum):
+        return lambda v: None if v is None else v.value
+    if isinstance(value, datetime):
+        return lambda v: None if v is None else v.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(value, list):
+        return lambda v: None if v is None else ";".join(map(str, v))
+    return None
+
+
+def iter_rows(engine: Engine, *, kind: Kind, user: User, filters: Filters, batch: int = BATCH) -> Iterator[list[Any]]:
+    """Rows in id order, each batch in its own short transaction (no long lock, no snapshot held)."""
+    fields = _fields(kind)
+    query, key = _query(kind, user, filters, [f.expr for f in fields])
+    converters: dict[int, Callable[[Any], Any] | None] = {}
+    last = 0
+    with Session(engine) as session:
+        while True:
+            rows = session.execute(query.where(col(key) > last).order_by(col(key)).limit(batch)).all()
+            session.commit()
+            if not rows:
+                return
+            for row in rows:
+                values = list(row)
+                for index, value in enumerate(values):
+                    if value is None:
+                        continue
+                    if index not in converters:
+                        converters[index] = _converter(value)
+                    convert = converters[index]
+                    if convert is not None:
+                        values[index] = convert(value)
+                yield values
+            last = rows[-1][0]
+            if len(rows) < batch:
+                return
+
+
+def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters) -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM (so Excel reads the Chinese), one chunk per batch of rows."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerows(header_rows(kind))
+    pending = 0
+    for row in iter_rows(engine, kind=kind, user=user, filters=filters):
+        writer.writerow(row)
+        pending += 1
+        if pending == BATCH:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue().encode("utf-8")
+
+
+def write_xlsx(engine: Engine, path: Path, *, kind: Kind, user: User, filters: Filters) -> int:
+    """A write-only (streamed to disk) workbook; returns the number of data rows."""
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(SHEET_TITLES[kind])
+    for row in header_rows(kind):
+        ws.append(row)
+    rows = 0
+    for values in iter_rows(engine, kind=kind, user=user, filters=filters):
+        ws.append(values)
+        rows += 1
+    book.save(path)
+    return rows
+
+
+def record(session: Session, *, actor: Actor, kind: Kind, fmt: str, filters: Filters, rows: int) -> None:
+    """The audit event: who exported which list, with which filters, how many rows."""
+    audit.append(session, actor=actor, action="export", object_type=kind.value, object_id=fmt,
+                 details={"format": fmt, "filters": filters.given(), "rows": rows})
+
+
+def overdue_date(overdue: bool, overdue_on: date | None) -> date | None:
+    """`overdue=true` means overdue today (Beijing date); an explicit date wins."""
+    if overdue_on is not None:
+        return overdue_on
+    return beijing_today() if overdue else None
