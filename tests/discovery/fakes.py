@@ -196,7 +196,7 @@ def fake_camera(spec: CameraSpec | None = None, host: str = "127.0.0.1") -> Iter
     handler = type("Handler", (_Handler,), {"spec": spec})
     server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield spec, server.server_address[1]

@@ -19,7 +19,8 @@ from discovery.models import Device, FiledCamera
 from discovery.reconcile import Outcome, reconcile
 from discovery.report import load_report
 
-pytestmark = [pytest.mark.netns, pytest.mark.slow]
+# One lab per module (and per xdist worker); `--dist loadgroup` keeps these tests on one worker.
+pytestmark = [pytest.mark.netns, pytest.mark.slow, pytest.mark.xdist_group("discovery-lab")]
 
 STATUS_FOR = {"identified": "ok", "bad_reply": "hostile_reply"}  # lab outcome → report status
 UNPARSEABLE_WSD = {"entity_bomb", "external_entity", "huge_reply", "malformed_xml", "not_onvif"}
@@ -30,9 +31,9 @@ def _uuid(dev: DeviceSpec) -> str:
 
 
 @pytest.fixture(scope="module")
-def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[str, Any], Path]]:
+def scanned(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[tuple[Lab, dict[str, Any], Path]]:
     require_netns()
-    spec = build_fleet(cameras=56, subnets=2, hostile=10, faulty=2, seed=11, name="dz-it")
+    spec = build_fleet(cameras=56, subnets=2, hostile=10, faulty=2, seed=11, name=f"dzit-{worker_id}"[:20])
     tmp = tmp_path_factory.mktemp("labscan")
     creds = tmp / "creds.toml"
     pairs = ", ".join(f'{{ username = "{u}", password = "{p}" }}' for u, p in spec.site_credentials)

@@ -59,7 +59,7 @@ def _bound_camera(spec: CameraSpec, addr: str, port: int):  # type: ignore[no-un
     handler = type("H", (fakes._Handler,), {"spec": spec})
     server = fakes.ThreadingHTTPServer((addr, port), handler)
     server.daemon_threads = True
-    thread = fakes.threading.Thread(target=server.serve_forever, daemon=True)
+    thread = fakes.threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     stack = ExitStack()
     stack.callback(server.server_close)
