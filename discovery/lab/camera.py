@@ -75,7 +75,10 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
     """Body sent with Transfer-Encoding: chunked (some HTTP clients stream SOAP that way)."""
     body = bytearray()
     while True:
-        line = await reader.readuntil(b"\r\n")
+        try:
+            line = await reader.readuntil(b"\r\n")
+        except asyncio.LimitOverrunError as exc:
+            raise BadRequest("chunk header too long") from exc
         try:
             size = int(line.split(b";")[0].strip(), 16)
         except ValueError as exc:
@@ -157,8 +160,8 @@ class SimCamera:
                 keep = req.headers.get("connection", "").lower() != "close"
                 if not await self._answer(req, writer, client, keep):
                     break
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError, OSError):
-            pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
+            pass  # the client went away or sent garbage mid-body: drop the connection, as a camera does
         finally:
             writer.close()
 

@@ -252,3 +252,31 @@ def test_unknown_profile_token_and_chunked_requests(lab: Lab, clients: dict[str,
     ).encode()
     resp = httpx.post(dev.device_service_url, content=iter([body[:50], body[50:]]), timeout=5)  # chunked
     assert resp.status_code == 200 and b"UTCDateTime" in resp.content
+
+
+GARBAGE = [
+    b"\x00\xff\xfe garbage\r\n\r\n",
+    b"POST /onvif/device_service HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
+    b"POST /onvif/device_service HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n",
+    b"POST /onvif/device_service HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"POST /onvif/device_service HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70_000,
+    b"POST /onvif/device_service HTTP/1.1\r\nX: " + b"a" * 70_000 + b"\r\n\r\n",
+    b"POST /onvif/device_service HTTP/1.1\r\nContent-Length: 40\r\n\r\n<half",  # then hang up
+    b"POST /onvif/device_service HTTP/1.1\r\nContent-Length: 12\r\n\r\n<not-xml/ ]]",
+    b"POST /onvif/device_service HTTP/1.1\r\nContent-Length: 30\r\n\r\n<!DOCTYPE x [<!ENTITY a 'b'>]>",
+]
+
+
+def test_camera_survives_garbage(lab: Lab, clients: dict[str, zeep.Client]) -> None:
+    dev = next(d for d in clean_devices(lab) if d.credentials_known and d.clock_skew_s == 0)
+    for junk in GARBAGE:
+        with socket.create_connection((dev.ip, dev.http_port), timeout=5) as conn:
+            conn.sendall(junk)
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(65536):
+                pass
+    device, _ = services(clients, dev)
+    assert device.GetDeviceInformation().SerialNumber == dev.serial
+    lab.check()
+    log = Path(lab.state["workdir"]) / "log-all.log"
+    assert "Traceback" not in log.read_text() and "exception" not in log.read_text().lower()
