@@ -45,6 +45,9 @@ def up_cmd(
     subnets: Annotated[int, _opt("2 adds a routed 198.18.2.0/24 multicast does not reach.", min=1, max=2)] = 1,
     routed: Annotated[int | None, _opt("Cameras on the routed subnet [default: a quarter].")] = None,
     hostile: Annotated[int, _opt("Hostile devices (bombs, huge or endless replies, ...).", min=0)] = 0,
+    hostile_mode: Annotated[
+        list[str] | None, _opt("Instead of --hostile: one device per CHANNEL:MODE, e.g. http:endless_reply.")
+    ] = None,
     skewed: Annotated[int | None, _opt("Cameras with a wrong clock [default: a fifth].")] = None,
     wrong_credentials: Annotated[int | None, _opt("Cameras without a site password [default: a tenth].")] = None,
     discovery_off: Annotated[int | None, _opt("Cameras with WS-Discovery off [default: 1 in 20].")] = None,
@@ -68,7 +71,7 @@ def up_cmd(
             subnets=subnets,
             routed=routed,
             seed=seed,
-            hostile=hostile,
+            hostile=hostile_mode or hostile,
             skewed=skewed,
             wrong_credentials=wrong_credentials,
             discovery_off=discovery_off,

@@ -101,7 +101,7 @@ class SimCamera:
         self.log = log
         self.rng = random.Random(f"{fleet.seed}:{dev.id}")
         self.nonces = NonceCache()
-        self.servers: list[asyncio.base_events.Server] = []
+        self.servers: list[asyncio.Server] = []
         self._placeholder: socket.socket | None = None  # keeps a "refuse" port bound but closed
         self.paths = {"/onvif/device_service", dev.style.media_path, dev.style.events_path}
 

@@ -18,7 +18,22 @@ def test_up_status_down_round_trip(tmp_path: Path) -> None:
     sd = ["--state-dir", str(tmp_path)]
     res = runner.invoke(
         lab_app,
-        ["up", "--cameras", "7", "--subnets", "2", "--hostile", "2", "--loopback", "--name", name, "--json", *sd],
+        [
+            "up",
+            "--cameras",
+            "7",
+            "--subnets",
+            "2",
+            "--hostile-mode",
+            "http:refuse",
+            "--hostile-mode",
+            "wsd:slow",
+            "--loopback",
+            "--name",
+            name,
+            "--json",
+            *sd,
+        ],
     )
     try:
         assert res.exit_code == 0, res.output
@@ -26,6 +41,8 @@ def test_up_status_down_round_trip(tmp_path: Path) -> None:
         assert truth["mode"] == "loopback" and len(truth["devices"]) == 7
         assert all(d["http_port"] > 0 and d["wsd_port"] > 0 for d in truth["devices"])
         assert sum(d["subnet"] == 2 for d in truth["devices"]) == 1
+        modes = [f"{k}:{d['hostile_' + k]}" for d in truth["devices"] for k in ("http", "wsd") if d["hostile_" + k]]
+        assert sorted(modes) == ["http:refuse", "wsd:slow"]
         status = runner.invoke(lab_app, ["status", "--json", *sd])
         assert json.loads(status.stdout) == [{"name": name, "mode": "loopback", "complete": True, "devices": 7}]
     finally:
@@ -50,3 +67,5 @@ def test_table_output_and_bad_vendor(tmp_path: Path) -> None:
     bad = runner.invoke(lab_app, ["up", "--vendors", "hikvision,sony", "--loopback", *sd])
     assert bad.exit_code != 0
     assert "sony" in bad.output
+    bad_mode = runner.invoke(lab_app, ["up", "--hostile-mode", "http:nonsense", "--loopback", *sd])
+    assert bad_mode.exit_code == 2 and "hostile:" in bad_mode.output
