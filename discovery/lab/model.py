@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from discovery.lab.vendors import STYLES
+from discovery.lab.vendors import STYLES, VendorStyle
 
 HTTP_HOSTILE_MODES = (
     "entity_bomb",
@@ -83,7 +83,7 @@ class DeviceSpec:
 
     # --- derived facts -------------------------------------------------------------------
     @property
-    def style(self) -> Any:
+    def style(self) -> VendorStyle:
         """The VendorStyle this camera speaks."""
         return STYLES[self.vendor]
 

@@ -22,6 +22,7 @@ CHILDREN: dict[int, subprocess.Popen[bytes]] = {}  # fleet processes this Python
 def launch(
     sub: FleetSpec, tag: str, ns: str | None, multicast: str, workdir: Path
 ) -> tuple[subprocess.Popen[bytes], dict[str, Path]]:
+    """Start the fleet process serving `sub` (inside namespace `ns` if given); log to its work files."""
     kinds = (("spec", "json"), ("ready", "json"), ("events", "jsonl"), ("log", "log"))
     files = {k: workdir / f"{k}-{tag}.{ext}" for k, ext in kinds}
     files["spec"].write_text(json.dumps(sub.to_dict(), ensure_ascii=False), encoding="utf-8")
@@ -44,6 +45,7 @@ def launch(
 
 
 def wait_ready(proc: subprocess.Popen[bytes], files: dict[str, Path], timeout: float) -> dict[str, Any]:
+    """The ready report of a fleet process; LabError with its log if it dies or takes too long."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if files["ready"].exists():
@@ -56,6 +58,7 @@ def wait_ready(proc: subprocess.Popen[bytes], files: dict[str, Path], timeout: f
 
 
 def pid_alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie counts as dead)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
@@ -73,6 +76,7 @@ def is_ours(pid: int, marker: str) -> bool:
 
 
 def stop(pid: int, grace_s: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL after `grace_s`; reap it if we are its parent."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.kill(pid, sig)
