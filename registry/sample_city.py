@@ -363,3 +363,9 @@ def _totals(engine: Engine, report: SampleCityReport, replay: _Replay, todo: lis
                                      f"expected {filing['final_state']}")
         elif "expect_late" in filing and row.late != filing["expect_late"]:
             report.mismatches.append(f"{filing['ref']}: late={row.late}, expected {filing['expect_late']}")
+
+
+def demo_operator_id(session: Session) -> int | None:
+    """A hotel filed with 东城分局 (the demo officers' unit) for the demo operator account, if loaded."""
+    query = select(Operator.id).where(Operator.filing_unit_code == "101").order_by(col(Operator.id))
+    return session.exec(query.where(col(Operator.name).contains("酒店"))).first() or session.exec(query).first()

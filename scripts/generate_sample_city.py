@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "sample_data" / "city"
 GEO_DIR = ROOT / "sample_data" / "geo"
 SEED = 20131000
-OPERATORS = 420
+OPERATORS = 640
 BUILDINGS, SITES, LOCATIONS = 10, 10, 10
 OPERATOR_COLUMNS = ("ref", "name", "uscc", "address", "lon", "lat", "industry_code", "industry_edition",
                     "affiliation_code", "system_kind", "contact_name", "contact_phone", "has_account")
@@ -154,7 +154,9 @@ def generate(out: Path, *, seed: int = SEED, operators: int = OPERATORS, geo_dir
     timeline = Timeline(rng)
     used_macs: set[str] = set()
     refs = camera_refs()
-    operator_rows, filings, cameras = [], [], []
+    operator_rows: list[dict[str, Any]] = []
+    filings: list[dict[str, Any]] = []
+    cameras: list[dict[str, Any]] = []
     for n in range(1, operators + 1):
         op = make_operator(rng, n, sampler, used_names)
         kind: Kind = op.pop("_kind")

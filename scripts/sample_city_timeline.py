@@ -217,10 +217,10 @@ def filing_chain(rng: random.Random, tl: Timeline, op: dict[str, Any], site: Sit
             continue
         if state != "filed" and state != "rejected":
             break
-        if parent is None or rng.random() > 0.72:
+        if parent is None or rng.random() > 0.5:
             break
         day = events["filed_at"].date() if state == "filed" else events["rejected_at"].date()
-        day += timedelta(days=rng.randint(90, 480))
+        day += timedelta(days=rng.randint(150, 600))
         lag = rng.randint(2, 28) if rng.random() < 0.85 else rng.randint(35, 120)
         in_use = day - timedelta(days=lag)
     return filings
