@@ -121,7 +121,12 @@ class DeviceSpec:
         host = {"own": self.ip, "zero": "0.0.0.0", "unreachable": self.unreachable_host}[self.xaddr_mode]
         urls = [f"http://{self._host_port(host, self.http_port)}/onvif/device_service"]
         if self.style.ipv6_xaddr:
-            urls.append(f"http://[{self.ipv6_link_local}]/onvif/device_service")
+            if self.ip.startswith("127."):
+                # Loopback labs run in the host's own namespace: a link-local address there could
+                # lead a scanner onto the real LAN, so the extra XAddr is an unbound ::1 port.
+                urls.append(f"http://[::1]:{self.http_port}/onvif/device_service")
+            else:
+                urls.append(f"http://[{self.ipv6_link_local}]/onvif/device_service")
         return urls
 
     @property

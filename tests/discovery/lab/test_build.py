@@ -98,4 +98,4 @@ def test_loopback_fleet_uses_loopback_addresses_only() -> None:
     spec = build_fleet(20, subnets=2, loopback=True, seed=4)
     assert all(d.ip.startswith("127.77.") for d in spec.devices)
     hosts = {x.split("/")[2].rsplit(":", 1)[0] for d in spec.devices for x in d.advertised_xaddrs}
-    assert all(h.startswith(("127.", "0.0.0.0", "[fe80:")) for h in hosts)
+    assert all(h.startswith(("127.", "0.0.0.0", "[::1]")) for h in hosts)
