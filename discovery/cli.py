@@ -5,7 +5,6 @@ The lead mounts it with `app.command("scan")(scan_command)`.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -45,10 +44,10 @@ def _prompt_credentials(cidrs: list[str], err: Console) -> CredentialBook:
     if not sys.stdin.isatty():
         return CredentialBook()
     err.print("No --credentials file: enter the camera credentials (empty user = scan without).")
-    user = input("ONVIF user: ").strip()
+    user = err.input("ONVIF user: ").strip()  # prompts go to stderr: stdout may carry --json
     if not user:
         return CredentialBook()
-    return CredentialBook.single(cidrs, Credential(user, getpass.getpass("ONVIF password (hidden): ")))
+    return CredentialBook.single(cidrs, Credential(user, err.input("ONVIF password (hidden): ", password=True)))
 
 
 def _summary_table(report: dict[str, Any]) -> Table:
@@ -79,7 +78,7 @@ def scan_command(
     credentials: Annotated[
         Path | None,
         typer.Option(
-            "--credentials", help="TOML file of credentials per network (see discovery/credentials.py)"
+            "--credentials", help="TOML file of credentials per network (format: discovery/README.md)"
         ),
     ] = None,
     allow: Annotated[
