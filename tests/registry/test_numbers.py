@@ -116,3 +116,27 @@ def test_process_killed_mid_transaction_leaves_no_hole(settings: Settings, engin
     with Session(engine) as session:
         counter = session.exec(select(NumberCounter).where(NumberCounter.unit_code == "101")).one()
         assert counter.last == 2
+
+
+def _serial_worker(settings_json: str, count: int, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+    engine = make_engine(Settings.model_validate_json(settings_json))
+    taken: list[int] = []
+    for _ in range(count):
+        with Session(engine) as session:
+            taken += take_serials(session, prefix="11010100501328", count=3)
+            time.sleep(0.002)
+            session.commit()
+    queue.put(taken)
+
+
+@pytest.mark.slow
+def test_concurrent_processes_never_share_a_camera_serial(settings: Settings, engine: Engine) -> None:
+    ctx = mp.get_context("spawn")
+    queue: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    workers = [ctx.Process(target=_serial_worker, args=(settings.model_dump_json(), 20, queue)) for _ in range(3)]
+    for w in workers:
+        w.start()
+    serials = sorted(s for _ in workers for s in queue.get(timeout=120))
+    for w in workers:
+        w.join(timeout=30)
+    assert serials == list(range(1, 181))
