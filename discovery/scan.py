@@ -149,6 +149,20 @@ async def _discover(
     return multicast, swept
 
 
+def _identify_all(devices: list[Device], cfg: ScanConfig, progress: Progress | None) -> None:
+    """Identify every device that discovery did not already settle (e.g. hostile-only senders)."""
+    todo = {id(t): (t, d) for t, d in ((Target(d.address, d.xaddrs), d) for d in devices
+                                       if d.status is Status.NOT_IDENTIFIED)}
+    if progress:
+        progress("identify", 0, len(todo))
+    results = identify_many([t for t, _ in todo.values()], cfg.credentials.for_address, cache=WsdlCache(),
+                            options=cfg.identify_options, workers=cfg.workers)
+    for n, (target, ident) in enumerate(results, 1):
+        todo[id(target)][1].apply_identity(ident)
+        if progress:
+            progress("identify", n, len(todo))
+
+
 def run_scan(cfg: ScanConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Run one scan and return the report (a JSON-ready dict with its checksum)."""
     unknown = set(cfg.methods) - set(METHODS)
@@ -171,24 +185,7 @@ def run_scan(cfg: ScanConfig, progress: Progress | None = None) -> dict[str, Any
         notes.append(f"sweep stopped at its total deadline after {swept.completed}/{swept.hosts} hosts")
     devices = merge(multicast, swept)
     if cfg.identify:
-        todo = [d for d in devices if d.status is Status.NOT_IDENTIFIED]
-        targets = {id(d): Target(d.address, d.xaddrs) for d in todo}
-        by_target = {id(t): d for d, t in ((d, targets[id(d)]) for d in todo)}
-        if progress:
-            progress("identify", 0, len(todo))
-        for n, (target, ident) in enumerate(
-            identify_many(
-                targets.values(),
-                cfg.credentials.for_address,
-                cache=WsdlCache(),
-                options=cfg.identify_options,
-                workers=cfg.workers,
-            ),
-            1,
-        ):
-            by_target[id(target)].apply_identity(ident)
-            if progress:
-                progress("identify", n, len(todo))
+        _identify_all(devices, cfg, progress)
     methods = []
     if multicast is not None:
         methods.append("multicast")
