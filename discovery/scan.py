@@ -14,7 +14,7 @@ from typing import Any
 from discovery import wsd
 from discovery.allowlist import AllowList, ScanRefused, Scope
 from discovery.credentials import CredentialBook
-from discovery.identity import IdentifyOptions, Target, WsdlCache, identify_many
+from discovery.identity import IdentifyOptions, Target, WsdlCache, identify_many, normalise_mac
 from discovery.models import Device, FoundBy, ProbeMatch, Status
 from discovery.report import build_report
 from discovery.sweep import SweepOptions, SweepResult, sweep
@@ -68,8 +68,6 @@ def _device_for(devices: dict[tuple[str, str], Device], m: ProbeMatch, how: Foun
     dev.scope_hardware = dev.scope_hardware or m.scope_hardware
     dev.scope_location = dev.scope_location or m.scope_location
     if m.scope_mac and not dev.macs:
-        from discovery.identity import normalise_mac
-
         dev.macs = [normalise_mac(m.scope_mac)]
     if how not in dev.found_by:
         dev.found_by.append(how)
