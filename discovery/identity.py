@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
@@ -249,7 +249,8 @@ def _set_macs(ident: Identity, reply: Any) -> None:
 
 
 def _set_scopes(ident: Identity, reply: Any) -> None:
-    ident.scopes = sorted({_text(getattr(s, "ScopeItem", None)) for s in reply or []} - {""})
+    # Percent-decoded, like the WS-Discovery scopes, so the two sources merge without duplicates.
+    ident.scopes = sorted({unquote(_text(getattr(s, "ScopeItem", None))) for s in reply or []} - {""})
 
 
 def _set_hostname(ident: Identity, reply: Any) -> None:

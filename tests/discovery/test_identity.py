@@ -43,7 +43,7 @@ def test_reads_identity_without_auth(cache: WsdlCache) -> None:
     assert (ident.manufacturer, ident.model, ident.firmware) == (spec.manufacturer, spec.model, spec.firmware)
     assert (ident.serial, ident.hardware_id, ident.hostname) == (spec.serial, "88", "cam-lobby")
     assert ident.macs == ["44:19:b6:00:00:01"]
-    assert ident.scopes == ["onvif://www.onvif.org/name/Lobby%20Cam"]
+    assert ident.scopes == ["onvif://www.onvif.org/name/Lobby Cam"]
     assert ident.clock_offset_s is not None and abs(ident.clock_offset_s + 120) < 3
     assert not ident.authenticated
     assert spec.requests == ["GetSystemDateAndTime", "GetDeviceInformation", "GetNetworkInterfaces",
