@@ -164,10 +164,17 @@ _CAMERA_JS = """
     return pts;
   }
   function tip(i) { return (D.code ? D.code[i] : "") + (D.name ? " " + D.name[i] : ""); }
+  var note = L.control({position: "bottomleft"});
+  note.onAdd = function () { return L.DomUtil.create("div", "camreg-box camreg-note"); };
+  note.addTo(map);
+  function tell(text) {
+    note.getContainer().style.display = text ? "" : "none";
+    note.getContainer().innerHTML = text;
+  }
   function refresh() {
     var z = map.getZoom();
     if (z < D.detailZoom) {
-      detail.remove(); cells.addTo(map);
+      detail.remove(); cells.addTo(map); tell("");
       state.mode = "cells"; state.shown = 0; state.sectors = 0; state.hidden = 0;
       return;
     }
@@ -187,6 +194,7 @@ _CAMERA_JS = """
       shown++;
     }
     detail.addTo(map);
+    tell(hidden ? "显示 " + shown + " / " + (shown + hidden) + " 台，放大查看全部" : "");
     state.mode = "detail"; state.shown = shown; state.sectors = sectors; state.hidden = hidden;
   }
   state.cells = D.cells.length; state.cameras = n; state.sector = sector;

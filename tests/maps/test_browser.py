@@ -124,3 +124,12 @@ def test_page_with_assets_beside_opens_from_disk(site: tuple[Any, str, Path], tm
     loaded = open_map(site[0], inline.as_uri())
     assert loaded.blocked == [] and loaded.requested == [inline.as_uri()]
     assert loaded.count("path.camreg-district") == 16
+
+
+def test_detail_layer_caps_points_and_says_so(site: tuple[Any, str, Path]) -> None:
+    district, stations, cams = district_inputs(2000)
+    loaded = _open(site, "capped.html", render_district(district, stations, cams, max_detail=10))
+    state = map_js(loaded, "map.setView([39.825, 116.225], 15, {animate: false}); return window.camreg;")
+    assert state["shown"] == 10 and state["hidden"] > 0
+    note = loaded.page.inner_text(".camreg-note")
+    assert f"10 / {10 + state['hidden']}" in note
