@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import requests
 from lxml import etree
 from zeep import Client, Settings
 from zeep.exceptions import Error as ZeepError
@@ -70,8 +71,6 @@ class BoundedTransport(Transport):
         return super().post_xml(address, envelope, headers)
 
     def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> Any:
-        import requests  # the Response shape zeep expects
-
         timeout = self.timeout_s
         if self.deadline is not None:
             timeout = min(timeout, self.deadline - time.monotonic())
@@ -81,7 +80,7 @@ class BoundedTransport(Transport):
         self.posts += 1
         reply = httpclient.post(address, data, headers, timeout_s=timeout, max_bytes=self.max_bytes)
         _screen(reply)
-        response = requests.Response()
+        response = requests.Response()  # the shape zeep's reply processing expects
         response.status_code = reply.status
         response._content = reply.body
         response.headers.update(reply.headers)

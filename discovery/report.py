@@ -12,6 +12,7 @@ import hashlib
 import json
 import socket
 from collections import Counter
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 
@@ -118,8 +119,6 @@ def build_report(
     notes: list[str],
 ) -> dict[str, Any]:
     """Assemble a JSON-ready report and seal it with its checksum."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         tool = f"camreg {version('camera-registry')}"
     except PackageNotFoundError:
