@@ -154,3 +154,14 @@ def test_cli_without_credentials_file_and_without_a_tty_does_not_prompt(
     assert result.exit_code == 0, result.output
     [dev] = json.loads(result.stdout)["devices"]
     assert dev["status"] == "auth_failed" and "no credentials" in dev["error"]
+
+
+def test_interfaces_chosen_inside_the_scanned_networks_only() -> None:
+    from discovery.allowlist import Scope
+    from discovery.scan import choose_interfaces
+
+    inside = Scope(AllowList.from_env(env={}).check(["127.0.0.0/24"]))
+    assert [i.name for i in choose_interfaces([], inside)] == ["lo"]
+    assert choose_interfaces([], Scope(AllowList.from_env(env={}).check(["127.0.1.0/24"]))) == []
+    with pytest.raises(ValueError, match="no such interface"):
+        choose_interfaces(["no-such-if0"], inside)
