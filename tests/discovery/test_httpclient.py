@@ -49,8 +49,8 @@ def test_content_length_chunked_and_close_framing() -> None:
     with raw_server([b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello"]) as url:
         reply = post(url)
     assert (reply.status, reply.body, reply.headers["x-a"]) == (200, b"hello", "b")
-    with raw_server([b"HTTP/1.1 500 Err\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", b"2;x=1\r\nde\r\n0\r\n\r\n"],
-                    pause_s=0.05) as url:
+    chunked = [b"HTTP/1.1 500 Err\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", b"2;x=1\r\nde\r\n0\r\n\r\n"]
+    with raw_server(chunked, pause_s=0.05) as url:
         reply = post(url)
     assert (reply.status, reply.body) == (500, b"abcde")
     with raw_server([b"HTTP/1.0 200 OK\r\n\r\nuntil ", b"close"]) as url:
