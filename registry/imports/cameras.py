@@ -11,17 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from maps.datums import to_wgs84
 from registry.actor import Actor
-from registry.audit import service as audit
 from registry.auth.models import Role
 from registry.auth.scope import clause_for
 from registry.camera_codes import CameraCodeError, code_prefix, format_code, type_code_for
 from registry.cameras.models import Camera, CameraCreate, CameraStatus
 from registry.filings.models import Filing, FilingState
+from registry.imports.bulk import bulk_insert
 from registry.imports.columns import CAMERA_COLUMNS
 from registry.imports.records import chunks, fetch_in
 from registry.imports.rows import ImportReport, Progress, RowErrors, differences, validate_rows
@@ -35,7 +34,6 @@ from registry.units.models import PoliceUnit, UnitKind
 CAMERA_FIELDS = set(CameraCreate.model_fields) - {"existing_code"}
 OPEN_STATES = (FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
 DESK_ROLES = (Role.intake, Role.reviewer, Role.admin)
-INSERT_CHUNK = 5000
 # A code field a prefix check names, and the sheet column the user should fix.
 CODE_FIELD_COLUMN = {"type": "device_type", "device_type": "device_type", "district": "lon", "grassroots": "lon"}
 
@@ -198,12 +196,12 @@ def import_cameras(session: Session, *, actor: Actor, sheet: Sheet, report: Impo
         new_rows.append(index)
     if errors and not report.valid_only:
         return False
-    _store(session, actor=actor, parsed=parsed, targets=targets, located=located, prefixes=prefixes,
+    _store(session, parsed=parsed, targets=targets, located=located, prefixes=prefixes,
            rows=new_rows, report=report, progress=progress)
     return True
 
 
-def _store(session: Session, *, actor: Actor, parsed: list[tuple[CameraCreate | None, dict[str, Any]]],
+def _store(session: Session, *, parsed: list[tuple[CameraCreate | None, dict[str, Any]]],
            targets: list[Target | None], located: dict[int, tuple[float, float, str, str | None]],
            prefixes: dict[int, str], rows: list[int], report: ImportReport, progress: Progress) -> None:
     """Allocate serials (one counter update per prefix, in a fixed order) and insert with executemany."""
@@ -228,19 +226,11 @@ def _store(session: Session, *, actor: Actor, parsed: list[tuple[CameraCreate | 
                       code_edition=target.operator.industry_edition if index in codes else "2016",
                       status=CameraStatus.active, existing_code=None, created_at=now, removed_at=None)
         records.append(record)
-    table = Camera.__table__  # type: ignore[attr-defined]
-    done = 0
-    for part in chunks(records, INSERT_CHUNK):
-        session.execute(insert(table), list(part))
-        done += len(part)
-        progress("store", done, len(records))
+    bulk_insert(session, Camera.__table__, records,  # type: ignore[attr-defined]
+                lambda done, total: progress("store", done, total))
     progress("store", len(records), len(records))
     report.created, report.codes_issued = len(records), len(codes)
-    per_filing: Counter[int] = Counter(r["filing_id"] for r in records)
-    coded: Counter[int] = Counter(r["filing_id"] for r in records if r["code"] is not None)
-    for filing_id in sorted(per_filing):
-        audit.append(session, actor=actor, action="filing.cameras.import", object_type="filing", object_id=filing_id,
-                     details={"count": per_filing[filing_id], "codes_issued": coded[filing_id],
-                              "file_sha256": report.sha256})
+    # One audit event for the file (written by the caller) carries the count per filing.
+    report.per_filing = dict(Counter(r["filing_id"] for r in records))
     session.flush()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from registry.camera_codes import DeviceType
@@ -37,6 +38,11 @@ class Column:
     def title(self) -> str:
         """How messages name the column: Chinese and English."""
         return f"{self.zh} ({self.field})"
+
+    @cached_property
+    def folded(self) -> dict[str, str]:
+        """Accepted spellings (labels and values, case-folded) mapped to the stored value."""
+        return {k.lower(): v for k, v in self.labels.items()} | {v.lower(): v for v in self.labels.values()}
 
     @property
     def choices(self) -> list[str]:
@@ -124,6 +130,8 @@ def cell_text(value: Any) -> str | None:
     """A cell as text: None for blanks, integral floats without '.0' (Excel stores 010 as 10.0)."""
     if value is None:
         return None
+    if isinstance(value, str):  # every CSV cell: the fast path
+        return value.strip() or None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -143,13 +151,14 @@ def parse_cell(column: Column, value: Any) -> Any:
     text = cell_text(value)
     if text is None:
         return None
+    if column.type == "text" and not column.labels:
+        return text
     if column.labels:
-        folded = {k.lower(): v for k, v in column.labels.items()} | {v.lower(): v for v in column.labels.values()}
         key = text.lower().replace(" ", "")
-        if key not in folded:
+        if key not in column.folded:
             allowed = "、".join(column.choices)
             raise CellError(f"“{text}”不是可选值 / is not one of: {allowed}")
-        text = folded[key]
+        text = column.folded[key]
     if column.type == "date":
         match = _DATE_CN.match(text)
         if not match:

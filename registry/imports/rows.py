@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from registry.errors import DomainError
-from registry.imports.columns import CellError, Column, parse_cell
+from registry.imports.columns import CellError, Column, cell_text, parse_cell
 from registry.imports.sheets import Sheet
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -53,30 +53,53 @@ def _pydantic_message(error: Any) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def _parse_column(sheet: Sheet, column: Column, errors: RowErrors) -> list[Any]:
+    """Every cell of one column parsed (None for blanks and bad cells, which are recorded)."""
+    at = sheet.positions[column.field]
+    raw = [row[at] if at < len(row) else None for row in sheet.rows]
+    if column.type == "text" and not column.labels:
+        # The common case, inline: a CSV cell is already text.
+        values: list[Any] = [(v.strip() or None) if v.__class__ is str else cell_text(v) for v in raw]
+    else:
+        values = []
+        numeric = column.type == "float"
+        for index, cell in enumerate(raw):
+            if cell is None or cell == "":
+                values.append(None)
+                continue
+            if numeric and cell.__class__ is str:
+                try:  # the common case without a function call; odd spellings go through parse_cell
+                    values.append(float(cell))
+                    continue
+                except ValueError:
+                    pass
+            try:
+                values.append(parse_cell(column, cell))
+            except CellError as exc:
+                errors.add(index, column.field, str(exc))
+                values.append(None)
+    if column.required:
+        for index, value in enumerate(values):
+            if value is None and column.field not in errors.by_row.get(index, {}):
+                errors.add(index, column.field, "必填 / required")
+    return values
+
+
 def validate_rows(sheet: Sheet, columns: Sequence[Column], model: type[ModelT], errors: RowErrors, *,
                   model_fields: Collection[str] | None = None, progress: Progress = no_progress
                   ) -> list[tuple[ModelT | None, dict[str, Any]]]:
     """Per row: the model built from its cells (None if any cell is bad) and all parsed values."""
     wanted = set(model_fields) if model_fields is not None else set(model.model_fields)
     present = [c for c in columns if c.field in sheet.positions]
+    parsed = {c.field: _parse_column(sheet, c, errors) for c in present}
+    names = list(parsed)
     out: list[tuple[ModelT | None, dict[str, Any]]] = []
     total = len(sheet.rows)
-    for index, row in enumerate(sheet.rows):
-        values: dict[str, Any] = {}
-        for column in present:
-            raw = sheet.value(row, column.field)
-            try:
-                value = parse_cell(column, raw)
-            except CellError as exc:
-                errors.add(index, column.field, str(exc))
-                continue
-            if value is None:
-                if column.required:
-                    errors.add(index, column.field, "必填 / required")
-                continue
-            values[column.field] = value
+    progress("validate", 0, total)
+    for index, cells in enumerate(zip(*parsed.values(), strict=True) if names else ([] for _ in sheet.rows)):
+        values = {name: value for name, value in zip(names, cells, strict=True) if value is not None}
         built: ModelT | None = None
-        if index not in errors:
+        if index not in errors.by_row:
             try:
                 built = model.model_validate({k: v for k, v in values.items() if k in wanted})
             except ValidationError as exc:
@@ -134,6 +157,7 @@ class ImportReport:
     codes_issued: int = 0
     committed: bool = False
     ignored_columns: list[str] = field(default_factory=list)
+    per_filing: dict[int, int] = field(default_factory=dict)  # cameras stored per filing id
     notes: list[RowNote] = field(default_factory=list)
     error_file: bytes | None = None
     error_filename: str | None = None

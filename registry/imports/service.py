@@ -52,5 +52,5 @@ def run(session: Session, *, actor: Actor, kind: Kind, filename: str, data: byte
         report.error_filename = f"{PurePath(report.filename).stem}-错误.{sheet.format}"
     audit.append(session, actor=actor, action="import", object_type=kind.value, object_id=report.sha256,
                  details={"file": report.filename, "sha256": report.sha256, "format": sheet.format,
-                          **report.counts()})
+                          **report.counts(), **({"filings": report.per_filing} if report.per_filing else {})})
     return report
