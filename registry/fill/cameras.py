@@ -55,8 +55,8 @@ def _places(ops: Operators, owner: np.ndarray, rng: np.random.Generator) -> tupl
     routed = jurisdictions().route_many(lon, lat)
     bad = ((routed["flag"] != "") | routed["on_boundary"]).to_numpy()
     lon[bad], lat[bad] = ops.lon[owner[bad]], ops.lat[owner[bad]]
-    district = routed["district_code"].astype(object).to_numpy()
-    station = routed["station_id"].astype(object).to_numpy()
+    district = np.array(routed["district_code"].astype(object), dtype=object)
+    station = np.array(routed["station_id"].astype(object), dtype=object)
     district[bad] = np.asarray(ops.district, dtype=object)[owner[bad]]
     station[bad] = np.asarray(ops.station, dtype=object)[owner[bad]]
     return lon, lat, district, station
@@ -101,7 +101,8 @@ def _attributes(rng: np.random.Generator, n: int, filing_of: np.ndarray) -> dict
     clone_mac = rng.random(n) < CLONE_MAC_SHARE
     default_subnet = (rng.random(int(filing_of.max()) + 1) < DEFAULT_SUBNET_SHARE)[filing_of]
     return {
-        "ids": ids, "within": within, "vendor": rng.integers(0, len(VENDORS), n), "area": rng.integers(0, len(AREAS), n),
+        "ids": ids, "within": within, "vendor": rng.integers(0, len(VENDORS), n),
+        "area": rng.integers(0, len(AREAS), n),
         "form": rng.choice(len(FORMS), n, p=[0.7, 0.2, 0.1]), "azimuth": rng.uniform(0, 360, n).round(1),
         "range": rng.uniform(10, 80, n).round(1), "height": rng.uniform(2.5, 8, n).round(1),
         "map_x": rng.uniform(0, 2000, n).round(0), "map_y": rng.uniform(0, 1400, n).round(0),
@@ -130,7 +131,8 @@ def _chunks(c: dict[str, Any], fil: Filings, size: int) -> Iterator[list[tuple[A
                 ip = f"10.{fid >> 8 & 255}.{fid & 255}.{10 + k % 240}" if k < 240 else \
                     f"172.{16 + fid % 16}.{k // 240}.{10 + k % 240}"
             uuid_hi, uuid_lo = (int(x) for x in c["uuid"][i])
-            uuid = f"{uuid_hi:016x}{uuid_lo:016x}"
+            hexes = f"{uuid_hi:016x}{uuid_lo:016x}"
+            uuid = f"urn:uuid:{hexes[:8]}-{hexes[8:12]}-{hexes[12:16]}-{hexes[16:20]}-{hexes[20:32]}"
             created: datetime = fil.submitted_at[fidx]
             rows.append((
                 cid, fid, int(c["owner"][i]) + 1, f"{area}{k + 1:03d}", f"{k // 20 + 1}层{area}{'东南西北'[k % 4]}侧",
@@ -138,6 +140,6 @@ def _chunks(c: dict[str, Any], fil: Filings, size: int) -> Iterator[list[tuple[A
                 float(c["map_y"][i]), None if form != "fixed" else float(c["azimuth"][i]), hfov,
                 float(c["range"][i]), float(c["height"][i]), str(c["device"][i]), form, maker, model,
                 f"{serial_prefix}{int(c['serial_no'][i]):09d}", f"{oui}:{mac_no >> 16:02x}:{mac_no >> 8 & 255:02x}:"
-                f"{mac_no & 255:02x}", ip, f"urn:uuid:{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:32]}",
+                f"{mac_no & 255:02x}", ip, uuid,
                 indoor, True, c["codes"][i], "2016", c["district"][i], c["station"][i], "active", None, created, None))
         yield rows

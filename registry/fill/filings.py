@@ -103,7 +103,8 @@ def make_filings(rng: np.random.Generator, *, camera_counts: np.ndarray, operato
                                  "late_days": late_days(in_use, submitted, late_filing_days),
                                  "submitted_at": _at(submitted, int(rng.integers(0, 8 * 3600))),
                                  "intake": intake, "reviewer": reviewer, "network": int(rng.choice(NETWORK_DIGITS)),
-                                 "cameras": int(camera_counts[i]), "version": calendar.calendar_version}
+                                 "cameras": int(camera_counts[i]), "version": calendar.calendar_version,
+                                 "operator": int(out.operator_index[i]) + 1}
         if state != "submitted":
             accepted = min(submitted + timedelta(days=int(rng.integers(0, 3))), today - timedelta(days=1))
             draft["accepted_at"] = max(draft["submitted_at"], _at(accepted, int(rng.integers(0, 8 * 3600))))
@@ -149,11 +150,12 @@ def _rows(draft: dict[str, Any], out: Filings, maps: tuple[Material, Material]) 
         or draft["submitted_at"]
     out.rows.append((
         fid, f"视频监控系统{fid:06d}", f"北京市示范路{fid % 500 + 1}号", draft["in_use"], 30 + fid % 4 * 30,
-        draft["cameras"],
-        "枪机、球机", draft["network"], None, "new", None, state, draft.get("number"), draft["unit"], "desk",
+        draft["cameras"], "枪机、球机", draft["network"], draft["operator"], "new", None, state, draft.get("number"),
+        draft["unit"], "desk",
         draft["late_days"] > 0, draft["late_days"], draft["submitted_at"], draft["intake"],
         draft.get("accepted_at"), draft["intake"] if "accepted_at" in draft else None, deadline, provisional,
-        draft["version"] if deadline else None, draft["reviewer"] if closed else None, closed if state == "filed" else None,
+        draft["version"] if deadline else None, draft["reviewer"] if closed else None,
+        closed if state == "filed" else None,
         "材料无法补齐 / materials could not be completed" if state == "rejected" else None, updated))
     out.network.append(draft["network"])
     out.submitted_at.append(draft["submitted_at"])
