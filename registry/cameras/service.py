@@ -124,6 +124,10 @@ def issue_codes(session: Session, *, filing: Filing, operator: Operator, cameras
     return sum(len(g) for g in by_prefix.values())
 
 
+# Filters with a (key, id) index (migration 0003), most selective first.
+LEADING_KEYS = ("code", "serial", "mac", "ip", "filing_id", "station_id", "district_code", "operator_id")
+
+
 def list_visible(session: Session, *, actor: Actor, filing_id: int | None = None, operator_id: int | None = None,
                  station_id: str | None = None, district_code: str | None = None, code: str | None = None,
                  serial: str | None = None, mac: str | None = None, ip: str | None = None,
@@ -137,7 +141,12 @@ def list_visible(session: Session, *, actor: Actor, filing_id: int | None = None
             query = query.where(getattr(Camera, name) == value)
     if mac is not None:
         query = query.where(Camera.mac == normalise_mac(mac))
-    return session.exec(query.order_by(col(Camera.id)).limit(limit)).all()
+    # Ordering by the equality-filtered key first is the same order (the key is constant) but makes the
+    # (key, id) index the only path without a sort, so the planner cannot page the primary key and filter.
+    filters["mac"] = mac
+    leading = next((name for name in LEADING_KEYS if filters.get(name) is not None), None)
+    order = (col(getattr(Camera, leading)), col(Camera.id)) if leading else (col(Camera.id),)
+    return session.exec(query.order_by(*order).limit(limit)).all()
 
 
 def count_active(session: Session, *, filing_id: int) -> int:

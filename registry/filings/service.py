@@ -283,7 +283,11 @@ def list_visible(session: Session, *, actor: Actor, state: FilingState | None = 
     if overdue_on is not None:
         open_states = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
         query = query.where(col(Filing.state).in_(open_states)).where(col(Filing.deadline) < overdue_on)
-    return session.exec(query.order_by(col(Filing.id)).limit(limit)).all()
+    # Equality-filtered key first (same order): the (key, id) index then serves the page without a sort.
+    leading = next((c for c, v in ((Filing.operator_id, operator_id), (Filing.filing_unit_code, filing_unit_code),
+                                    (Filing.state, state)) if v is not None and v != ""), None)
+    order = (col(leading), col(Filing.id)) if leading is not None else (col(Filing.id),)
+    return session.exec(query.order_by(*order).limit(limit)).all()
 
 
 def history(session: Session, *, actor: Actor, filing_id: int) -> list[Filing]:

@@ -102,4 +102,7 @@ def list_visible(session: Session, *, actor: Actor, district_code: str | None = 
         query = query.where(Operator.filing_unit_code == filing_unit_code)
     if q:
         query = query.where((col(Operator.name).contains(q)) | (Operator.uscc == q.upper()))
-    return session.exec(query.order_by(col(Operator.id)).limit(limit)).all()
+    # Equality-filtered key first (same order): the (key, id) index then serves the page without a sort.
+    leading = Operator.district_code if district_code else Operator.filing_unit_code if filing_unit_code else None
+    order = (col(leading), col(Operator.id)) if leading is not None else (col(Operator.id),)
+    return session.exec(query.order_by(*order).limit(limit)).all()
