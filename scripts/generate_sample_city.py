@@ -168,23 +168,23 @@ def generate(out: Path, *, seed: int = SEED, operators: int = OPERATORS, geo_dir
         operator_rows.append(op)
         filings.extend(chain)
         cameras.extend(site.rows)
-    _check_inside(geo_dir, operator_rows, cameras)
-    operator_rows = showcase_first(geo_dir, operator_rows, filings)
+    city = Jurisdictions.load(geo_dir)
+    _check_inside(city, operator_rows, cameras)
+    operator_rows = showcase_first(city, operator_rows, filings)
     _write_csv(out / "operators.csv", OPERATOR_COLUMNS, operator_rows)
     _write_csv(out / "cameras.csv", CAMERA_COLUMNS, cameras)
     with (out / "filings.jsonl").open("w", encoding="utf-8", newline="\n") as handle:
         for filing in filings:
             handle.write(json.dumps(filing, ensure_ascii=False, separators=(",", ":")) + "\n")
-    return summarise(geo_dir, operator_rows, filings, cameras)
+    return summarise(city, operator_rows, filings, cameras)
 
 
-def showcase_first(geo_dir: Path, operators: list[dict[str, Any]],
+def showcase_first(city: Jurisdictions, operators: list[dict[str, Any]],
                    filings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Reorder operators so the first few show every final state, every routing rule, changes and lateness.
 
     Loading with ``limit=20`` (the tests, a quick demo) then still exercises the whole workflow.
     """
-    city = Jurisdictions.load(geo_dir)
     traits: dict[str, set[str]] = {o["ref"]: set() for o in operators}
     for o in operators:
         rule = city.route(float(o["lon"]), float(o["lat"]), affiliation=o["affiliation_code"] or None,
@@ -215,9 +215,8 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]])
         writer.writerows(rows)
 
 
-def _check_inside(geo_dir: Path, operators: list[dict[str, Any]], cameras: list[dict[str, Any]]) -> None:
+def _check_inside(city: Jurisdictions, operators: list[dict[str, Any]], cameras: list[dict[str, Any]]) -> None:
     """Every site and camera must route inside Beijing, or the loader would refuse it."""
-    city = Jurisdictions.load(geo_dir)
     for label, rows in (("operator", operators), ("camera", cameras)):
         table = city.route_many([float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows])
         outside = np.flatnonzero(table["district_code"].isna().to_numpy())
@@ -225,10 +224,9 @@ def _check_inside(geo_dir: Path, operators: list[dict[str, Any]], cameras: list[
             raise SystemExit(f"{label} {rows[outside[0]]['ref']} lies outside Beijing; change the sampler")
 
 
-def summarise(geo_dir: Path, operators: list[dict[str, Any]], filings: list[dict[str, Any]],
+def summarise(city: Jurisdictions, operators: list[dict[str, Any]], filings: list[dict[str, Any]],
               cameras: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts per final state, per routing rule, per year, and cameras."""
-    city = Jurisdictions.load(geo_dir)
     rules = Counter(city.route(float(o["lon"]), float(o["lat"]), affiliation=o["affiliation_code"] or None,
                                system_kind=o["system_kind"]).rule for o in operators)
     return {
