@@ -74,7 +74,8 @@ def build_city(
     pts = merged.geometry.representative_point()
     digits = 0 if metric == "cameras" else 1
     Labels([(p.y, p.x, f"<b>{htmlmod.escape(str(n))}</b><br>{float(v):,.{digits}f}")
-            for p, n, v in zip(pts, merged["name"], merged[metric], strict=True)]).add_to(m)
+            for p, n, v in zip(pts, merged["name"], merged[metric], strict=True)],
+           extents=merged.geometry.bounds.to_numpy().tolist()).add_to(m)
     total = int(merged["cameras"].sum())
     InfoBox(f"<b>{htmlmod.escape(title)}</b><br>摄像机 {total:,} 台 · {len(merged)} 个区", "topright").add_to(m)
     InfoBox(legend_html(METRIC_LABELS.get(metric, metric), breaks), "bottomright").add_to(m)

@@ -49,27 +49,47 @@ class BaseStyle(MacroElement):
 
 
 class Labels(MacroElement):
-    """Text labels at given points, drawn as non-interactive DivIcons in one loop."""
+    """Text labels at given points, drawn as non-interactive DivIcons in one loop.
+
+    A label with an extent (its area's bounds) is shown only while that area is at least
+    `min_px` pixels wide on screen, so small central districts do not pile labels on each other.
+    """
 
     _template = Template(
         """
 {% macro script(this, kwargs) %}
 (function (map) {
-  var items = {{ this.data }};
+  var items = {{ this.data }}, minPx = {{ this.min_px }}, markers = [];
   for (var i = 0; i < items.length; i++) {
-    L.marker([items[i][0], items[i][1]], {interactive: false, keyboard: false,
+    markers.push(L.marker([items[i][0], items[i][1]], {interactive: false, keyboard: false,
       icon: L.divIcon({className: "camreg-label", html: items[i][2], iconSize: [120, 32], iconAnchor: [60, 16]})
-    }).addTo(map);
+    }));
   }
+  function fit() {
+    for (var i = 0; i < items.length; i++) {
+      var e = items[i][3], wide = !e ||
+        map.latLngToLayerPoint([e[0], e[3]]).x - map.latLngToLayerPoint([e[0], e[1]]).x >= minPx;
+      if (wide && !map.hasLayer(markers[i])) markers[i].addTo(map);
+      if (!wide && map.hasLayer(markers[i])) markers[i].remove();
+    }
+  }
+  map.on("zoomend", fit);
+  fit();
 })({{ this._parent.get_name() }});
 {% endmacro %}
 """
     )
 
-    def __init__(self, items: Sequence[tuple[float, float, str]]) -> None:
+    def __init__(self, items: Sequence[tuple[float, float, str]],
+                 extents: Sequence[Sequence[float]] | None = None, min_px: int = 70) -> None:
         super().__init__()
         self._name = "Labels"
-        self.data = js_json([[round(lat, 5), round(lon, 5), html] for lat, lon, html in items])
+        boxes = extents if extents is not None else [None] * len(items)
+        self.min_px = int(min_px)
+        # Extent as [south, west, north, east], the order latLngToLayerPoint is fed above.
+        self.data = js_json([[round(lat, 5), round(lon, 5), html,
+                              None if b is None else [round(b[1], 5), round(b[0], 5), round(b[3], 5), round(b[2], 5)]]
+                             for (lat, lon, html), b in zip(items, boxes, strict=True)])
 
 
 class InfoBox(MacroElement):
