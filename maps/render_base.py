@@ -46,7 +46,11 @@ def slim(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
 
 
 def base_map(bounds: Sequence[float], *, tile_url: str | None = None, tile_attr: str = "内网底图") -> folium.Map:
-    """An empty map fitted to (minx, miny, maxx, maxy), no tiles unless `tile_url` is given."""
+    """An empty map fitted to (minx, miny, maxx, maxy), no tiles unless `tile_url` is given.
+
+    The tiles must be Web Mercator on WGS-84/CGCS2000, like our data; GCJ-02 tiles (Chinese web maps)
+    would sit 500–600 m off every outline and camera.
+    """
     minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, tiles=None,
                    control_scale=True, max_zoom=19)
