@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,8 +17,12 @@ from registry.timeutil import as_utc, utcnow
 from registry.units.models import PoliceUnit
 
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a failed login the same whether or not the user exists.
-_DUMMY_HASH = _hasher.hash("no such user, constant-time padding")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so a failed login takes the same time."""
+    return _hasher.hash("no such user, constant-time padding")
 
 
 def hash_password(password: str) -> str:
@@ -51,7 +56,7 @@ def authenticate(session: Session, *, username: str, password: str) -> User:
     """The active user with this password, or Unauthenticated (same answer for every failure)."""
     user = session.exec(select(User).where(User.username == username)).first()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.active:

@@ -11,16 +11,12 @@ import typer
 from rich.console import Console
 from sqlmodel import Session
 
-from maps.map_cli import sample_cmd
-from maps.render import write_map
-from registry.coverage import service
 from registry.db import make_engine
 from registry.errors import DomainError
 from registry.settings import Settings
 
 err = Console(stderr=True)
 map_app = typer.Typer(help="覆盖地图 coverage maps that open offline", no_args_is_help=True)
-map_app.command("sample")(sample_cmd)
 
 
 class View(StrEnum):
@@ -40,6 +36,10 @@ def render(
     metric: Annotated[str, typer.Option(help="city view colouring: density or cameras")] = "density",
 ) -> None:
     """Draw a map of the whole registry (as the city department sees it) into one self-contained file."""
+    # folium and geopandas take a second to import: only this command pays for them.
+    from maps.render import write_map
+    from registry.coverage import service
+
     if data_dir is not None:
         os.environ["CAMREG_DATA_DIR"] = str(data_dir.resolve())
     settings = Settings()

@@ -15,7 +15,7 @@ from registry.errors import TooLarge
 from registry.filings.models import Filing
 from registry.scans import service
 from registry.scans.models import Scan, ScanPublic
-from registry.scans.render import reconciliation_from_json
+from discovery.reconcile import reconciliation_from_dict
 
 router = APIRouter(tags=["scans"])
 
@@ -57,7 +57,7 @@ def scan_reconciliation_html(session: SessionDep, actor: CurrentActor, scan_id: 
     """The reconciliation as a printable page."""
     scan = get_visible(session, Scan, scan_id, actor.user)
     filing = session.get_one(Filing, scan.filing_id)
-    result = reconciliation_from_json(scan.reconciliation)
+    result = reconciliation_from_dict(scan.reconciliation)
     subtitle = f"备案编号 {filing.number} · 扫描 {scan.scanned_at:%Y-%m-%d %H:%M} · {scan.host}"
     return HTMLResponse(render_html(result, subtitle=subtitle))
 
@@ -66,6 +66,6 @@ def scan_reconciliation_html(session: SessionDep, actor: CurrentActor, scan_id: 
 def scan_reconciliation_csv(session: SessionDep, actor: CurrentActor, scan_id: int) -> PlainTextResponse:
     """The reconciliation as CSV (UTF-8 with BOM for Excel)."""
     scan = get_visible(session, Scan, scan_id, actor.user)
-    body = render_csv(reconciliation_from_json(scan.reconciliation))
+    body = render_csv(reconciliation_from_dict(scan.reconciliation))
     return PlainTextResponse(body, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="scan-{scan_id}.csv"'})
