@@ -87,7 +87,8 @@ def _states(conn: Connection) -> list[str]:
 
 def _audit_matches_state(conn: Connection) -> list[str]:
     """Every workflow step wrote its audit event in the same transaction: counts agree one to one."""
-    events = dict(conn.execute(text("SELECT action, count(*) FROM audit_event GROUP BY action")).tuples().all())
+    grouped = conn.execute(text("SELECT action, count(*) FROM audit_event GROUP BY action")).tuples().all()
+    events: dict[str, int] = dict(grouped)
     facts = {
         "filing.submit": "SELECT count(*) FROM filing",
         "filing.accept": "SELECT count(*) FROM filing WHERE number IS NOT NULL",
