@@ -37,6 +37,7 @@ DEFAULT_OUT = ROOT / "sample_data" / "city"
 GEO_DIR = ROOT / "sample_data" / "geo"
 SEED = 20131000
 OPERATORS = 640
+DEMO_DESK = 14  # the last operators: recent 东城 filings for the demo officers to work on
 BUILDINGS, SITES, LOCATIONS = 10, 10, 10
 OPERATOR_COLUMNS = ("ref", "name", "uscc", "address", "lon", "lat", "industry_code", "industry_edition",
                     "affiliation_code", "system_kind", "contact_name", "contact_phone", "has_account")
@@ -90,16 +91,24 @@ def _affiliation(rng: random.Random, kind: Kind, district: str) -> str:
     return choice
 
 
-def make_operator(rng: random.Random, n: int, sampler: CitySampler, used_names: set[str]) -> dict[str, Any]:
-    """One operator: kind, place, affiliation and routing inputs."""
+def make_operator(rng: random.Random, n: int, sampler: CitySampler, used_names: set[str], *,
+                  demo_desk: bool = False) -> dict[str, Any]:
+    """One operator: kind, place, affiliation and routing inputs.
+
+    `demo_desk` operators are 东城 businesses without affiliation: they file with 东城分局 (101), the unit of
+    the demo officer accounts, recently enough that their filings are still open when the demo starts.
+    """
     kind = rng.choices(KINDS, [k.weight for k in KINDS])[0]
     district = rng.choices(list(DISTRICT_WEIGHTS), list(DISTRICT_WEIGHTS.values()))[0]
+    if demo_desk:
+        kind = rng.choice([k for k in KINDS if k.key in ("hotel", "mall", "bank", "office", "entertainment")])
+        district = "110101"
     special = None
-    affiliation = _affiliation(rng, kind, district)
+    affiliation = "" if demo_desk else _affiliation(rng, kind, district)
     system_kind = {"city_road": "city_government", "district_community": "district_government"}.get(kind.key,
                                                                                                      "ordinary")
     roll = rng.random()
-    if system_kind == "ordinary" and roll < 0.07:
+    if system_kind == "ordinary" and roll < 0.07 and not demo_desk:
         # Inside a special branch's area: half of them are also affiliated with it (rule 4), half not (rule 5).
         special = rng.choice(("131", "132", "133", "134", "135", "136"))
         district = sampler.special_district(special)
@@ -158,13 +167,14 @@ def generate(out: Path, *, seed: int = SEED, operators: int = OPERATORS, geo_dir
     filings: list[dict[str, Any]] = []
     cameras: list[dict[str, Any]] = []
     for n in range(1, operators + 1):
-        op = make_operator(rng, n, sampler, used_names)
+        demo_desk = n > operators - DEMO_DESK
+        op = make_operator(rng, n, sampler, used_names, demo_desk=demo_desk)
         kind: Kind = op.pop("_kind")
         size = rng.randint(*kind.cameras)
         site = SiteCameras(rng, op_ref=op["ref"], lon=float(op["lon"]), lat=float(op["lat"]),
                            sheets=_sheets(rng, kind, size, plans), used_macs=used_macs, kind=kind.key, refs=refs)
         chain = filing_chain(rng, timeline, op, site, size, location=rng.choice(plans["locations"]),
-                             first_ref=len(filings) + 1)
+                             first_ref=len(filings) + 1, recent=demo_desk)
         operator_rows.append(op)
         filings.extend(chain)
         cameras.extend(site.rows)

@@ -58,15 +58,17 @@ def _north_arrow(draw: ImageDraw.ImageDraw, x: int, y: int) -> None:
     draw.text((x - 5, y + 8), "N", fill=BLACK, font=_font(14))
 
 
-def _title(draw: ImageDraw.ImageDraw, width: int, height: int, title: str, metres_per_px: float) -> None:
-    """Title block, scale bar (20 m or 100 m) and north arrow along the bottom edge."""
+def _title(draw: ImageDraw.ImageDraw, width: int, height: int, title: str, metres_per_px: float | None) -> None:
+    """Title block, scale bar (20 m or 100 m, if drawn to scale) and north arrow."""
     draw.text((16, height - 26), title, fill=BLACK, font=_font(15))
+    _north_arrow(draw, width - 26, 34)
+    if metres_per_px is None:
+        return
     bar_m = 20 if metres_per_px <= 0.2 else 100
     bar_px = int(bar_m / metres_per_px)
     x0, y0 = width - bar_px - 60, height - 18
     draw.rectangle([x0, y0, x0 + bar_px, y0 + 5], outline=BLACK, fill=BLACK)
     draw.text((x0, y0 - 17), f"{bar_m} m", fill=BLACK, font=_font(12))
-    _north_arrow(draw, width - 26, 34)
 
 
 def floor_plan(rng: random.Random, name: str, floor: int) -> Plan:
@@ -210,8 +212,11 @@ def location_diagram(rng: random.Random, name: str) -> Plan:
     width, height = 1000, 760
     image = Image.new("L", (width, height), WHITE)
     draw = ImageDraw.Draw(image)
-    xs = sorted(rng.sample(range(150, width - 150, 40), 2))
-    ys = sorted(rng.sample(range(150, height - 150, 40), 2))
+    # The site sits in the middle block, so the two streets each way are kept well apart.
+    xs = [rng.randrange(150, 380, 10)]
+    xs.append(rng.randrange(xs[0] + 320, width - 140, 10))
+    ys = [rng.randrange(130, 300, 10)]
+    ys.append(rng.randrange(ys[0] + 260, height - 120, 10))
     names = rng.sample(STREETS, 4)
     for k, x in enumerate(xs):
         draw.rectangle([x - 16, 0, x + 16, height], fill=ROAD)
@@ -226,13 +231,17 @@ def location_diagram(rng: random.Random, name: str) -> Plan:
             if x1 - x0 < 60 or y1 - y0 < 60:
                 continue
             if (i, j) == (1, 1):
+                box_w, box_h = x1 - x0 - 30, y1 - y0 - 30
+                hatch = Image.new("L", (box_w, box_h), WHITE)
+                hatch_draw = ImageDraw.Draw(hatch)
+                for d in range(-box_h, box_w, 16):
+                    hatch_draw.line([d, box_h, d + box_h, 0], fill=LIGHT, width=2)
+                image.paste(hatch, (x0 + 15, y0 + 15))
                 draw.rectangle([x0 + 15, y0 + 15, x1 - 15, y1 - 15], outline=BLACK, width=5)
-                for d in range(x0 + 15, x1 - 15, 14):
-                    draw.line([d, y0 + 15, min(d + 30, x1 - 15), min(y0 + 45, y1 - 15)], fill=GREY)
                 draw.text((x0 + 30, (y0 + y1) // 2 - 10), "SITE", fill=BLACK, font=_font(22))
             elif rng.random() < 0.7:
                 draw.rectangle([x0 + 20, y0 + 20, x1 - 20, y1 - 20], outline=GREY, width=2)
                 draw.text((x0 + 28, y0 + 26), rng.choice(["RESIDENTIAL", "OFFICE", "SHOPS", "SCHOOL", "PARK"]),
                           fill=GREY, font=_font(12))
-    _title(draw, width, height, f"{name}  LOCATION DIAGRAM  (not to scale)", 1.0)
+    _title(draw, width, height, f"{name}  LOCATION DIAGRAM  (not to scale)", None)
     return Plan(name, "location", width, height, 1.0, image, [])

@@ -64,8 +64,11 @@ class Timeline:
         return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=BEIJING)
 
 
-def _first_submission(rng: random.Random) -> tuple[date, date]:
+def _first_submission(rng: random.Random, recent: bool) -> tuple[date, date]:
     """(in-use date, submission date) of an operator's first filing."""
+    if recent:
+        submitted = AS_OF.date() - timedelta(days=rng.randint(0, 20))
+        return submitted - timedelta(days=rng.randint(3, 40)), submitted
     if rng.random() < 0.3:
         # Running before 799号令: 90 days from 2025-04-01 to file; most made it, some did not.
         in_use = date(2012, 1, 1) + timedelta(days=rng.randint(0, 4700))
@@ -120,9 +123,10 @@ def _workflow(rng: random.Random, tl: Timeline, submitted: datetime, desk: bool)
     return events
 
 
-def _delayed(events: dict[str, Any], delta: timedelta) -> dict[str, Any]:
-    """The same workflow, every event later by `delta` (a busy desk or a slow operator)."""
-    moved = {k: v + delta if isinstance(v, datetime) else v for k, v in events.items()}
+def _delayed(events: dict[str, Any], delta: timedelta, desk: bool) -> dict[str, Any]:
+    """The same workflow, later by `delta` (a busy desk or a slow operator); a desk filing is accepted at once."""
+    moved = {k: v + delta if isinstance(v, datetime) and not (desk and k == "accepted_at") else v
+             for k, v in events.items()}
     if events.get("correction"):
         moved["correction"] = {k: v + delta if isinstance(v, datetime) else v for k, v in events["correction"].items()}
     return moved
@@ -163,10 +167,10 @@ def _iso(value: Any) -> Any:
 
 
 def filing_chain(rng: random.Random, tl: Timeline, op: dict[str, Any], site: SiteCameras, size: int, *,
-                 location: Plan, first_ref: int) -> list[dict[str, Any]]:
+                 location: Plan, first_ref: int, recent: bool = False) -> list[dict[str, Any]]:
     """Every filing of one operator: the first, a re-filing after a rejection, then changes, in order."""
     filings: list[dict[str, Any]] = []
-    in_use, day = _first_submission(rng)
+    in_use, day = _first_submission(rng, recent)
     active: list[str] = []  # cameras of the latest filed filing
     parent: str | None = None
     refiled_from: str | None = None
@@ -179,7 +183,7 @@ def filing_chain(rng: random.Random, tl: Timeline, op: dict[str, Any], site: Sit
             break
         flow = _workflow(rng, tl, submitted, desk)
         if submitted > AS_OF - timedelta(days=30) and rng.random() < 0.4:
-            flow = _delayed(flow, timedelta(weeks=rng.randint(1, 3)))  # the year-end backlog
+            flow = _delayed(flow, timedelta(weeks=rng.randint(1, 3)), desk)  # the year-end backlog
         events, state = _cut(flow)
         correction = events["correction"]
         items = {i["item"] for i in correction["items"]} if correction else set()
