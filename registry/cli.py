@@ -7,7 +7,7 @@ import typer
 from discovery.cli import scan_command
 from discovery.lab_cli import lab_app
 from maps.cli import layers_check_command, route_command
-from registry.commands.admin import audit_app, calendar_app, db_app, units_app, users_app
+from registry.commands.admin import audit_app, calendar_app, db_app, reroute, units_app, users_app
 from registry.commands.codes import codes_app
 from registry.commands.maps import map_app
 from registry.commands.scans import reconcile_command
@@ -26,6 +26,7 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(workdays_app, name="workdays")
 app.add_typer(codes_app, name="codes")
 app.command("route")(route_command)
+app.command("reroute")(reroute)
 app.command("layers-check")(layers_check_command)
 app.command("scan")(scan_command)
 app.command("reconcile")(reconcile_command)

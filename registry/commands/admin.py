@@ -112,3 +112,23 @@ def calendar_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
     console.print(f"loaded {report.year} ({'official' if report.official else 'unofficial'}); recomputed "
                   f"{report.filings_recomputed} filing deadlines and {report.notices_recomputed} notice deadlines; "
                   f"{report.still_provisional} still provisional")
+
+
+def reroute(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """After a jurisdiction-layer change (CAMREG_GEO_DIR), route every operator and camera again."""
+    import json
+
+    from registry.reroute import reroute_all
+
+    with session_scope(make_engine(Settings())) as session:
+        report = reroute_all(session, actor=None)
+    if json_output:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    console.print(f"operators: {report.operators_moved} of {report.operators_checked} moved; cameras: "
+                  f"{report.cameras_moved} of {report.cameras_checked} moved")
+    for move, count in report.moves.most_common():
+        console.print(f"  {move}: {count}")
+    if report.unroutable:
+        console.print(f"[yellow]{len(report.unroutable)} operators no longer route (kept as they were): "
+                      f"{report.unroutable[:20]}[/]")
