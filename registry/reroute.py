@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -64,8 +65,9 @@ def _reroute_operators(session: Session, report: RerouteReport) -> None:
 def _reroute_cameras(session: Session, report: RerouteReport, progress: Callable[[int], None] | None) -> None:
     after = 0
     while True:
-        rows = session.exec(select(Camera.id, Camera.lon, Camera.lat, Camera.district_code, Camera.station_id)
-                            .where(col(Camera.id) > after).order_by(col(Camera.id)).limit(BATCH)).all()
+        columns = [col(c) for c in (Camera.id, Camera.lon, Camera.lat, Camera.district_code, Camera.station_id)]
+        rows = session.execute(sa_select(*columns).where(col(Camera.id) > after)
+                               .order_by(col(Camera.id)).limit(BATCH)).all()
         if not rows:
             break
         places = locate_many([r[1] for r in rows], [r[2] for r in rows])
