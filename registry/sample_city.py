@@ -134,14 +134,13 @@ def _camera(row: dict[str, str], map_ids: list[int], overrides: dict[str, str] |
 class _Replay:
     """The mapping from file references to database rows, and the accounts that act."""
 
-    def __init__(self, engine: Engine, settings: Settings, city: City, report: SampleCityReport) -> None:
-        self.engine, self.settings, self.city, self.report = engine, settings, city, report
+    def __init__(self, settings: Settings, city: City, report: SampleCityReport) -> None:
+        self.settings, self.city, self.report = settings, city, report
         self.operators = {row["ref"]: row for row in city.operators}
         self.operator_ids: dict[str, int] = {}
         self.units: dict[str, str] = {}
         self.filing_ids: dict[str, int] = {}
         self.camera_ids: dict[str, int] = {}
-        self.map_ids: dict[str, list[int]] = {}
         self.users: dict[str, User] = {}
         self.images: dict[str, bytes] = {}
 
@@ -158,7 +157,7 @@ class _Replay:
         """An account of the sample city, created on first use with a password nobody can use.
 
         The hash is not an Argon2 hash, so every login fails until an administrator sets a password;
-        hashing ~100 random passwords with Argon2 would cost the load ~15 s for nothing.
+        hashing ~250 random passwords with Argon2 would cost the load ~25 s for nothing.
         """
         if username not in self.users:
             user = session.exec(select(User).where(User.username == username)).first()
@@ -254,7 +253,6 @@ class _Replay:
             self.upload(session, actor, row.id, MaterialKind.location_diagram, filing["location_diagram"], at)
         maps = [self.upload(session, actor, row.id, MaterialKind.deployment_map, name, at)
                 for name in filing["deployment_maps"]]
-        self.map_ids[filing["ref"]] = maps
         items: list[CameraCreate] = []
         refs: list[str | None] = []
         changes = filing.get("keep_changes") or {}
@@ -324,7 +322,11 @@ def _events(filings_list: list[dict[str, Any]]) -> list[tuple[datetime, int, int
 
 def load_sample_city(engine: Engine, settings: Settings, *, directory: Path | None = None, limit: int | None = None,
                      progress: Progress | None = None) -> SampleCityReport:
-    """Replay the sample city into the registry; operators already present (and their filings) are skipped."""
+    """Replay the sample city into the registry; operators already present (and their filings) are skipped.
+
+    `directory` defaults to ``settings.sample_data_dir / "city"``; `limit` keeps the first N operators;
+    `progress(done, total)` is called after each replayed event.
+    """
     started = time.perf_counter()
     city = read_city(directory or settings.sample_data_dir / "city", limit)
     report = SampleCityReport()
@@ -334,7 +336,7 @@ def load_sample_city(engine: Engine, settings: Settings, *, directory: Path | No
     skipped = {row["ref"] for row in city.operators if row["uscc"] in present}
     report.operators_skipped = len(skipped)
     todo = [f for f in city.filings if f["operator"] not in skipped]
-    replay = _Replay(engine, settings, city, report)
+    replay = _Replay(settings, city, report)
     events = _events(todo)
     for done, (at, step, _index, filing) in enumerate(events, start=1):
         with Session(engine, expire_on_commit=False) as session:

@@ -167,7 +167,7 @@ def generate(out: Path, *, seed: int = SEED, operators: int = OPERATORS, geo_dir
     filings: list[dict[str, Any]] = []
     cameras: list[dict[str, Any]] = []
     for n in range(1, operators + 1):
-        demo_desk = n > operators - DEMO_DESK
+        demo_desk = operators > 4 * DEMO_DESK and n > operators - DEMO_DESK
         op = make_operator(rng, n, sampler, used_names, demo_desk=demo_desk)
         kind: Kind = op.pop("_kind")
         size = rng.randint(*kind.cameras)
