@@ -37,6 +37,8 @@ def _respond(session: SessionDep, engine: Engine, actor: CurrentActor, kind: Kin
         service.record(session, actor=actor, kind=kind, fmt=fmt, filters=filters, rows=rows)
         chunks = service.csv_chunks(engine, kind=kind, user=actor.user, filters=filters)
         return StreamingResponse(chunks, media_type=MEDIA_TYPES[fmt], headers=disposition)
+    # End the request's transaction first: on SQLite it holds the write lock the batch reader needs.
+    session.commit()
     handle, name = tempfile.mkstemp(suffix=".xlsx", prefix="camreg-export-")
     os.close(handle)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ HEADER_FONT = Font(bold=True)
 REQUIRED_FONT = Font(bold=True, color="C00000")
 # Cheap to keep per row, generous for the spreadsheets departments really have.
 MAX_ROWS = 1_048_576
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass
@@ -117,7 +119,9 @@ def read_sheet(kind: Kind, filename: str, data: bytes) -> Sheet:
     if len(raw) > 1:
         second = [cell_text(v) for v in raw[1]]
         named = [t for t in second if t]
-        if named and all((_match_header(columns, t) is not None) or t.lower() in ERROR_HEADER for t in named):
+        # Field names are identifiers; every data row has a number, a date or Chinese text in it.
+        if (named and all(_IDENTIFIER.match(t) for t in named)
+                and any(_match_header(columns, t) is not None for t in named)):
             header_rows.append(raw[1])
             for index, text in enumerate(second):
                 column = _match_header(columns, text)

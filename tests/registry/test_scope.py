@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -60,6 +62,12 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/scans/{scan_id}/reconciliation"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/scans/{scan_id}/reconciliation.html"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/scans/{scan_id}/reconciliation.csv"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/imports/templates/{kind}.{fmt}"): (OPEN_ROUTE, None),
+    # Scope applies per row (another unit's filing is "not found" in the error file): tests/registry/test_imports.py.
+    ("POST", "/api/v1/imports/{kind}"): (OPEN_ROUTE, lambda ids: {"files": {"file": ("x.csv", b"a,b\n")}}),
+    ("GET", "/api/v1/exports/operators.{fmt}"): (LIST_ROUTE, None),
+    ("GET", "/api/v1/exports/filings.{fmt}"): (LIST_ROUTE, None),
+    ("GET", "/api/v1/exports/cameras.{fmt}"): (LIST_ROUTE, None),
     ("GET", "/api/v1/audit/events"): (CITY_ONLY, None),
     ("GET", "/api/v1/audit/verify"): (CITY_ONLY, None),
 }
@@ -89,7 +97,7 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     haidian_operator = make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
     ids = {"filing_id": fid, "operator_id": desk.operator.id, "camera_id": cameras[0]["id"],
            "material_id": materials[0]["id"], "code": "101",
-           "scan_id": scan.json()["id"]}
+           "scan_id": scan.json()["id"], "kind": "cameras", "fmt": "csv"}
     outsiders = {
         "haidian intake": make_person(Role.intake, "108"),
         "haidian reviewer": make_person(Role.reviewer, "108"),
@@ -98,6 +106,14 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
         "other operator": make_person(Role.operator, operator_id=haidian_operator.id),
     }
     return {"desk": desk, "ids": ids, "outsiders": outsiders}
+
+
+def _list_rows(response: Any) -> list[dict[str, Any]]:
+    """A page's items, or the rows of a CSV export keyed by its English field-name row."""
+    if response.headers["content-type"].startswith("text/csv"):
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        return [dict(zip(lines[1], line, strict=True)) for line in lines[2:]]
+    return list(response.json()["items"])
 
 
 def test_every_route_is_classified(client: TestClient) -> None:
@@ -123,8 +139,8 @@ def test_outsiders_get_404_on_every_object_route(client: TestClient, world: dict
                 checked += 1
             elif kind == LIST_ROUTE:
                 assert response.status_code == 200, f"{who}: {method} {path} → {response.status_code}"
-                leaked = [row for row in response.json()["items"]
-                          if row.get("operator_id", row.get("id")) == ids["operator_id"]]
+                leaked = [row for row in _list_rows(response)
+                          if str(row.get("operator_id", row.get("id"))) == str(ids["operator_id"])]
                 assert not leaked, f"{who}: {method} {path} leaks 东城 rows"
             elif kind == CITY_ONLY:
                 assert response.status_code == 403, f"{who}: {method} {path} → {response.status_code}"
