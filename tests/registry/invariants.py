@@ -87,8 +87,8 @@ def _states(conn: Connection) -> list[str]:
 
 def _audit_matches_state(conn: Connection) -> list[str]:
     """Every workflow step wrote its audit event in the same transaction: counts agree one to one."""
-    grouped = conn.execute(text("SELECT action, count(*) FROM audit_event GROUP BY action")).tuples().all()
-    events: dict[str, int] = dict(grouped)
+    grouped = conn.execute(text("SELECT action, count(*) FROM audit_event GROUP BY action")).all()
+    events: dict[str, int] = {str(action): int(n) for action, n in grouped}
     facts = {
         "filing.submit": "SELECT count(*) FROM filing",
         "filing.accept": "SELECT count(*) FROM filing WHERE number IS NOT NULL",
