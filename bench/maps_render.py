@@ -17,31 +17,37 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import folium
+import pandas as pd
 from folium.plugins import MarkerCluster
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from maps.coverage import coverage_stats  # noqa: E402
-from maps.layers import default_geo_dir, read_layer  # noqa: E402
-from maps.map_cli import synthetic_cameras  # noqa: E402
-from maps.render import render_city, render_district  # noqa: E402
-from maps.render_base import to_html  # noqa: E402
-from tests.maps.browser_harness import chromium_missing, map_js, offline_browser, open_map, serve  # noqa: E402
+from maps.coverage import coverage_stats
+from maps.layers import default_geo_dir, read_layer
+from maps.map_cli import synthetic_cameras
+from maps.render import render_city, render_district
+from maps.render_base import to_html
+from tests.maps.browser_harness import chromium_missing, map_js, offline_browser, open_map, serve
+
+T = TypeVar("T")
 
 
-def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def timed(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
     """(result, seconds)."""
     t = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - t
 
 
-def draw_ms(context, base: str, name: str, runs: int = 3) -> tuple[float, list[str]]:  # type: ignore[no-untyped-def]
+def draw_ms(context: Any, base: str, name: str, runs: int = 3) -> tuple[float, list[str]]:
     """Median navigation-to-ready time over `runs` fresh page loads, and any blocked requests."""
-    times, blocked = [], []
+    times: list[float] = []
+    blocked: list[str] = []
     for _ in range(runs):
         loaded = open_map(context, base + name, timeout_ms=180_000)
         times.append(loaded.ready_ms)
@@ -50,7 +56,7 @@ def draw_ms(context, base: str, name: str, runs: int = 3) -> tuple[float, list[s
     return statistics.median(times), blocked
 
 
-def naive_map(cams) -> str:  # type: ignore[no-untyped-def]
+def naive_map(cams: pd.DataFrame) -> str:
     """The baseline: one folium Marker per camera in a MarkerCluster (made offline with our assets)."""
     m = folium.Map(location=[cams.lat.mean(), cams.lon.mean()], zoom_start=11, tiles=None)
     m.options["max_zoom"] = 19  # markercluster needs it; without tiles folium sets none
@@ -85,7 +91,7 @@ def main() -> None:
     coverage = not args.no_coverage
 
     city_cams, t_gen = timed(synthetic_cameras, districts, args.city, seed=1)
-    counts, t_count = timed(coverage_stats, districts, city_cams.drop(columns=["district_code"]),
+    _, t_count = timed(coverage_stats, districts, city_cams.drop(columns=["district_code"]),
                             key="district_code", with_coverage=False)
     stats, t_cov = timed(coverage_stats, districts, city_cams, key="district_code", with_coverage=coverage)
     city_html, t_city = timed(render_city, districts, stats)
