@@ -121,7 +121,8 @@ def camera_csv(n: int, numbers: list[str], seed_value: int = 2013) -> bytes:
     fields = [c.field for c in CAMERA_COLUMNS if c.field != "filing_id"]
     for i in range(n):
         row = {"filing_number": numbers[i % len(numbers)], "name": f"摄像机{i:06d}", "position_text": f"点位{i}",
-               "lon": f"{lons[i]:.6f}", "lat": f"{lats[i]:.6f}", "device_type": kinds[i % 4], "form_factor": forms[i % 3],
+               "lon": f"{lons[i]:.6f}", "lat": f"{lats[i]:.6f}", "device_type": kinds[i % 4],
+               "form_factor": forms[i % 3],
                "azimuth": i % 360, "hfov": 90, "range_m": 50, "manufacturer": "海康威视", "model": "DS-2CD",
                "serial": f"BSN{i:08d}", "mac": f"02:00:{(i >> 24) & 255:02x}:{(i >> 16) & 255:02x}:"
                                                 f"{(i >> 8) & 255:02x}:{i & 255:02x}",

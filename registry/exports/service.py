@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import sqltypes
 from sqlmodel import Session, col
 
 from registry.actor import Actor
@@ -26,7 +27,8 @@ from registry.imports.columns import CAMERA_COLUMNS, FILING_COLUMNS, OPERATOR_CO
 from registry.operators.models import Operator
 from registry.timeutil import beijing_today
 
-BATCH = 5000
+BATCH = 5000  # rows per CSV chunk sent
+WINDOW = 10_000  # ids per query
 OPEN_STATES = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
 
 
@@ -159,47 +161,51 @@ def header_rows(kind: Kind) -> tuple[list[str], list[str]]:
     return [f.zh for f in fields], [f.name for f in fields]
 
 
-def _converter(value: Any) -> Callable[[Any], Any] | None:
-    """How a column's values become cells; None when they can be written as they are (the fast path)."""
-    if isinstance(value, bool):
-        return lambda v: None if v is None else ("是" if v else "否")
-    if isinstance(value, StrEnum):
-        return lambda v: None if v is None else v.value
-    if isinstance(value, datetime):
-        return lambda v: None if v is None else v.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(value, list):
-        return lambda v: None if v is None else ";".join(map(str, v))
+def _yes_no(value: Any) -> str:
+    return "是" if value else "否"
+
+
+def _converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How a column's values become cells; None when they are written as they are (most columns)."""
+    if isinstance(column_type, sqltypes.Boolean):
+        return _yes_no
+    if isinstance(column_type, sqltypes.Enum):
+        return lambda v: v.value if isinstance(v, StrEnum) else v
+    if isinstance(column_type, sqltypes.DateTime):
+        return lambda v: v.isoformat(timespec="seconds")
+    if isinstance(column_type, sqltypes.Date):
+        return date.isoformat
+    if isinstance(column_type, sqltypes.JSON):
+        return lambda v: ";".join(map(str, v)) if isinstance(v, list) else str(v)
     return None
 
 
-def iter_rows(engine: Engine, *, kind: Kind, user: User, filters: Filters, batch: int = BATCH) -> Iterator[list[Any]]:
-    """Rows in id order, each batch in its own short transaction (no long lock, no snapshot held)."""
+def iter_rows(engine: Engine, *, kind: Kind, user: User, filters: Filters, window: int = WINDOW
+              ) -> Iterator[list[Any]]:
+    """Rows in id order, read in id windows, each in its own short transaction (no long lock held).
+
+    A window bounds every query whatever plan the database picks: with LIMIT alone, a scope
+    sub-select lets the planner walk an (operator_id, id) index and sort everything after the
+    cursor for each batch, which is quadratic over a million rows. Rows added after the export
+    starts (ids above the first maximum) are not included.
+    """
     fields = _fields(kind)
     query, key = _query(kind, user, filters, [f.expr for f in fields])
-    converters: dict[int, Callable[[Any], Any] | None] = {}
-    last = 0
+    converters = [(i, c) for i, c in enumerate(_converter(f.expr.type) for f in fields) if c is not None]
     with Session(engine) as session:
-        while True:
-            rows = session.execute(query.where(col(key) > last).order_by(col(key)).limit(batch)).all()
+        top = session.execute(select(func.max(col(key)))).scalar() or 0
+        session.commit()
+        low = 0
+        while low < top:
+            rows = session.execute(query.where(col(key) > low, col(key) <= low + window).order_by(col(key))).all()
             session.commit()
-            if not rows:
-                return
+            low += window
             for row in rows:
                 values = list(row)
-                for index, value in enumerate(values):
-                    if value is None:
-                        continue
-                    if index not in converters:
-                        converters[index] = _converter(value)
-                    convert = converters[index]
-                    if convert is not None:
-                        values[index] = convert(value)
+                for index, convert in converters:
+                    if values[index] is not None:
+                        values[index] = convert(values[index])
                 yield values
-            last = rows[-1][0]
-            if len(rows) < batch:
-                return
 
 
 def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters) -> Iterator[bytes]:
