@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -52,7 +52,7 @@ def fill(settings: Settings, cameras: int) -> None:
     with Session(engine) as session:
         auth_service.create(session, data=UserCreate(username="bench_city", full_name="bench", role=Role.supervisor,
                                                      unit_code="001", password="bench password 2026"))
-        filings = session.execute(select(Filing.id, Filing.operator_id).order_by(Filing.id)).all()  # type: ignore[arg-type]
+        filings = session.execute(select(col(Filing.id), col(Filing.operator_id)).order_by(col(Filing.id))).all()
         rng = np.random.default_rng(7)
         lons, lats = rng.uniform(116.385, 116.440, cameras), rng.uniform(39.875, 39.965, cameras)
         now = datetime.now(UTC)
@@ -87,7 +87,7 @@ def child(mode: str, url: str | None, data_dir: str, username: str, out: str) ->
     settings = Settings(data_dir=Path(data_dir), database_url=url)
     engine = make_engine(settings)
     with Session(engine, expire_on_commit=False) as session:
-        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        user = session.execute(select(User).where(col(User.username) == username)).scalar_one()
     start = time.perf_counter()
     filters = service.Filters()
     rows = 0
@@ -105,7 +105,7 @@ def child(mode: str, url: str | None, data_dir: str, username: str, out: str) ->
 
         with Session(engine) as session:
             cameras = session.execute(select(Camera).where(clause_for(Camera, user))
-                                      .order_by(Camera.id)).scalars().all()  # type: ignore[arg-type]
+                                      .order_by(col(Camera.id))).scalars().all()
             with open(out, "w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.writer(handle)
                 names = list(Camera.model_fields)

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from registry.actor import Actor
 from registry.auth import service as auth_service
@@ -94,7 +94,7 @@ def seed(engine: Engine, filings: int = FILINGS) -> tuple[Actor, list[str]]:
             "entered_datum": "wgs84", "district_code": "110101", "station_id": None, "filing_unit_code": "101",
             "verifying_unit_code": "101", "routing_rule": 5, "routing_explanation": "bench", "routing_flags": [],
             "created_at": now, "updated_at": now} for i in range(filings)])
-        ids = session.execute(select(Operator.id).order_by(Operator.id)).scalars().all()  # type: ignore[arg-type]
+        ids = session.execute(select(col(Operator.id)).order_by(col(Operator.id))).scalars().all()
         numbers = [f"1012026{i + 1:06d}" for i in range(filings)]
         session.execute(insert(Filing.__table__), [{  # type: ignore[attr-defined]
             "operator_id": oid, "system_name": "视频监控系统", "system_location": "东城区", "retention_days": 30,
@@ -147,7 +147,8 @@ def run_ours(engine: Engine, settings: Settings, actor: Actor, data: bytes, expe
 def check_codes(engine: Engine, expected: int) -> None:
     """Every camera has a code and no code is used twice."""
     with Session(engine) as session:
-        total, distinct = session.execute(select(func.count(Camera.id), func.count(func.distinct(Camera.code)))).one()  # type: ignore[arg-type]
+        total, distinct = session.execute(select(func.count(col(Camera.id)),
+                                                 func.count(func.distinct(col(Camera.code))))).one()
     assert total == distinct == expected, (total, distinct, expected)
 
 
