@@ -68,3 +68,16 @@ def test_fill_command_reports_json(settings: Settings, engine: Engine) -> None:
     result = CliRunner().invoke(fill_app, args)
     assert result.exit_code == 0, result.output
     assert '"cameras": 30' in result.stdout
+
+
+def test_invariants_notice_a_skipped_number_and_a_half_filed_filing(engine: Engine, settings: Settings) -> None:
+    fill(engine, settings, cameras=200, filings=40, seed=5)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE number_counter SET last = last + 1 WHERE kind = 'filing'"))
+        conn.execute(text("UPDATE camera SET code = NULL WHERE id = (SELECT min(id) FROM camera "
+                          "WHERE code IS NOT NULL)"))
+    with engine.connect() as conn:
+        problems = "\n".join(registry_problems(conn, audit_per_action=False))
+    assert "counter says" in problems
+    assert "filed: every active camera has its code" in problems
+    assert "prefix" in problems  # the serial that lost its camera is now a hole

@@ -213,6 +213,15 @@ def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
+def _respawned(master: int, victim: int, deadline: float) -> list[int]:
+    """The workers once the supervisor has replaced the victim (it checks every half second)."""
+    workers = _workers(master)
+    while (victim in workers or len(workers) < WORKERS) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = _workers(master)
+    return workers
+
+
 def _wait_ready(base: str, master: subprocess.Popen[bytes], deadline: float) -> None:
     while time.monotonic() < deadline:
         if master.poll() is not None:
@@ -250,7 +259,7 @@ def test_four_workers_one_killed_numbers_and_codes_stay_whole(pg_settings: Setti
             answered_at_kill = driver.answered
             for future in futures:
                 future.result(timeout=RUN_TIMEOUT)
-        respawned = _workers(master.pid)
+        respawned = _respawned(master.pid, victim, time.monotonic() + 30)
     finally:
         master.send_signal(signal.SIGINT)
         try:
