@@ -140,6 +140,10 @@ def import_filings(session: Session, *, actor: Actor, sheet: Sheet, report: Impo
         if _duplicate(errors, seen, number or key, index, sheet, "number" if number else "system_name"):
             continue
         known = by_number[number] if number is not None else by_key.get(key)
+        if known is not None and known.operator_id != operator.id:
+            errors.add(index, "number", f"备案编号 {number} 属于其他使用单位 / filing {number} belongs to another "
+                                        "operator")
+            continue
         if known is not None:
             given = {k: v for k, v in form.model_dump().items() if k in values}
             _note_present(report, sheet.row_number(index), differences(known, given, FILING_COLUMNS))

@@ -216,6 +216,17 @@ def test_reimport_reports_differences_and_updates_nothing(client: TestClient, de
     assert "改到西侧" not in {c.position_text for c in _cameras(engine, filed["id"])}
 
 
+def test_camera_locations_in_gcj02_are_stored_in_wgs84(client: TestClient, desk: Desk, filed: dict[str, Any],
+                                                       engine: Engine) -> None:
+    from maps.datums import wgs84_to_gcj02
+
+    lon, lat = wgs84_to_gcj02(DONGCHENG_POINT[0], DONGCHENG_POINT[1])
+    rows = [camera_row(1, number=filed["number"], lon=lon, lat=lat, datum="GCJ02")]
+    assert upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")["created"] == 1
+    stored = _cameras(engine, filed["id"])[-1]
+    assert abs(stored.lon - DONGCHENG_POINT[0]) < 1e-5 and abs(stored.lat - DONGCHENG_POINT[1]) < 1e-5
+
+
 def test_duplicate_rows_in_one_file(client: TestClient, desk: Desk, filed: dict[str, Any]) -> None:
     rows = [camera_row(1, number=filed["number"]), camera_row(1, number=filed["number"], name="另一个名字")]
     body = upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")
