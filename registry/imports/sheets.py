@@ -25,6 +25,7 @@ HEADER_FONT = Font(bold=True)
 REQUIRED_FONT = Font(bold=True, color="C00000")
 # Cheap to keep per row, generous for the spreadsheets departments really have.
 MAX_ROWS = 1_048_576
+HEADER_SEARCH = 5  # rows searched for the header row
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -39,6 +40,12 @@ class Sheet:
     positions: dict[str, int]  # field -> column index
     first_data_row: int  # 1-based sheet row of rows[0]
     ignored: list[str] = field(default_factory=list)
+    header_at: int = 0  # index in header_rows of the Chinese header row (a title line may precede it)
+
+    def header_label(self, index: int) -> str | None:
+        """The error column's header on header row `index`: 错误 beside the Chinese row, errors beside the English."""
+        offset = index - self.header_at
+        return ERROR_HEADER[offset] if 0 <= offset < len(ERROR_HEADER) else None
 
     def value(self, row: Sequence[Any], name: str) -> Any:
         """The raw cell of a field in a row (None when the column is absent or the row is short)."""
@@ -105,7 +112,10 @@ def read_sheet(kind: Kind, filename: str, data: bytes) -> Sheet:
     columns = COLUMNS[kind]
     if not raw:
         raise InvalidInput("文件为空 / the file is empty", field="file")
-    header = [cell_text(v) for v in raw[0]]
+    # Department sheets often carry a title line (e.g. 某单位摄像机登记表) above the header row.
+    at = next((i for i, row in enumerate(raw[:HEADER_SEARCH])
+               if sum(_match_header(columns, cell_text(v)) is not None for v in row) >= 2), 0)
+    header = [cell_text(v) for v in raw[at]]
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for index, text in enumerate(header):
@@ -114,15 +124,15 @@ def read_sheet(kind: Kind, filename: str, data: bytes) -> Sheet:
             positions[column.field] = index
         elif text and text.lower() not in ERROR_HEADER:
             ignored.append(text)
-    header_rows = [raw[0]]
+    header_rows = raw[: at + 1]
     # The template's second row repeats the field names in English.
-    if len(raw) > 1:
-        second = [cell_text(v) for v in raw[1]]
+    if len(raw) > at + 1:
+        second = [cell_text(v) for v in raw[at + 1]]
         named = [t for t in second if t]
         # Field names are identifiers; every data row has a number, a date or Chinese text in it.
         if (named and all(_IDENTIFIER.match(t) for t in named)
                 and any(_match_header(columns, t) is not None for t in named)):
-            header_rows.append(raw[1])
+            header_rows.append(raw[at + 1])
             for index, text in enumerate(second):
                 column = _match_header(columns, text)
                 if column is not None and column.field not in positions:
@@ -136,7 +146,7 @@ def read_sheet(kind: Kind, filename: str, data: bytes) -> Sheet:
     # Trailing blank lines are what spreadsheets leave behind, not rows.
     while body and all(cell_text(v) is None for v in body[-1]):
         body.pop()
-    return Sheet(fmt, title, header_rows, body, positions, len(header_rows) + 1, ignored)
+    return Sheet(fmt, title, header_rows, body, positions, len(header_rows) + 1, ignored, at)
 
 
 def _error_text(errors: dict[str, str]) -> str:
@@ -150,14 +160,14 @@ def error_file(sheet: Sheet, errors: dict[int, dict[str, str]]) -> bytes:
         out = io.StringIO(newline="")
         writer = csv.writer(out)
         for index, row in enumerate(sheet.header_rows):
-            writer.writerow([*_pad(row, width), ERROR_HEADER[index] if index < 2 else ""])
+            writer.writerow([*_pad(row, width), sheet.header_label(index) or ""])
         for index, row in enumerate(sheet.rows):
             writer.writerow([*_pad(row, width), _error_text(errors.get(index, {}))])
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet.title)
     for index, row in enumerate(sheet.header_rows):
-        ws.append([*_pad(row, width), ERROR_HEADER[index] if index < 2 else None])
+        ws.append([*_pad(row, width), sheet.header_label(index)])
     fields_at = {i: f for f, i in sheet.positions.items()}
     for index, row in enumerate(sheet.rows):
         row_errors = errors.get(index)

@@ -227,6 +227,17 @@ def test_camera_locations_in_gcj02_are_stored_in_wgs84(client: TestClient, desk:
     assert abs(stored.lon - DONGCHENG_POINT[0]) < 1e-5 and abs(stored.lat - DONGCHENG_POINT[1]) < 1e-5
 
 
+def test_title_line_above_the_header_is_kept_in_the_error_file(client: TestClient, desk: Desk,
+                                                                filed: dict[str, Any]) -> None:
+    rows = [camera_row(1, number=filed["number"]), camera_row(2, number=filed["number"], lat=99)]
+    data = "东城分局摄像机登记表\r\n".encode() + sheet_bytes(Kind.cameras, rows, "csv").removeprefix(b"\xef\xbb\xbf")
+    body = upload(client, desk.wang, Kind.cameras, data, "csv")
+    assert not body["committed"] and [n["row"] for n in body["notes"]] == [5]
+    lines = list(csv.reader(io.StringIO(base64.b64decode(body["error_file_base64"]).decode("utf-8-sig"))))
+    assert lines[0][0] == "东城分局摄像机登记表" and lines[1][-1] == "错误" and lines[2][-1] == "errors"
+    assert not lines[3][-1] and "纬度 (lat)" in lines[4][-1]
+
+
 def test_duplicate_rows_in_one_file(client: TestClient, desk: Desk, filed: dict[str, Any]) -> None:
     rows = [camera_row(1, number=filed["number"]), camera_row(1, number=filed["number"], name="另一个名字")]
     body = upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")
