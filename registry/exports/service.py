@@ -1,4 +1,4 @@
-"""Streaming exports of the lists a user may see, in keyset batches so a million rows never sit in memory."""
+"""Streaming exports of the lists a user may see, read in id windows so a million rows never sit in memory."""
 
 from __future__ import annotations
 

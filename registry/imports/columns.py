@@ -181,17 +181,3 @@ def parse_cell(column: Column, value: Any) -> Any:
         return text == "true"
     return text
 
-
-def export_text(value: Any) -> Any:
-    """A stored value as a cell: enums by value, booleans as 是/否 (which the importer reads back)."""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return value
