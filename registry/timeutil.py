@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -20,3 +23,7 @@ def beijing_today(now: datetime | None = None) -> date:
 def as_utc(value: datetime) -> datetime:
     """Treat naive datetimes read back from SQLite as UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# API schemas use this so every timestamp leaves the service with its UTC offset, whatever the backend kept.
+UTCDateTime = Annotated[datetime, AfterValidator(as_utc)]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from registry.timeutil import utcnow
+from registry.timeutil import UTCDateTime, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
@@ -44,7 +44,7 @@ class AuditEventPublic(SQLModel):
     """An audit event as the API returns it."""
 
     seq: int
-    at: datetime
+    at: UTCDateTime
     actor: str
     action: str
     object_type: str

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from registry.timeutil import utcnow
+from registry.timeutil import UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -73,4 +73,4 @@ class TokenPublic(SQLModel):
 
     access_token: str
     token_type: str = "bearer"
-    expires_at: datetime
+    expires_at: UTCDateTime

@@ -9,7 +9,7 @@ from pydantic import field_validator
 from sqlalchemy import Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from registry.timeutil import utcnow
+from registry.timeutil import UTCDateTime, utcnow
 
 
 def normalise_mac(value: str | None) -> str | None:
@@ -140,5 +140,5 @@ class CameraPublic(CameraBase):
     station_id: str | None
     status: CameraStatus
     existing_code: str | None
-    created_at: datetime
-    removed_at: datetime | None
+    created_at: UTCDateTime
+    removed_at: UTCDateTime | None

@@ -46,9 +46,9 @@ def build(session: Session, *, filing: Filing, operator: Operator, items: Sequen
             raise InvalidInput(f"cameras[{index}]: location ({item.lon}, {item.lat}) is outside Beijing",
                                field=f"cameras[{index}].lon")
         district_code, station_id = place
-        cameras.append(Camera.model_validate(item, update={
-            "filing_id": filing.id, "operator_id": operator.id,
-            "district_code": district_code, "station_id": station_id}))
+        # The item was validated as a CameraCreate already; building the table row directly skips a second pass.
+        cameras.append(Camera(**item.model_dump(), filing_id=filing.id, operator_id=operator.id,
+                              district_code=district_code, station_id=station_id))
     return cameras
 
 

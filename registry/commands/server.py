@@ -11,7 +11,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from registry.bootstrap import DEMO_PASSWORD, ensure_demo_accounts, prepare
 from registry.settings import Settings
@@ -31,8 +31,7 @@ def _settings(data_dir: Path | None, **extra: object) -> Settings:
 def demo(data_dir: DataDir = None, port: Port = 8000,
          no_serve: Annotated[bool, typer.Option("--no-serve", help="prepare the data and exit")] = False) -> None:
     """Create a data directory with the sample city (once) and serve it on 127.0.0.1."""
-    from registry.operators.models import Operator
-    from registry.sample_city import load_sample_city
+    from registry.sample_city import demo_operator_id, load_sample_city
 
     settings = _settings(data_dir or Path("data"), demo=True)
     os.environ["CAMREG_DEMO"] = "true"
@@ -43,18 +42,20 @@ def demo(data_dir: DataDir = None, port: Port = 8000,
         task = progress.add_task("载入示例城市 loading the sample city", total=None)
         report = load_sample_city(engine, settings,
                                   progress=lambda done, total: progress.update(task, completed=done, total=total))
-    console.print(f"示例城市 sample city: {report}")
+    if report.operators_loaded:
+        console.print(f"示例城市 sample city: {report.operators_loaded} operators, {report.filings_loaded} filings, "
+                      f"{report.cameras} cameras loaded in {report.seconds:.0f} s")
+    else:
+        console.print(f"示例城市 sample city already loaded ({report.operators_skipped} operators)")
     with Session(engine) as session:
-        first_101 = select(Operator).where(Operator.filing_unit_code == "101").order_by(col(Operator.id))
-        operator = session.exec(first_101).first()
-        accounts = ensure_demo_accounts(session, operator_id=operator.id if operator else None)
+        accounts = ensure_demo_accounts(session, operator_id=demo_operator_id(session))
     table = Table(title=f"演示账户 demo accounts (password: {DEMO_PASSWORD})")
     for column in ("username", "role", "who"):
         table.add_column(column)
     for account in accounts:
         table.add_row(account.username, account.role.value, account.full_name)
     console.print(table)
-    console.print(f"API: http://127.0.0.1:{port}/docs   地图 maps: http://127.0.0.1:{port}/maps/city")
+    console.print(f"打开 open http://127.0.0.1:{port}/ (sign in above; maps at /maps/city) · API docs /docs")
     if not no_serve:
         uvicorn.run("registry.asgi:build", factory=True, host="127.0.0.1", port=port, log_level="info")
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from registry.timeutil import utcnow
+from registry.timeutil import UTCDateTime, utcnow
 
 
 class FilingState(StrEnum):
@@ -115,13 +115,13 @@ class FilingPublic(FilingForm):
     channel: Channel
     late: bool
     late_days: int
-    submitted_at: datetime
-    accepted_at: datetime | None
+    submitted_at: UTCDateTime
+    accepted_at: UTCDateTime | None
     accepted_by_id: int | None
     deadline: date | None
     deadline_provisional: bool
     reviewed_by_id: int | None
-    filed_at: datetime | None
+    filed_at: UTCDateTime | None
     rejected_reason: str | None
 
 
@@ -168,10 +168,10 @@ class CorrectionNoticePublic(SQLModel):
     filing_id: int
     number: str
     items: list[CorrectionItem]
-    issued_at: datetime
+    issued_at: UTCDateTime
     due_date: date
     due_provisional: bool
-    corrected_at: datetime | None
+    corrected_at: UTCDateTime | None
     late: bool
 
 
@@ -201,4 +201,4 @@ class MaterialPublic(SQLModel):
     mime: str
     size: int
     filename: str
-    uploaded_at: datetime
+    uploaded_at: UTCDateTime

@@ -243,13 +243,13 @@ def review(session: Session, *, actor: Actor, filing_id: int, now: datetime | No
     return filing
 
 
-def reject(session: Session, *, actor: Actor, filing_id: int, reason: str) -> Filing:
+def reject(session: Session, *, actor: Actor, filing_id: int, reason: str, now: datetime | None = None) -> Filing:
     """Refuse a filing that cannot be completed (the operator files anew)."""
     filing = _officer_of_filing_unit(session, actor, filing_id)
     _require_state(filing, FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
     if not reason.strip():
         raise InvalidInput("请说明不予备案的理由 / a reason is required", field="reason")
-    filing.state, filing.rejected_reason, filing.updated_at = FilingState.rejected, reason.strip(), utcnow()
+    filing.state, filing.rejected_reason, filing.updated_at = FilingState.rejected, reason.strip(), now or utcnow()
     session.add(filing)
     session.flush()
     audit.append(session, actor=actor, action="filing.reject", object_type="filing", object_id=filing_id,

@@ -9,7 +9,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from registry.timeutil import utcnow
+from registry.timeutil import UTCDateTime, utcnow
 
 
 class SystemKind(StrEnum):
@@ -114,5 +114,5 @@ class OperatorPublic(OperatorBase):
     routing_rule: int
     routing_explanation: str
     routing_flags: list[str]
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCDateTime
+    updated_at: UTCDateTime

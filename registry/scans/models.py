@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from registry.timeutil import utcnow
+from registry.timeutil import UTCDateTime, utcnow
 
 
 class Scan(SQLModel, table=True):
@@ -41,10 +41,10 @@ class ScanPublic(SQLModel):
     filing_id: int
     previous_scan_id: int | None
     checksum: str
-    scanned_at: datetime
+    scanned_at: UTCDateTime
     host: str
     networks: list[str]
     device_count: int
     counts: dict[str, int]
     changes_since_previous: dict[str, Any] | None
-    uploaded_at: datetime
+    uploaded_at: UTCDateTime
