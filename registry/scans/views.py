@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlmodel import col, select
 
+from discovery.reconcile import reconciliation_from_dict
 from discovery.reconcile_render import render_csv, render_html
 from registry.auth.scope import get_visible
 from registry.deps import CurrentActor, SessionDep, SettingsDep
@@ -15,7 +16,6 @@ from registry.errors import TooLarge
 from registry.filings.models import Filing
 from registry.scans import service
 from registry.scans.models import Scan, ScanPublic
-from discovery.reconcile import reconciliation_from_dict
 
 router = APIRouter(tags=["scans"])
 
