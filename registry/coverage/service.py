@@ -89,7 +89,21 @@ def district_html(session: Session, *, user: User | None, district_code: str, ti
         counts[["covered_km2", "covered_pct"]] = covered[["covered_km2", "covered_pct"]].to_numpy()
     overdue = _overdue(session, user, Operator.station_id, beijing_today()).set_index("key")["overdue"]
     counts["overdue"] = [int(overdue.get(s, 0)) for s in counts["station_id"]]
-    return render_district(district, stations, cameras.fillna(UNDECLARED_VIEW), stats=counts, tile_url=tile_url)
+    sites = _overdue_sites(session, user, district_code, beijing_today())
+    return render_district(district, stations, cameras.fillna(UNDECLARED_VIEW), stats=counts, sites=sites,
+                           tile_url=tile_url)
+
+
+def _overdue_sites(session: Session, user: User | None, district_code: str, today: date) -> pd.DataFrame:
+    """Operators of the district with filings past their deadline: where a supervisor looks first."""
+    query = (sa_select(col(Operator.lon), col(Operator.lat), col(Operator.name), func.count())
+             .select_from(Filing).join(Operator, col(Operator.id) == Filing.operator_id)
+             .where(col(Operator.district_code) == district_code).where(col(Filing.state).in_(OPEN_STATES))
+             .where(col(Filing.deadline) < today).where(_scope(Filing, user))
+             .group_by(col(Operator.id), col(Operator.lon), col(Operator.lat), col(Operator.name)))
+    rows = session.execute(query).all()
+    return pd.DataFrame([{"lon": lon, "lat": lat, "name": name, "note": f"逾期备案 {n} 件 overdue filings"}
+                         for lon, lat, name, n in rows], columns=["lon", "lat", "name", "note"])
 
 
 def operator_html(session: Session, *, user: User | None, operator_id: int, tile_url: str | None = None) -> str:
