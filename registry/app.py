@@ -66,22 +66,23 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.auth.views import router as auth_router
     from registry.cameras.views import router as cameras_router
     from registry.coverage.views import router as maps_router
+    from registry.exports.views import router as exports_router
     from registry.filings.views import materials_router
     from registry.filings.views import router as filings_router
+    from registry.imports.views import router as imports_router
     from registry.operators.views import router as operators_router
     from registry.scans.views import router as scans_router
     from registry.units.views import router as units_router
+    from registry.web import router as web_router
 
     app = FastAPI(title="camera-registry 公共安全视频图像信息系统备案", version="0.1.0",
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url="/docs")
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings)
     for router in (auth_router, units_router, operators_router, filings_router, materials_router, cameras_router,
-                   scans_router, audit_router):
+                   scans_router, imports_router, exports_router, audit_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
-    from registry.web import router as web_router
-
     app.include_router(web_router)
     _install_error_handlers(app)
     return app

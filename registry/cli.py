@@ -9,6 +9,8 @@ from discovery.lab_cli import lab_app
 from maps.cli import layers_check_command, route_command
 from registry.commands.admin import audit_app, calendar_app, db_app, reroute, units_app, users_app
 from registry.commands.codes import codes_app
+from registry.commands.data import export_app, import_app
+from registry.commands.fill import fill_app
 from registry.commands.maps import map_app
 from registry.commands.scans import reconcile_command
 from registry.commands.server import demo, serve
@@ -32,6 +34,9 @@ app.command("scan")(scan_command)
 app.command("reconcile")(reconcile_command)
 app.add_typer(lab_app, name="lab")
 app.add_typer(map_app, name="map")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(fill_app, name="fill")
 
 
 def main() -> None:
