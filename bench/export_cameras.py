@@ -75,6 +75,12 @@ def fill(settings: Settings, cameras: int) -> None:
             bulk_insert(session, Camera.__table__, rows)  # type: ignore[attr-defined]
             session.commit()
             print(f"  filled {min(start + batch, cameras):,} cameras", file=sys.stderr, flush=True)
+        if engine.dialect.name == "sqlite":
+            # A fresh bulk load leaves a large WAL; a running registry has checkpointed it.
+            session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            session.connection().exec_driver_sql("ANALYZE")
+        session.commit()
     engine.dispose()
     del actor
 

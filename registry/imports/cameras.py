@@ -38,18 +38,25 @@ DESK_ROLES = (Role.intake, Role.reviewer, Role.admin)
 CODE_FIELD_COLUMN = {"type": "device_type", "device_type": "device_type", "district": "lon", "grassroots": "lon"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Target:
-    """A filing cameras are added to, whether the actor may add them, and the operator's code fields."""
+    """A filing cameras are added to, whether the actor may add them, and the code fields (plain values:
+    ORM attribute access per row would cost more than the rest of the row's work)."""
 
-    filing: Filing
-    operator: Operator
+    filing_id: int
+    operator_id: int
+    industry_code: str
+    edition: str
+    network: str
+    coded: bool  # filed filings get codes now; open ones when they are filed
     refusal: str | None
 
-    @property
-    def coded(self) -> bool:
-        """Filed filings get codes now; open ones when they are filed."""
-        return self.filing.state == FilingState.filed
+    @classmethod
+    def of(cls, filing: Filing, operator: Operator, refusal: str | None) -> Target:
+        """The plain values of a filing and its operator."""
+        assert filing.id is not None and operator.id is not None
+        return cls(filing.id, operator.id, operator.industry_code, operator.industry_edition,
+                   str(filing.network_digit), filing.state == FilingState.filed, refusal)
 
 
 def _refusal(actor: Actor, filing: Filing) -> str | None:
@@ -77,23 +84,23 @@ def _targets(session: Session, actor: Actor, parsed: list[tuple[Any, dict[str, A
     ids = {v["filing_id"] for _, v in parsed if "filing_id" in v}
     found = {f.id: f for f in fetch_in(session, Filing, Filing.number, numbers, scope)}
     found |= {f.id: f for f in fetch_in(session, Filing, Filing.id, ids, scope)}
-    by_number = {f.number: f for f in found.values() if f.number}
+    by_number = {f.number: f.id for f in found.values() if f.number}
     operators = {o.id: o for o in fetch_in(session, Operator, Operator.id, {f.operator_id for f in found.values()})}
-    targets = {fid: Target(f, operators[f.operator_id], _refusal(actor, f)) for fid, f in found.items()}
+    targets = {fid: Target.of(f, operators[f.operator_id], _refusal(actor, f)) for fid, f in found.items()}
     out: list[Target | None] = []
     for index, (_, values) in enumerate(parsed):
         number, fid = values.get("filing_number"), values.get("filing_id")
-        filing = by_number.get(number) if number is not None else found.get(fid)
-        target = targets.get(filing.id) if filing is not None else None
+        resolved = by_number.get(number) if number is not None else fid
+        target = targets.get(resolved)
         if number is None and fid is None:
             errors.add(index, "filing_number", "备案编号或备案ID必填一项 / give the filing number or the filing id")
-        elif filing is None:
+        elif target is None:
             name, given = ("filing_number", number) if number is not None else ("filing_id", fid)
             errors.add(index, name, f"备案 {given} 不存在（或不在您的管辖范围）/ no filing {given} in your "
                                     "responsibility")
-        elif number is not None and fid is not None and filing.id != fid:
+        elif number is not None and fid is not None and resolved != fid:
             errors.add(index, "filing_id", f"与备案编号 {number} 不是同一备案 / is not the filing numbered {number}")
-        elif target is not None and target.refusal:
+        elif target.refusal:
             errors.add(index, "filing_number" if number is not None else "filing_id", target.refusal)
         out.append(target if index not in errors else None)
     return out
@@ -145,23 +152,28 @@ def import_cameras(session: Session, *, actor: Actor, sheet: Sheet, report: Impo
     stations = {u.code: u.station_number or "00" for u in session.exec(
         select(PoliceUnit).where(PoliceUnit.kind == UnitKind.station)).all()}
     located = _locate(parsed, candidates, errors)
-    known = _existing(session, {t.filing.id for t in targets if t is not None and t.filing.id is not None})
+    known = _existing(session, {t.filing_id for t in targets if t is not None})
+    type_codes: dict[tuple[str, str], str | CameraCodeError] = {}
     prefixes: dict[int, str] = {}
     prefix_cache: dict[tuple[str, ...], str | CameraCodeError] = {}
     seen: dict[tuple[Any, ...], int] = {}
     new_rows: list[int] = []
     for index in candidates:
         model, target = parsed[index][0], targets[index]
-        assert model is not None and target is not None and target.filing.id is not None
+        assert model is not None and target is not None
         if index not in located:
             continue
-        operator = target.operator
-        try:
-            type_code = type_code_for(model.device_type, operator.industry_edition)
-        except CameraCodeError as exc:
-            errors.add(index, "device_type", exc.message)
+        kind = (model.device_type, target.edition)
+        if kind not in type_codes:
+            try:
+                type_codes[kind] = type_code_for(*kind)
+            except CameraCodeError as exc:
+                type_codes[kind] = exc
+        type_code = type_codes[kind]
+        if isinstance(type_code, CameraCodeError):
+            errors.add(index, "device_type", type_code.message)
             continue
-        key = match_key(target.filing.id, model.serial, model.mac, model.name)
+        key = match_key(target.filing_id, model.serial, model.mac, model.name)
         if key in seen:
             first = sheet.row_number(seen[key])
             errors.add(index, "serial" if model.serial else "name", f"与第 {first} 行重复 / duplicate of row {first}")
@@ -180,8 +192,8 @@ def import_cameras(session: Session, *, actor: Actor, sheet: Sheet, report: Impo
             continue
         if target.coded:
             _, _, district, station = located[index]
-            parts = (district, stations.get(station or "", "00"), operator.industry_code, type_code,
-                     str(target.filing.network_digit), operator.industry_edition)
+            parts = (district, stations.get(station or "", "00"), target.industry_code, type_code, target.network,
+                     target.edition)
             if parts not in prefix_cache:
                 try:
                     prefix_cache[parts] = code_prefix(district=parts[0], grassroots=parts[1], industry=parts[2],
@@ -220,10 +232,10 @@ def _store(session: Session, *, parsed: list[tuple[CameraCreate | None, dict[str
         model, target = parsed[index][0], targets[index]
         assert model is not None and target is not None
         lon, lat, district, station = located[index]
-        record = model.model_dump(include=CAMERA_FIELDS)
-        record.update(lon=lon, lat=lat, filing_id=target.filing.id, operator_id=target.operator.id,
+        record = {k: v for k, v in model.__dict__.items() if k in CAMERA_FIELDS}
+        record.update(lon=lon, lat=lat, filing_id=target.filing_id, operator_id=target.operator_id,
                       district_code=district, station_id=station, code=codes.get(index),
-                      code_edition=target.operator.industry_edition if index in codes else "2016",
+                      code_edition=target.edition if index in codes else "2016",
                       status=CameraStatus.active, existing_code=None, created_at=now, removed_at=None)
         records.append(record)
     bulk_insert(session, Camera.__table__, records,  # type: ignore[attr-defined]
