@@ -103,7 +103,7 @@ def _attributes(rng: np.random.Generator, n: int, filing_of: np.ndarray) -> dict
     return {
         "ids": ids, "within": within, "vendor": rng.integers(0, len(VENDORS), n),
         "area": rng.integers(0, len(AREAS), n),
-        "form": rng.choice(len(FORMS), n, p=[0.7, 0.2, 0.1]), "azimuth": rng.uniform(0, 360, n).round(1),
+        "form": rng.choice(len(FORMS), n, p=[0.7, 0.2, 0.1]), "azimuth": rng.uniform(0, 360, n).round(1) % 360,
         "range": rng.uniform(10, 80, n).round(1), "height": rng.uniform(2.5, 8, n).round(1),
         "map_x": rng.uniform(0, 2000, n).round(0), "map_y": rng.uniform(0, 1400, n).round(0),
         # A bijection mod 10^9 (7919 is coprime with it): distinct serials unless cloned.

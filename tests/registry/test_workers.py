@@ -8,6 +8,7 @@ refused or unanswered request. Loopback only; about 200 requests; bounded by RUN
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -209,8 +210,9 @@ def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
     command = [str(camreg)] if camreg.exists() else [sys.executable, "-c", "from registry.cli import main; main()"]
     env = {**os.environ, "CAMREG_DATABASE_URL": str(settings.database_url), "CAMREG_DATA_DIR": str(settings.data_dir)}
     with log.open("wb") as out:
+        # A session of its own: the cleanup can then reach every worker, not only the master.
         return subprocess.Popen([*command, "serve", "--workers", str(WORKERS), "--port", str(port)], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def _respawned(master: int, victim: int, deadline: float) -> list[int]:
@@ -265,8 +267,10 @@ def test_four_workers_one_killed_numbers_and_codes_stay_whole(pg_settings: Setti
         try:
             master.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            master.kill()
-            master.wait(timeout=10)
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(master.pid, signal.SIGKILL)
+        master.wait(timeout=10)
     served = log.read_text(errors="replace")
     calls = driver.calls
     answered = [c for c in calls if c.status is not None]
