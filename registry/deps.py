@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from registry.actor import Actor
 from registry.auth import service as auth_service
@@ -29,15 +32,39 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """One session per request, committed when the route returns normally, rolled back otherwise."""
-    with Session(engine, expire_on_commit=False) as session:
+def _session_slots(request: Request, engine: Engine) -> anyio.Semaphore:
+    """How many requests may hold a session at once: no more than the pool has connections (made once)."""
+    slots: anyio.Semaphore | None = getattr(request.app.state, "session_slots", None)
+    if slots is None:
+        pool = engine.pool
+        size = pool.size() if isinstance(pool, QueuePool) else 5
+        overflow = getattr(pool, "_max_overflow", 0)
+        slots = anyio.Semaphore(max(1, size + overflow) if overflow >= 0 else 40)
+        request.app.state.session_slots = slots
+    return slots
+
+
+async def get_session(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
+    """One session per request, committed when the route returns normally, rolled back otherwise.
+
+    A request keeps its connection from its first query to its commit, across several hops through
+    the thread pool. Were more requests admitted than the pool has connections, a burst could fill
+    every thread with requests waiting for a connection while the requests holding the connections
+    wait for a thread: all stall until the pool timeout (seen at 300 req/s). So requests queue here,
+    in the event loop, for a slot; an admitted request always finds a connection and a thread.
+    """
+    async with _session_slots(request, engine):
+        session = Session(engine, expire_on_commit=False)
         try:
             yield session
-            session.commit()
+            await run_in_threadpool(session.commit)
         except BaseException:
-            session.rollback()
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(session.rollback)
             raise
+        finally:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(session.close)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
