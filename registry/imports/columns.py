@@ -33,6 +33,7 @@ class Column:
     type: str = "text"  # text | int | float | date | bool
     labels: dict[str, str] = dc_field(default_factory=dict)  # Chinese label -> stored value
     note: str = ""
+    digits: int = 0  # a fixed-width code: a number cell (Excel drops leading zeros) is zero-padded back
 
     @property
     def title(self) -> str:
@@ -66,9 +67,10 @@ OPERATOR_COLUMNS = (
     Column("name", "单位名称", True),
     Column("uscc", "统一社会信用代码", True, note="18 位 / 18 characters"),
     Column("address", "单位地址", True),
-    Column("industry_code", "行业编码", True, note="GB/T 28181 两位行业编码 / 2-digit industry code, e.g. 50"),
+    Column("industry_code", "行业编码", True, note="GB/T 28181 两位行业编码 / 2-digit industry code, e.g. 50",
+           digits=2),
     Column("industry_edition", "行业编码版本", labels={"2016": "2016", "2022": "2022"}, note="默认 2016"),
-    Column("affiliation_code", "保卫隶属单位代码", note="如 011 治安总队；无则留空 / empty when none"),
+    Column("affiliation_code", "保卫隶属单位代码", note="如 011 治安总队；无则留空 / empty when none", digits=3),
     Column("system_kind", "系统建设类型", labels=KIND_LABELS, note="默认 一般 / ordinary"),
     Column("contact_name", "联系人", True),
     Column("contact_phone", "联系电话", True),
@@ -148,6 +150,8 @@ def parse_cell(column: Column, value: Any) -> Any:
     """The value a model field receives for this cell; raises CellError naming what is wrong."""
     if isinstance(value, datetime | date) and column.type == "date":
         return value.date() if isinstance(value, datetime) else value
+    if column.digits and isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return f"{int(value):0{column.digits}d}"
     text = cell_text(value)
     if text is None:
         return None

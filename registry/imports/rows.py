@@ -57,7 +57,7 @@ def _parse_column(sheet: Sheet, column: Column, errors: RowErrors) -> list[Any]:
     """Every cell of one column parsed (None for blanks and bad cells, which are recorded)."""
     at = sheet.positions[column.field]
     raw = [row[at] if at < len(row) else None for row in sheet.rows]
-    if column.type == "text" and not column.labels:
+    if column.type == "text" and not column.labels and not column.digits:
         # The common case, inline: a CSV cell is already text.
         values: list[Any] = [(v.strip() or None) if v.__class__ is str else cell_text(v) for v in raw]
     else:

@@ -213,6 +213,8 @@ def template(kind: Kind, fmt: str) -> bytes:
         letter = get_column_letter(index)
         ws[f"{letter}1"].font = REQUIRED_FONT if column.required else HEADER_FONT
         ws.column_dimensions[letter].width = max(12, 2 * len(column.zh) + 2)
+        if column.type == "text":  # keep leading zeros and long digit strings (codes, serials) as typed
+            ws.column_dimensions[letter].number_format = "@"
         if column.labels:
             # A list longer than 255 characters is not allowed inline; all of ours fit.
             listing = ",".join(column.choices)

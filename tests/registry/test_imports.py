@@ -25,7 +25,7 @@ from registry.cameras.models import Camera
 from registry.commands.data import import_app
 from registry.exports.views import router as exports_router
 from registry.filings.models import Filing, FilingState
-from registry.imports.columns import COLUMNS, Kind
+from registry.imports.columns import COLUMNS, Kind, parse_cell
 from registry.imports.views import router as imports_router
 from registry.operators.models import Operator
 from registry.settings import Settings
@@ -255,6 +255,15 @@ def test_scope_of_camera_imports(client: TestClient, desk: Desk, filed: dict[str
     assert hotel["created"] == 1 and hotel["codes_issued"] == 0, "the operator may add to its open filing only"
     assert "only officers of the filing unit" in hotel["notes"][0]["message"]
     assert [c.code for c in _cameras(engine, filed["open_id"])][-1] is None, "codes come when the filing is filed"
+
+
+@pytest.mark.parametrize(("name", "cell", "value"), [
+    ("industry_code", 4, "04"), ("affiliation_code", 11.0, "011"), ("contact_phone", 1065123456, "1065123456"),
+    ("system_kind", "市政府建设", "city_government"), ("system_kind", "District_Government", "district_government"),
+])
+def test_cells_excel_mangles_are_read_back(name: str, cell: object, value: str) -> None:
+    column = next(c for c in COLUMNS[Kind.operators] if c.field == name)
+    assert parse_cell(column, cell) == value
 
 
 def _operator_row(n: int, **changes: Any) -> dict[str, Any]:
