@@ -116,7 +116,7 @@ def _requests(engine: Engine, count: int, seed: int) -> tuple[list[Request], str
             "filings": {"state": "filed", "after": rng.randint(0, filings_top)},
         }[kind]
         path = "/api/v1/filings" if kind == "filings" else "/api/v1/cameras"
-        requests.append(Request(kind, f"{path}?{urlencode(params)}", tokens[who]))
+        requests.append(Request(kind, f"{path}?{urlencode(params)}", tokens[who], who))
     return requests, branch
 
 

@@ -24,6 +24,7 @@ class Request:
     kind: str
     target: str
     token: str
+    who: str = ""
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Outcome:
     """What happened to one request: status (0 when it failed) and latency from its due time."""
 
     kind: str
+    who: str
     status: int
     latency_ms: float
 
@@ -96,7 +98,7 @@ async def _one(pool: _Pool, request: Request, due: float, run: Run) -> None:
         status = await asyncio.wait_for(pool.get(request), TIMEOUT)
     except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
         status = 0
-    run.outcomes.append(Outcome(request.kind, status, (loop.time() - due) * 1000))
+    run.outcomes.append(Outcome(request.kind, request.who, status, (loop.time() - due) * 1000))
 
 
 async def _drive(host: str, port: int, requests: Sequence[Request], rate: float) -> Run:

@@ -265,6 +265,7 @@ def test_deep_station_page_starts_at_the_cursor(filled: Filled) -> None:
         assert re.search(r"Index Cond: .*station_id.* AND \(id > \d+\)", plan), plan
 
 
+@pytest.mark.slow
 def test_models_and_migrations_declare_the_same_indexes(filled: Filled) -> None:
     """Autogenerate finds nothing to do: the ORM and migration 0003 agree on every index."""
     with filled.engine.connect() as conn:

@@ -264,10 +264,8 @@ def test_four_workers_one_killed_numbers_and_codes_stay_whole(pg_settings: Setti
         respawned = _respawned(master.pid, victim, time.monotonic() + 30)
     finally:
         master.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             master.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(master.pid, signal.SIGKILL)
         master.wait(timeout=10)
