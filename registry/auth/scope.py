@@ -47,7 +47,11 @@ def clause_for(model: type[SQLModel], user: User) -> ColumnElement[bool]:
         return true()
     if user.role == Role.operator:
         return col(operator_id) == user.operator_id if user.operator_id is not None else false()
-    return col(operator_id).in_(visible_operator_ids(user))
+    # A correlated EXISTS rather than `operator_id IN (visible ids)`: given the IN list, SQLite drives a
+    # branch officer's station or district list from the branch's operators (a third of a million cameras,
+    # then a sort: 100-240 ms at 1M) instead of walking the (station_id, id) index (about 2 ms).
+    visible = select(Operator.id).where(col(Operator.id) == col(operator_id)).where(operator_clause(user))
+    return visible.correlate_except(Operator).exists()  # the outer query may join operator itself
 
 
 def get_visible(session: Session, model: type[ModelT], object_id: Any, user: User, *, lock: bool = False) -> ModelT:
