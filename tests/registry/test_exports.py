@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,13 +24,7 @@ from registry.operators.models import Operator
 from registry.settings import Settings
 from tests.registry.conftest import HAIDIAN_POINT, Person
 from tests.registry.test_filing_workflow import Desk
-from tests.registry.test_imports import app_client, upload
-
-
-@pytest.fixture
-def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    with app_client(settings, engine) as client:
-        yield client
+from tests.registry.test_imports import upload
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,40 +16,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from registry.app import API_PREFIX, create_app
 from registry.audit.models import AuditEvent
 from registry.auth.models import Role
 from registry.camera_codes import validate_code
 from registry.cameras.models import Camera
 from registry.commands.data import import_app
-from registry.exports.views import router as exports_router
 from registry.filings.models import Filing, FilingState
 from registry.imports.columns import COLUMNS, Kind, parse_cell
-from registry.imports.views import router as imports_router
 from registry.operators.models import Operator
 from registry.settings import Settings
 from registry.uscc import make_uscc
 from tests.registry.conftest import DONGCHENG_POINT, Person
 from tests.registry.test_filing_workflow import Desk
-
-
-@contextmanager
-def app_client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    """The app with the import and export routers (added here until app.py mounts them)."""
-    app = create_app(settings, engine)
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if f"{API_PREFIX}/imports/{{kind}}" not in paths:
-        app.include_router(imports_router, prefix=API_PREFIX)
-    if f"{API_PREFIX}/exports/cameras.{{fmt}}" not in paths:
-        app.include_router(exports_router, prefix=API_PREFIX)
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
-def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    with app_client(settings, engine) as client:
-        yield client
 
 
 def sheet_bytes(kind: Kind, rows: list[dict[str, Any]], fmt: str, *, extra: list[str] | None = None) -> bytes:
