@@ -155,7 +155,8 @@ def _run_export(kind: Kind, out: Path, user: str, json_output: bool, **given: An
             os.replace(tmp, out)
             rows = total
         else:
-            rows = service.write_xlsx(engine, out, kind=kind, user=actor.user, filters=filters)
+            rows = service.write_xlsx(engine, out, kind=kind, user=actor.user, filters=filters,
+                                      progress=lambda done: progress("export", done, total))
             with session_scope(engine) as session:
                 service.record(session, actor=actor, kind=kind, fmt=fmt, filters=filters, rows=rows)
         progress("export", total, total)

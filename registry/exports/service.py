@@ -226,7 +226,8 @@ def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters) -> I
     yield buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(engine: Engine, path: Path, *, kind: Kind, user: User, filters: Filters) -> int:
+def write_xlsx(engine: Engine, path: Path, *, kind: Kind, user: User, filters: Filters,
+               progress: Callable[[int], None] | None = None) -> int:
     """A write-only (streamed to disk) workbook; returns the number of data rows."""
     book = Workbook(write_only=True)
     ws = book.create_sheet(SHEET_TITLES[kind])
@@ -236,6 +237,8 @@ def write_xlsx(engine: Engine, path: Path, *, kind: Kind, user: User, filters: F
     for values in iter_rows(engine, kind=kind, user=user, filters=filters):
         ws.append(values)
         rows += 1
+        if progress is not None and rows % BATCH == 0:
+            progress(rows)
     book.save(path)
     return rows
 
