@@ -39,6 +39,7 @@ def build(session: Session, *, filing: Filing, operator: Operator, items: Sequen
         except CameraCodeError as exc:
             raise InvalidInput(f"cameras[{index}]: {exc}", field=f"cameras[{index}].device_type") from exc
     _check_carried_codes(session, filing=filing, items=items)
+    assert filing.id is not None and operator.id is not None  # both are stored before cameras are listed
     places = locate_many([i.lon for i in items], [i.lat for i in items])
     cameras = []
     for index, (item, place) in enumerate(zip(items, places, strict=True)):
