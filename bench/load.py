@@ -173,7 +173,7 @@ def _summary(run: Run) -> dict[str, float]:
     ok = [o.latency_ms for o in run.outcomes if 200 <= o.status < 300]
     failed = Counter(o.status for o in run.outcomes if not 200 <= o.status < 300)
     if failed:
-        print(f"  failed requests by status (0 = no answer in {TIMEOUT:g} s): {dict(failed)}")
+        print(f"  failed requests by status (0 = no answer in {TIMEOUT:g} s, -1 = connection failed): {dict(failed)}")
     return {"p50": percentile(ok, 50), "p95": percentile(ok, 95), "p99": percentile(ok, 99),
             "max": max(ok, default=float("nan")), "errors": float(len(run.outcomes) - len(ok)),
             "rate": len(run.outcomes) / run.seconds if run.seconds else float("nan")}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 TIMEOUT = 10.0
 MAX_CONNECTIONS = 256
+IDLE_LIMIT = 4.0  # seconds; uvicorn closes a keep-alive connection idle for 5
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Request:
 
 @dataclass
 class Outcome:
-    """What happened to one request: status (0 when it failed) and latency from its due time."""
+    """What happened to one request: status (0: no answer in time, -1: connection failed), latency from due."""
 
     kind: str
     who: str
@@ -50,23 +51,36 @@ class _Pool:
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self.slots = asyncio.Semaphore(MAX_CONNECTIONS)
+
+    def _take_idle(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """The most recently used idle connection, dropping any the server may be closing (keep-alive 5 s)."""
+        now = asyncio.get_running_loop().time()
+        while self.idle:
+            reader, writer, used = self.idle.pop()
+            if now - used < IDLE_LIMIT:
+                return reader, writer
+            writer.close()
+        return None
 
     async def get(self, request: Request) -> int:
         async with self.slots:
+            conn = self._take_idle()
             for attempt in (0, 1):
-                reused = bool(self.idle)
-                conn = self.idle.pop() if reused else await asyncio.open_connection(self.host, self.port)
+                fresh = conn is None
+                if conn is None:
+                    conn = await asyncio.open_connection(self.host, self.port)
                 try:
                     status = await self._exchange(conn, request)
                 except (ConnectionError, asyncio.IncompleteReadError):
                     conn[1].close()
-                    # The server may close a keep-alive connection that sat idle: retry once on a fresh one.
-                    if reused and attempt == 0:
+                    conn = None
+                    # A kept-alive connection can close under us: retry once, on a new connection.
+                    if not fresh and attempt == 0:
                         continue
                     raise
-                self.idle.append(conn)
+                self.idle.append((*conn, asyncio.get_running_loop().time()))
                 return status
         raise ConnectionError("unreachable")
 
@@ -88,7 +102,7 @@ class _Pool:
         return status
 
     def close(self) -> None:
-        for _reader, writer in self.idle:
+        for _reader, writer, _used in self.idle:
             writer.close()
 
 
@@ -96,8 +110,10 @@ async def _one(pool: _Pool, request: Request, due: float, run: Run) -> None:
     loop = asyncio.get_running_loop()
     try:
         status = await asyncio.wait_for(pool.get(request), TIMEOUT)
-    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+    except TimeoutError:
         status = 0
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        status = -1
     run.outcomes.append(Outcome(request.kind, request.who, status, (loop.time() - due) * 1000))
 
 
