@@ -9,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.auth.models import ApiToken, Role, User, UserCreate
 from registry.errors import Conflict, InvalidInput, Unauthenticated
@@ -77,11 +77,13 @@ def issue_token(session: Session, *, user: User, ttl_hours: int) -> tuple[str, A
 
 def user_for_token(session: Session, *, token: str) -> User:
     """The active user a bearer token belongs to, or Unauthenticated."""
-    row = session.get(ApiToken, _token_digest(token))
-    if row is None or as_utc(row.expires_at) <= utcnow():
+    # One query for token and user: this runs on every API request.
+    found = session.exec(select(User, ApiToken.expires_at).join(ApiToken, col(ApiToken.user_id) == User.id)
+                         .where(ApiToken.token_hash == _token_digest(token))).first()
+    if found is None or as_utc(found[1]) <= utcnow():
         raise Unauthenticated("令牌无效或已过期 / invalid or expired token")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    user = found[0]
+    if not user.active:
         raise Unauthenticated("账户已停用 / account disabled")
     return user
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from registry.auth.scope import get_visible
 from registry.cameras import service
@@ -18,7 +18,7 @@ def list_cameras(session: SessionDep, actor: CurrentActor, filing_id: int | None
                  operator_id: int | None = None, station_id: str | None = None, district_code: str | None = None,
                  code: str | None = None, serial: str | None = None, mac: str | None = None, ip: str | None = None,
                  status: CameraStatus | None = None, after: AfterQuery = 0,
-                 limit: LimitQuery = 50) -> Page[CameraPublic]:
+                 limit: LimitQuery = 50) -> Response:
     """Cameras in the user's responsibility, by any of the lookup keys."""
     rows = service.list_visible(session, actor=actor, filing_id=filing_id, operator_id=operator_id,
                                 station_id=station_id, district_code=district_code, code=code, serial=serial,

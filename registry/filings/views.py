@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from sqlmodel import select
@@ -59,7 +59,7 @@ def list_filings(session: SessionDep, actor: CurrentActor, state: FilingState | 
                  filing_unit_code: str | None = None, district_code: str | None = None,
                  operator_id: int | None = None, submitted_from: date | None = None,
                  submitted_to: date | None = None, late: bool | None = None, overdue_on: date | None = None,
-                 after: AfterQuery = 0, limit: LimitQuery = 50) -> Page[FilingPublic]:
+                 after: AfterQuery = 0, limit: LimitQuery = 50) -> Response:
     """Filings in the user's responsibility, by state, unit, district, operator, dates, lateness."""
     rows = service.list_visible(session, actor=actor, state=state, filing_unit_code=filing_unit_code,
                                 district_code=district_code, operator_id=operator_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from registry.auth.scope import get_visible
 from registry.deps import CurrentActor, SessionDep
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/operators", tags=["operators"])
 @router.get("", response_model=Page[OperatorPublic])
 def list_operators(session: SessionDep, actor: CurrentActor, district_code: str | None = None,
                    filing_unit_code: str | None = None, q: str | None = None, after: AfterQuery = 0,
-                   limit: LimitQuery = 50) -> Page[OperatorPublic]:
+                   limit: LimitQuery = 50) -> Response:
     """Operators in the user's responsibility, filterable by district, filing unit, name or credit code."""
     rows = service.list_visible(session, actor=actor, district_code=district_code,
                                 filing_unit_code=filing_unit_code, q=q, after_id=after, limit=limit)
