@@ -136,7 +136,8 @@ def _server(settings: Settings, workers: int, log: Path) -> Iterator[int]:
     env = {**os.environ, "CAMREG_DATABASE_URL": str(settings.database_url), "CAMREG_DATA_DIR": str(settings.data_dir)}
     with log.open("ab") as out:
         # A session of its own, so stopping it reaches the workers too, even a stuck one.
-        master = subprocess.Popen([str(camreg), "serve", "--workers", str(workers), "--port", str(port)], env=env,
+        master = subprocess.Popen([str(camreg), "serve", "--workers", str(workers), "--port", str(port),
+                                   "--no-access-log"], env=env,
                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

@@ -21,7 +21,10 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # A fixed pool: overflow connections would be opened and closed under load (a fork on the server each).
+    # No pre-ping (a round trip per request); a connection that died with the server fails one request
+    # with a 503, SQLAlchemy then drops the whole pool, and recycling bounds how old a connection gets.
+    return create_engine(url, pool_pre_ping=False, pool_size=20, max_overflow=0, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: Engine) -> None:

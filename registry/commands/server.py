@@ -62,10 +62,13 @@ def demo(data_dir: DataDir = None, port: Port = 8000,
 
 def serve(data_dir: DataDir = None, port: Port = 8000,
           host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
-          workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="worker processes")] = 1) -> None:
+          workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="worker processes")] = 1,
+          access_log: Annotated[bool, typer.Option(help="log every request line (costs CPU under load)")] = True,
+          ) -> None:
     """Serve the configured database (migrated first, once, before the workers start)."""
     settings = _settings(data_dir)
     if workers > 1 and settings.sqlalchemy_url.startswith("sqlite"):
         console.print("[yellow]提示: several workers on SQLite serialise on its write lock; use PostgreSQL.[/]")
     prepare(settings).dispose()
-    uvicorn.run("registry.asgi:build", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("registry.asgi:build", factory=True, host=host, port=port, workers=workers, log_level="info",
+                access_log=access_log)
