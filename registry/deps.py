@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.actor import Actor
 from registry.auth import service as auth_service
+from registry.errors import Unauthenticated
 from registry.settings import Settings
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -92,8 +93,6 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 def get_actor(request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
     """The authenticated user behind the bearer token, with the client's address."""
-    from registry.errors import Unauthenticated
-
     if not token:
         raise Unauthenticated("需要登录 / a bearer token is required")
     user = auth_service.user_for_token(session, token=token)
@@ -116,8 +115,6 @@ class LoginRequired(Exception):
 
 def get_page_actor(request: Request, session: SessionDep) -> Actor:
     """The user behind the session cookie (pages only: API calls use bearer tokens, so no CSRF on writes)."""
-    from registry.errors import Unauthenticated
-
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise LoginRequired(str(request.url.path))

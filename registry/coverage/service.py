@@ -17,13 +17,12 @@ from registry.auth.models import User
 from registry.auth.scope import clause_for, get_visible
 from registry.cameras.models import Camera, CameraStatus
 from registry.errors import NotFound
-from registry.filings.models import Filing, FilingState
+from registry.filings.models import AWAITING_DECISION, Filing
 from registry.operators.models import Operator
 from registry.routing import jurisdictions
 from registry.timeutil import beijing_today
 
 UTM50N = "EPSG:32650"
-OPEN_STATES = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
 # Unioning more sectors than this takes seconds on request; the page then shows counts without covered area.
 MAX_COVERAGE_CAMERAS = 50_000
 # A camera filed without a field of view is drawn as a point-sized circle, never a guessed sector.
@@ -36,7 +35,7 @@ def _scope(model: type[Any], user: User | None) -> ColumnElement[bool]:
 
 def _overdue(session: Session, user: User | None, key: Any, today: date) -> pd.DataFrame:
     query = (select(key, func.count()).select_from(Filing).join(Operator, col(Operator.id) == Filing.operator_id)
-             .where(col(Filing.state).in_(OPEN_STATES)).where(col(Filing.deadline) < today)
+             .where(col(Filing.state).in_(AWAITING_DECISION)).where(col(Filing.deadline) < today)
              .where(_scope(Filing, user)).group_by(key))
     return pd.DataFrame(session.exec(query).all(), columns=["key", "overdue"])
 
@@ -98,7 +97,7 @@ def _overdue_sites(session: Session, user: User | None, district_code: str, toda
     """Operators of the district with filings past their deadline: where a supervisor looks first."""
     query = (sa_select(col(Operator.lon), col(Operator.lat), col(Operator.name), func.count())
              .select_from(Filing).join(Operator, col(Operator.id) == Filing.operator_id)
-             .where(col(Operator.district_code) == district_code).where(col(Filing.state).in_(OPEN_STATES))
+             .where(col(Operator.district_code) == district_code).where(col(Filing.state).in_(AWAITING_DECISION))
              .where(col(Filing.deadline) < today).where(_scope(Filing, user))
              .group_by(col(Operator.id), col(Operator.lon), col(Operator.lat), col(Operator.name)))
     rows = session.execute(query).all()

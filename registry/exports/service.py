@@ -22,14 +22,13 @@ from registry.audit import service as audit
 from registry.auth.models import User
 from registry.auth.scope import clause_for
 from registry.cameras.models import Camera, CameraStatus
-from registry.filings.models import Filing, FilingState
+from registry.filings.models import AWAITING_DECISION, Filing, FilingState
 from registry.imports.columns import CAMERA_COLUMNS, FILING_COLUMNS, OPERATOR_COLUMNS, SHEET_TITLES, Kind
 from registry.operators.models import Operator
 from registry.timeutil import beijing_today
 
 BATCH = 5000  # rows per CSV chunk sent
 WINDOW = 10_000  # ids per query
-OPEN_STATES = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ def _operator_filters(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.q:
         conditions.append(col(Operator.name).contains(filters.q) | (col(Operator.uscc) == filters.q.upper()))
     if filters.overdue_on is not None:
-        overdue = (select(col(Filing.operator_id)).where(col(Filing.state).in_(OPEN_STATES))
+        overdue = (select(col(Filing.operator_id)).where(col(Filing.state).in_(AWAITING_DECISION))
                    .where(col(Filing.deadline) < filters.overdue_on))
         conditions.append(col(Operator.id).in_(overdue))
     return conditions
@@ -143,7 +142,7 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.late is not None:
         conditions.append(col(Filing.late) == filters.late)
     if filters.overdue_on is not None:
-        conditions.append(col(Filing.state).in_(OPEN_STATES))
+        conditions.append(col(Filing.state).in_(AWAITING_DECISION))
         conditions.append(col(Filing.deadline) < filters.overdue_on)
     return conditions
 

@@ -23,6 +23,12 @@ class FilingState(StrEnum):
     rejected = "rejected"
 
 
+# Accepted and not yet decided: the filing unit's 15-working-day clock is running.
+AWAITING_DECISION = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
+# The operator (or the desk) may still add materials and cameras.
+EDITABLE_STATES = (FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
+
+
 class FilingKind(StrEnum):
     """A first filing, or a change to a filed one (第十条)."""
 

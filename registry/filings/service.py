@@ -15,9 +15,11 @@ from registry.auth.scope import clause_for, get_visible, require_role, require_u
 from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate
 from registry.deadlines import working_days_after
-from registry.errors import Conflict, InvalidInput
+from registry.errors import Conflict, InvalidInput, NotFound
 from registry.filings import materials
 from registry.filings.models import (
+    AWAITING_DECISION,
+    EDITABLE_STATES,
     Channel,
     CorrectionItem,
     CorrectionNotice,
@@ -38,7 +40,6 @@ DESK_ROLES = (Role.intake, Role.reviewer)
 # 799号令 第十四条: systems already in use on 2025-04-01 had until 90 days after it.
 REGULATION_799_START = date(2025, 4, 1)
 REGULATION_799_GRACE_END = REGULATION_799_START + timedelta(days=90)
-EDITABLE_STATES = (FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
 
 
 def _require_state(filing: Filing, *allowed: FilingState) -> None:
@@ -116,12 +117,9 @@ def upload_material(session: Session, *, actor: Actor, filing_id: int, kind: Mat
 def read_material(session: Session, *, actor: Actor, material_id: int, settings: Settings) -> tuple[Material, Path]:
     """A material the user may see and the path of its bytes; every read is audited (第十一条)."""
     material = session.get(Material, material_id)
-    if material is not None:
-        get_visible(session, Filing, material.filing_id, actor.user)
-    else:
-        from registry.errors import NotFound
-
+    if material is None:
         raise NotFound(f"Material {material_id} 不存在 / not found")
+    get_visible(session, Filing, material.filing_id, actor.user)
     audit.append(session, actor=actor, action="material.read", object_type="material", object_id=material_id,
                  details={"filing_id": material.filing_id, "sha256": material.sha256})
     return material, materials.path_for(settings.materials_dir, material.sha256)
@@ -246,7 +244,7 @@ def review(session: Session, *, actor: Actor, filing_id: int, now: datetime | No
 def reject(session: Session, *, actor: Actor, filing_id: int, reason: str, now: datetime | None = None) -> Filing:
     """Refuse a filing that cannot be completed (the operator files anew)."""
     filing = _officer_of_filing_unit(session, actor, filing_id)
-    _require_state(filing, FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
+    _require_state(filing, *AWAITING_DECISION)
     if not reason.strip():
         raise InvalidInput("请说明不予备案的理由 / a reason is required", field="reason")
     filing.state, filing.rejected_reason, filing.updated_at = FilingState.rejected, reason.strip(), now or utcnow()
@@ -281,8 +279,7 @@ def list_visible(session: Session, *, actor: Actor, state: FilingState | None = 
     if late is not None:
         query = query.where(Filing.late == late)
     if overdue_on is not None:
-        open_states = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
-        query = query.where(col(Filing.state).in_(open_states)).where(col(Filing.deadline) < overdue_on)
+        query = query.where(col(Filing.state).in_(AWAITING_DECISION)).where(col(Filing.deadline) < overdue_on)
     # Equality-filtered key first (same order): the (key, id) index then serves the page without a sort.
     leading = next((c for c, v in ((Filing.operator_id, operator_id), (Filing.filing_unit_code, filing_unit_code),
                                     (Filing.state, state)) if v is not None and v != ""), None)

@@ -19,7 +19,7 @@ from registry.auth.models import Role
 from registry.auth.scope import clause_for
 from registry.camera_codes import CameraCodeError, code_prefix, format_code, type_code_for
 from registry.cameras.models import Camera, CameraCreate, CameraStatus
-from registry.filings.models import Filing, FilingState
+from registry.filings.models import EDITABLE_STATES, Filing, FilingState
 from registry.imports.bulk import bulk_insert
 from registry.imports.columns import CAMERA_COLUMNS
 from registry.imports.records import chunks, fetch_in
@@ -32,7 +32,6 @@ from registry.timeutil import utcnow
 from registry.units.models import PoliceUnit, UnitKind
 
 CAMERA_FIELDS = set(CameraCreate.model_fields) - {"existing_code"}
-OPEN_STATES = (FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
 DESK_ROLES = (Role.intake, Role.reviewer, Role.admin)
 # A code field a prefix check names, and the sheet column the user should fix.
 CODE_FIELD_COLUMN = {"type": "device_type", "device_type": "device_type", "district": "lon", "grassroots": "lon"}
@@ -66,7 +65,7 @@ def _refusal(actor: Actor, filing: Filing) -> str | None:
             return (f"已备案的备案只有受理单位 {filing.filing_unit_code} 的民警可以补录摄像机 / only officers of the "
                     f"filing unit {filing.filing_unit_code} may register cameras on a filed filing")
         return None
-    if filing.state not in OPEN_STATES:
+    if filing.state not in EDITABLE_STATES:
         return f"备案状态为 {filing.state.value}，不能添加摄像机 / the filing is {filing.state.value}"
     if user.role == Role.operator:
         return None

@@ -14,7 +14,7 @@ from registry.audit import service as audit
 from registry.auth.models import Role
 from registry.auth.scope import get_visible, require_role
 from registry.cameras.models import Camera, CameraStatus
-from registry.errors import InvalidInput, NotFound
+from registry.errors import InvalidInput
 from registry.filings.models import Filing, FilingState
 from registry.scans.models import Scan
 
@@ -40,14 +40,6 @@ def filed_cameras(session: Session, filing: Filing) -> list[FiledCamera]:
     return [FiledCamera(code=c.code or f"uncoded-{c.id}", name=c.name, ip=c.ip or "", mac=c.mac or "",
                         serial=c.serial or "", endpoint_uuid=c.onvif_uuid or "", manufacturer=c.manufacturer or "",
                         model=c.model or "") for c in rows]
-
-
-def filing_by_number(session: Session, *, actor: Actor, number: str) -> Filing:
-    """A filing the user may see, by its 13-digit number."""
-    filing = session.exec(select(Filing).where(Filing.number == number)).first()
-    if filing is None:
-        raise NotFound(f"备案编号 {number} 不存在 / no filing numbered {number}")
-    return get_visible(session, Filing, filing.id, actor.user)
 
 
 def reconcile_filing(session: Session, *, filing: Filing, report: ScanReport) -> Reconciliation:
