@@ -5,10 +5,11 @@ Run: .venv/bin/python bench/load.py [--reuse] [--rate 300] [--duration 60] [--ca
 Fills a scratch PostgreSQL database with `camreg fill` (kept for --reuse), starts the server on
 loopback, and drives an open-loop mix of camera lookups (code, serial, MAC, a shared IP) and list pages
 (station, district, deep keyset pages, filings) as a branch officer and as the city supervisor.
-Baseline: the same load on the same data with migration 0003 rolled back (single-column indexes, the
-default random_page_cost), then 0003 re-applied. Last, deep pages by keyset against OFFSET, in SQL.
-Target: p99 < 50 ms and no errors. Client and server share the machine (2 cores): the client's own
-cost is in the figures.
+Baselines, each the same load on the same data: "unfrozen", the same app served without
+`gc.freeze()` at worker start (bench/unfrozen_app.py), and "0002", ours with migration 0003 rolled back
+(single-column indexes, the default random_page_cost), then re-applied. Last, deep pages by keyset
+against OFFSET, in SQL. Target: p99 < 50 ms and no errors. Client and server share the machine
+(2 cores): the client's own cost is in the figures.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from registry.settings import Settings
 
 ADMIN_URL = os.environ.get("CAMREG_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TARGET_P99_MS = 50.0
+BENCH_DIR = Path(__file__).resolve().parent
+BASELINES = {"unfrozen": "no gc.freeze", "0002": "without 0003"}
 # Share of each request kind in the mix.
 MIX = {"code": 15, "serial": 10, "mac": 10, "ip": 10, "station": 15, "station_deep": 10, "district": 10,
        "district_deep": 10, "filings": 10}
@@ -126,18 +129,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _serve_command(app: str, workers: int, port: int) -> list[str]:
+    """Ours is `camreg serve`; the unfrozen baseline is uvicorn on bench/unfrozen_app.py, options alike."""
+    if app == "ours":
+        camreg = Path(sys.executable).with_name("camreg")
+        return [str(camreg), "serve", "--workers", str(workers), "--port", str(port), "--no-access-log"]
+    return [sys.executable, "-m", "uvicorn", "--factory", "unfrozen_app:build", "--app-dir", str(BENCH_DIR),
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log"]
+
+
 @contextmanager
-def _server(settings: Settings, workers: int, log: Path) -> Iterator[int]:
-    """`camreg serve --workers N` on a free loopback port, stopped on exit."""
+def _server(settings: Settings, app: str, workers: int, log: Path) -> Iterator[int]:
+    """The server for `app` with N workers on a free loopback port, stopped on exit."""
     import httpx
 
     port = _free_port()
-    camreg = Path(sys.executable).with_name("camreg")
     env = {**os.environ, "CAMREG_DATABASE_URL": str(settings.database_url), "CAMREG_DATA_DIR": str(settings.data_dir)}
     with log.open("ab") as out:
         # A session of its own, so stopping it reaches the workers too, even a stuck one.
-        master = subprocess.Popen([str(camreg), "serve", "--workers", str(workers), "--port", str(port),
-                                   "--no-access-log"], env=env,
+        master = subprocess.Popen(_serve_command(app, workers, port), env=env,
                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -163,31 +173,31 @@ def _server(settings: Settings, workers: int, log: Path) -> Iterator[int]:
         master.wait(timeout=10)
 
 
-def _measure(settings: Settings, args: argparse.Namespace, requests: list[Request], log: Path) -> Run:
-    with _server(settings, args.workers, log) as port:
+def _measure(settings: Settings, app: str, args: argparse.Namespace, requests: list[Request], log: Path) -> Run:
+    with _server(settings, app, args.workers, log) as port:
         warm = max(1, int(args.rate * 3))
         open_loop("127.0.0.1", port, requests[-warm:], args.rate)  # warm caches and connections, not counted
         return open_loop("127.0.0.1", port, requests, args.rate)
 
 
-def _summary(run: Run) -> dict[str, float]:
+def _summary(name: str, run: Run) -> dict[str, float]:
     ok = [o.latency_ms for o in run.outcomes if 200 <= o.status < 300]
     failed = Counter(o.status for o in run.outcomes if not 200 <= o.status < 300)
     if failed:
-        print(f"  failed requests by status (0 = no answer in {TIMEOUT:g} s, -1 = connection failed): {dict(failed)}")
+        print(f"  {name}: failed requests by status (0 = no answer in {TIMEOUT:g} s, -1 = connection failed): "
+              f"{dict(failed)}")
     return {"p50": percentile(ok, 50), "p95": percentile(ok, 95), "p99": percentile(ok, 99),
             "max": max(ok, default=float("nan")), "errors": float(len(run.outcomes) - len(ok)),
             "rate": len(run.outcomes) / run.seconds if run.seconds else float("nan")}
 
 
-def _per_kind(ours: Run, base: Run | None) -> None:
-    """p99 per request kind, ours and baseline: where the indexes matter."""
-    print(f"\n{'p99 ms by kind':16}{'ours':>14}{'baseline':>17}")
+def _per_kind(runs: dict[str, Run]) -> None:
+    """p99 per request kind, ours and each baseline: where the indexes matter."""
+    print(f"\n{'p99 ms by kind':16}" + "".join(f"{name:>15}" for name in runs))
     for kind in MIX:
-        mine = [o.latency_ms for o in ours.outcomes if o.kind == kind and 200 <= o.status < 300]
-        theirs = [o.latency_ms for o in base.outcomes if o.kind == kind and 200 <= o.status < 300] if base else []
-        other = f"{percentile(theirs, 99):17.1f}" if base else f"{'-':>17}"
-        print(f"{kind:16}{percentile(mine, 99):14.1f}{other}")
+        cells = [percentile([o.latency_ms for o in run.outcomes if o.kind == kind and 200 <= o.status < 300], 99)
+                 for run in runs.values()]
+        print(f"{kind:16}" + "".join(f"{cell:15.1f}" for cell in cells))
 
 
 def _migrate(engine: Engine, revision: str) -> None:
@@ -225,18 +235,40 @@ def _keyset_vs_offset(engine: Engine, district: str) -> list[tuple[int, float, f
     return results
 
 
+def _print_summary(args: argparse.Namespace, summaries: dict[str, dict[str, float]]) -> None:
+    """Ours and each baseline side by side; ratio is baseline / ours."""
+    ours = summaries["ours"]
+    print(f"\n{'':16}" + "".join(f"{name:>15}{'ratio':>7}" if name != "ours" else f"{name:>15}"
+                                  for name in summaries) + "   target")
+    for key, label, target in (("p50", "p50 ms", ""), ("p95", "p95 ms", ""), ("p99", "p99 ms", f"< {TARGET_P99_MS:g}"),
+                               ("max", "max ms", ""), ("errors", "errors", "0"),
+                               ("rate", "achieved req/s", f"{args.rate:g}")):
+        row = f"{label:16}{ours[key]:15.1f}"
+        for name, other in summaries.items():
+            if name != "ours":
+                ratio = f"{other[key] / ours[key]:7.1f}" if ours[key] and key not in ("errors", "rate") else " " * 7
+                row += f"{other[key]:15.1f}{ratio}"
+        print(f"{row}   {target}")
+    verdict = ours["p99"] < TARGET_P99_MS and ours["errors"] == 0
+    print(f"target p99 < {TARGET_P99_MS:g} ms and no errors: {'met' if verdict else 'NOT met'}")
+
+
 def main() -> None:
-    """Fill (or reuse), measure ours and the baseline, print them side by side."""
+    """Fill (or reuse), measure ours and the baselines, print them side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cameras", type=int, default=1_000_000)
     parser.add_argument("--filings", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=300.0, help="requests per second (open loop)")
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds per run (ours, then baseline)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per run (ours, then each baseline)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", default="camreg_bench_million", help="scratch database name")
     parser.add_argument("--reuse", action="store_true", help="keep a database already filled with --cameras")
-    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true", help="measure ours only")
+    parser.add_argument("--baselines", type=lambda v: v.split(","), default=list(BASELINES),
+                        help=f"comma-separated, from: {', '.join(BASELINES)} (default: all)")
     args = parser.parse_args()
+    if unknown := sorted(set(args.baselines) - set(BASELINES)):
+        parser.error(f"--baselines: unknown {', '.join(unknown)}; choose from {', '.join(BASELINES)}")
     data_dir = Path(f"/tmp/{args.database}")
     data_dir.mkdir(exist_ok=True)
     log = data_dir / "serve.log"
@@ -247,27 +279,20 @@ def main() -> None:
     requests, branch = _requests(engine, int(args.rate * args.duration), seed=5)
     print(f"load: {len(requests):,} GETs at {args.rate:g}/s for {args.duration:g} s, {args.workers} workers, "
           f"half as branch {branch}'s officer, half as the city supervisor; loopback")
-    ours_run = _measure(settings, args, requests, log)
-    ours, base, base_run = _summary(ours_run), None, None
-    if not args.no_baseline:
+    runs = {"ours": _measure(settings, "ours", args, requests, log)}
+    for name in [] if args.no_baseline else args.baselines:
+        if name == "unfrozen":
+            runs[BASELINES[name]] = _measure(settings, "unfrozen", args, requests, log)
+            continue
         _migrate(engine, "0002")
         try:
             engine.dispose()
-            base_run = _measure(settings, args, requests, log)
-            base = _summary(base_run)
+            runs[BASELINES[name]] = _measure(settings, "ours", args, requests, log)
         finally:
             _migrate(engine, "head")
             engine.dispose()
-    print(f"\n{'':16}{'ours (0003)':>14}{'baseline (0002)':>17}{'ratio':>8}   target")
-    for key, label, target in (("p50", "p50 ms", ""), ("p95", "p95 ms", ""), ("p99", "p99 ms", f"< {TARGET_P99_MS:g}"),
-                               ("max", "max ms", ""), ("errors", "errors", "0"), ("rate", "achieved req/s",
-                                                                                    f"{args.rate:g}")):
-        other = f"{base[key]:17.1f}" if base else f"{'-':>17}"
-        ratio = f"{base[key] / ours[key]:8.1f}" if base and ours[key] and key not in ("errors", "rate") else f"{'':8}"
-        print(f"{label:16}{ours[key]:14.1f}{other}{ratio}   {target}")
-    verdict = ours["p99"] < TARGET_P99_MS and ours["errors"] == 0
-    print(f"target p99 < {TARGET_P99_MS:g} ms and no errors: {'met' if verdict else 'NOT met'}")
-    _per_kind(ours_run, base_run)
+    _print_summary(args, {name: _summary(name, run) for name, run in runs.items()})
+    _per_kind(runs)
     with engine.connect() as conn:
         biggest = conn.execute(text("SELECT district_code FROM camera GROUP BY 1 ORDER BY count(*) DESC "
                                     "LIMIT 1")).scalar_one()

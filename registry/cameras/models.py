@@ -63,6 +63,14 @@ class CameraBase(SQLModel):
     indoor: bool = False
     public_area: bool = True
 
+
+class CameraCreate(CameraBase):
+    """A camera as listed in a filing; in a change filing, `existing_code` names a camera it keeps."""
+
+    existing_code: str | None = Field(default=None, min_length=20, max_length=20)
+
+    # Input only: stored rows are already normal, and re-checking every row of every page read back
+    # cost a seventh of a worker's CPU under load.
     @field_validator("mac")
     @classmethod
     def _normalise_mac(cls, value: str | None) -> str | None:
@@ -79,22 +87,6 @@ class CameraBase(SQLModel):
             return str(ipaddress.ip_address(value))
         except ValueError as exc:
             raise ValueError(f"ip {value!r} is not an IP address") from exc
-
-
-class CameraCreate(CameraBase):
-    """A camera as listed in a filing; in a change filing, `existing_code` names a camera it keeps."""
-
-    existing_code: str | None = Field(default=None, min_length=20, max_length=20)
-
-
-class CameraUpdate(SQLModel):
-    """Fields a change may correct without a new code."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    position_text: str | None = Field(default=None, min_length=1, max_length=200)
-    ip: str | None = None
-    model: str | None = None
-    manufacturer: str | None = None
 
 
 class Camera(CameraBase, table=True):

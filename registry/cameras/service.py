@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Row, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from registry.actor import Actor
 from registry.auth.scope import clause_for
 from registry.camera_codes import CameraCodeError, code_prefix, format_code, type_code_for
-from registry.cameras.models import Camera, CameraCreate, CameraStatus, normalise_mac
+from registry.cameras.models import Camera, CameraCreate, CameraPublic, CameraStatus, normalise_mac
 from registry.errors import InvalidInput
 from registry.filings.models import Filing, Material, MaterialKind
 from registry.numbering.service import take_serials
@@ -125,6 +127,8 @@ def issue_codes(session: Session, *, filing: Filing, operator: Operator, cameras
     return sum(len(g) for g in by_prefix.values())
 
 
+# The columns the API shows, in the public schema's order.
+PUBLIC_COLUMNS = tuple(Camera.__table__.c[name] for name in CameraPublic.model_fields)  # type: ignore[attr-defined]
 # Filters with a (key, id) index (migration 0003), most selective first.
 LEADING_KEYS = ("code", "serial", "mac", "ip", "filing_id", "station_id", "district_code", "operator_id")
 
@@ -132,22 +136,26 @@ LEADING_KEYS = ("code", "serial", "mac", "ip", "filing_id", "station_id", "distr
 def list_visible(session: Session, *, actor: Actor, filing_id: int | None = None, operator_id: int | None = None,
                  station_id: str | None = None, district_code: str | None = None, code: str | None = None,
                  serial: str | None = None, mac: str | None = None, ip: str | None = None,
-                 status: CameraStatus | None = None, after_id: int = 0, limit: int = 50) -> Sequence[Camera]:
-    """Cameras the user may see, filtered, in id order after a keyset cursor."""
-    query = select(Camera).where(clause_for(Camera, actor.user)).where(col(Camera.id) > after_id)
+                 status: CameraStatus | None = None, after_id: int = 0, limit: int = 50) -> Sequence[Row[Any]]:
+    """Cameras the user may see, filtered, in id order after a keyset cursor: rows of the public columns.
+
+    Plain rows, not ORM objects: a page is read once and serialised, and building and tracking 50
+    mapped objects per request was a sixth of a worker's CPU under load.
+    """
+    query = sa_select(*PUBLIC_COLUMNS).where(clause_for(Camera, actor.user)).where(col(Camera.id) > after_id)
     filters = {"filing_id": filing_id, "operator_id": operator_id, "station_id": station_id,
                "district_code": district_code, "code": code, "serial": serial, "ip": ip, "status": status}
     for name, value in filters.items():
         if value is not None:
-            query = query.where(getattr(Camera, name) == value)
+            query = query.where(col(getattr(Camera, name)) == value)
     if mac is not None:
-        query = query.where(Camera.mac == normalise_mac(mac))
+        query = query.where(col(Camera.mac) == normalise_mac(mac))
     # Ordering by the equality-filtered key first is the same order (the key is constant) but makes the
     # (key, id) index the only path without a sort, so the planner cannot page the primary key and filter.
     filters["mac"] = mac
     leading = next((name for name in LEADING_KEYS if filters.get(name) is not None), None)
     order = (col(getattr(Camera, leading)), col(Camera.id)) if leading else (col(Camera.id),)
-    return session.exec(query.order_by(*order).limit(limit)).all()
+    return session.execute(query.order_by(*order).limit(limit)).all()
 
 
 def count_active(session: Session, *, filing_id: int) -> int:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from registry.auth.models import Role
 from registry.camera_codes import validate_code
-from registry.cameras.models import Camera, CameraPublic
+from registry.cameras.models import Camera, CameraCreate
 from registry.commands.fill import fill_app
 from registry.fill.load import FillError, fill
 from registry.settings import Settings
@@ -36,10 +36,10 @@ def test_filled_city_is_consistent_and_readable(engine: Engine, settings: Settin
                                    {"s": station}).scalar_one()
     assert len(codes) == report.codes > 0 and declared == 3000
     assert all(validate_code(code).valid and not validate_code(code).warnings for code in codes[:500])
-    # Every generated row passes the API's own schema (e.g. azimuth < 360).
+    # Every generated row passes the input schema (e.g. azimuth < 360, MACs normalised, IPs valid).
     with Session(engine) as session:
         for camera in session.exec(select(Camera)):
-            CameraPublic.model_validate(camera, from_attributes=True)
+            CameraCreate.model_validate(camera, from_attributes=True)
     # The API reads bulk rows like any others, and pages through them by keyset.
     city = make_person(Role.supervisor, "001")
     seen, after = 0, 0
