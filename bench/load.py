@@ -191,6 +191,21 @@ def _summary(name: str, run: Run) -> dict[str, float]:
             "rate": len(run.outcomes) / run.seconds if run.seconds else float("nan")}
 
 
+def _slow_seconds(runs: dict[str, Run], log_dir: Path) -> None:
+    """Whether slow answers are spread out or bunched in a few seconds (a stall), and a CSV of every request."""
+    print(f"\n{'seconds with':16}" + "".join(f"{name:>15}" for name in runs))
+    slow_by_run = []
+    for name, run in runs.items():
+        slow = Counter(int(o.due_s) for o in run.outcomes if o.latency_ms > TARGET_P99_MS)
+        slow_by_run.append(slow)
+        with (log_dir / f"requests-{name.replace(' ', '-')}.csv").open("w") as out:
+            out.write("due_s,kind,who,status,latency_ms\n")
+            out.writelines(f"{o.due_s:.4f},{o.kind},{o.who},{o.status},{o.latency_ms:.2f}\n" for o in run.outcomes)
+    for label, test in (("any > 50 ms", lambda n: n > 0), ("≥ 10 > 50 ms", lambda n: n >= 10)):
+        print(f"{label:16}" + "".join(f"{sum(1 for n in slow.values() if test(n)):15}" for slow in slow_by_run))
+    print(f"(every request of every run: {log_dir}/requests-*.csv)")
+
+
 def _per_kind(runs: dict[str, Run]) -> None:
     """p99 per request kind, ours and each baseline: where the indexes matter."""
     print(f"\n{'p99 ms by kind':16}" + "".join(f"{name:>15}" for name in runs))
@@ -293,6 +308,7 @@ def main() -> None:
             engine.dispose()
     _print_summary(args, {name: _summary(name, run) for name, run in runs.items()})
     _per_kind(runs)
+    _slow_seconds(runs, data_dir)
     with engine.connect() as conn:
         biggest = conn.execute(text("SELECT district_code FROM camera GROUP BY 1 ORDER BY count(*) DESC "
                                     "LIMIT 1")).scalar_one()

@@ -37,6 +37,7 @@ class Outcome:
     who: str
     status: int
     latency_ms: float
+    due_s: float = 0.0  # when it was due, seconds from the start of the run
 
 
 @dataclass
@@ -107,7 +108,7 @@ class _Pool:
             writer.close()
 
 
-async def _one(pool: _Pool, request: Request, due: float, run: Run) -> None:
+async def _one(pool: _Pool, request: Request, due: float, start: float, run: Run) -> None:
     loop = asyncio.get_running_loop()
     try:
         status = await asyncio.wait_for(pool.get(request), TIMEOUT)
@@ -115,7 +116,7 @@ async def _one(pool: _Pool, request: Request, due: float, run: Run) -> None:
         status = 0
     except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
         status = -1
-    run.outcomes.append(Outcome(request.kind, request.who, status, (loop.time() - due) * 1000))
+    run.outcomes.append(Outcome(request.kind, request.who, status, (loop.time() - due) * 1000, due - start))
 
 
 async def _drive(host: str, port: int, requests: Sequence[Request], rate: float) -> Run:
@@ -127,7 +128,7 @@ async def _drive(host: str, port: int, requests: Sequence[Request], rate: float)
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(_one(pool, request, due, run)))
+        tasks.append(asyncio.create_task(_one(pool, request, due, start, run)))
     run.seconds = loop.time() - start
     await asyncio.gather(*tasks)
     pool.close()

@@ -9,6 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from registry.auth.models import ApiToken, Role, User, UserCreate
@@ -75,11 +76,14 @@ def issue_token(session: Session, *, user: User, ttl_hours: int) -> tuple[str, A
     return token, row
 
 
+# One query for token and user, built once: this runs on every API request.
+_USER_FOR_TOKEN = (select(User, ApiToken.expires_at).join(ApiToken, col(ApiToken.user_id) == User.id)
+                   .where(col(ApiToken.token_hash) == bindparam("digest")))
+
+
 def user_for_token(session: Session, *, token: str) -> User:
     """The active user a bearer token belongs to, or Unauthenticated."""
-    # One query for token and user: this runs on every API request.
-    found = session.exec(select(User, ApiToken.expires_at).join(ApiToken, col(ApiToken.user_id) == User.id)
-                         .where(ApiToken.token_hash == _token_digest(token))).first()
+    found = session.exec(_USER_FOR_TOKEN, params={"digest": _token_digest(token)}).first()
     if found is None or as_utc(found[1]) <= utcnow():
         raise Unauthenticated("令牌无效或已过期 / invalid or expired token")
     user = found[0]

@@ -7,13 +7,14 @@ from fastapi import APIRouter, Response
 from registry.auth.scope import get_visible
 from registry.cameras import service
 from registry.cameras.models import Camera, CameraPublic, CameraStatus
-from registry.deps import CurrentActor, SessionDep
+from registry.deps import CurrentActor, SessionDep, read_only
 from registry.pagination import AfterQuery, LimitQuery, Page, page_of
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
 
 @router.get("", response_model=Page[CameraPublic])
+@read_only
 def list_cameras(session: SessionDep, actor: CurrentActor, filing_id: int | None = None,
                  operator_id: int | None = None, station_id: str | None = None, district_code: str | None = None,
                  code: str | None = None, serial: str | None = None, mac: str | None = None, ip: str | None = None,
@@ -27,6 +28,7 @@ def list_cameras(session: SessionDep, actor: CurrentActor, filing_id: int | None
 
 
 @router.get("/{camera_id}", response_model=CameraPublic)
+@read_only
 def get_camera(session: SessionDep, actor: CurrentActor, camera_id: int) -> Camera:
     """One camera."""
     return get_visible(session, Camera, camera_id, actor.user)

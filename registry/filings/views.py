@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from registry.auth.scope import get_visible
 from registry.cameras.models import CameraCreate, CameraPublic
-from registry.deps import CurrentActor, SessionDep, SettingsDep
+from registry.deps import CurrentActor, SessionDep, SettingsDep, read_only
 from registry.errors import NotFound, TooLarge
 from registry.filings import service
 from registry.filings.models import (
@@ -55,6 +55,7 @@ class Receipt(BaseModel):
 
 
 @router.get("", response_model=Page[FilingPublic])
+@read_only
 def list_filings(session: SessionDep, actor: CurrentActor, state: FilingState | None = None,
                  filing_unit_code: str | None = None, district_code: str | None = None,
                  operator_id: int | None = None, submitted_from: date | None = None,
@@ -75,12 +76,14 @@ def submit_filing(session: SessionDep, settings: SettingsDep, actor: CurrentActo
 
 
 @router.get("/{filing_id}", response_model=FilingPublic)
+@read_only
 def get_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
     """One filing."""
     return get_visible(session, Filing, filing_id, actor.user)
 
 
 @router.get("/{filing_id}/history", response_model=list[FilingPublic])
+@read_only
 def filing_history(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[Filing]:
     """The filings this one changes and is changed by, oldest first."""
     return service.history(session, actor=actor, filing_id=filing_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from registry.auth.scope import get_visible
-from registry.deps import CurrentActor, SessionDep
+from registry.deps import CurrentActor, SessionDep, read_only
 from registry.operators import service
 from registry.operators.models import Operator, OperatorCreate, OperatorPublic, OperatorUpdate
 from registry.pagination import AfterQuery, LimitQuery, Page, page_of
@@ -14,6 +14,7 @@ router = APIRouter(prefix="/operators", tags=["operators"])
 
 
 @router.get("", response_model=Page[OperatorPublic])
+@read_only
 def list_operators(session: SessionDep, actor: CurrentActor, district_code: str | None = None,
                    filing_unit_code: str | None = None, q: str | None = None, after: AfterQuery = 0,
                    limit: LimitQuery = 50) -> Response:
@@ -30,6 +31,7 @@ def create_operator(session: SessionDep, actor: CurrentActor, data: OperatorCrea
 
 
 @router.get("/{operator_id}", response_model=OperatorPublic)
+@read_only
 def get_operator(session: SessionDep, actor: CurrentActor, operator_id: int) -> Operator:
     """One operator, with who verifies and who files for it, and why."""
     return get_visible(session, Operator, operator_id, actor.user)
