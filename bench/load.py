@@ -5,8 +5,9 @@ Run: .venv/bin/python bench/load.py [--reuse] [--rate 300] [--duration 60] [--ca
 Fills a scratch PostgreSQL database with `camreg fill` (kept for --reuse), starts the server on
 loopback, and drives an open-loop mix of camera lookups (code, serial, MAC, a shared IP) and list pages
 (station, district, deep keyset pages, filings) as a branch officer and as the city supervisor.
-Baselines, each the same load on the same data: "unfrozen", the same app served without
-`gc.freeze()` at worker start (bench/unfrozen_app.py), and "0002", ours with migration 0003 rolled back
+Baselines, each the same load on the same data: "before", the server as it was before the request
+path was tuned (commit BEFORE_TUNING, from a git worktree); "unfrozen", today's app served without
+`gc.freeze()` at worker start (bench/unfrozen_app.py); and "0002", ours with migration 0003 rolled back
 (single-column indexes, the default random_page_cost), then re-applied. Last, deep pages by keyset
 against OFFSET, in SQL. Target: p99 < 50 ms and no errors. Client and server share the machine
 (2 cores): the client's own cost is in the figures.
@@ -47,7 +48,10 @@ from registry.settings import Settings
 ADMIN_URL = os.environ.get("CAMREG_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TARGET_P99_MS = 50.0
 BENCH_DIR = Path(__file__).resolve().parent
-BASELINES = {"unfrozen": "no gc.freeze", "0002": "without 0003"}
+BASELINES = {"before": "before tuning", "unfrozen": "no gc.freeze", "0002": "without 0003"}
+# The last commit before the request-path tuning (gc.freeze, plain rows, read-only routes): its server,
+# run from a git worktree on the same data, is the "before" baseline.
+BEFORE_TUNING = "b0b332f"
 # Share of each request kind in the mix.
 MIX = {"code": 15, "serial": 10, "mac": 10, "ip": 10, "station": 15, "station_deep": 10, "district": 10,
        "district_deep": 10, "filings": 10}
@@ -129,12 +133,27 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _before_tuning_tree() -> Path:
+    """A git worktree of the repository at BEFORE_TUNING (made once, kept under /tmp)."""
+    tree = Path(f"/tmp/camreg-before-{BEFORE_TUNING}")
+    if not (tree / "registry").is_dir():
+        made = subprocess.run(["git", "-C", str(BENCH_DIR.parent), "worktree", "add", "--force", "--detach",
+                               str(tree), BEFORE_TUNING], capture_output=True, text=True)
+        if made.returncode != 0:
+            raise SystemExit(f"cannot check out {BEFORE_TUNING} for the 'before' baseline ({made.stderr.strip()}); "
+                             "in a shallow clone run with --baselines unfrozen,0002")
+    return tree
+
+
 def _serve_command(app: str, workers: int, port: int) -> list[str]:
-    """Ours is `camreg serve`; the unfrozen baseline is uvicorn on bench/unfrozen_app.py, options alike."""
+    """Ours is `camreg serve`; the baselines run uvicorn with the same options on another app."""
     if app == "ours":
         camreg = Path(sys.executable).with_name("camreg")
         return [str(camreg), "serve", "--workers", str(workers), "--port", str(port), "--no-access-log"]
-    return [sys.executable, "-m", "uvicorn", "--factory", "unfrozen_app:build", "--app-dir", str(BENCH_DIR),
+    # --app-dir goes first on sys.path: the "before" worktree's packages shadow the installed ones.
+    factory, app_dir = (("registry.asgi:build", _before_tuning_tree()) if app == "before"
+                        else ("unfrozen_app:build", BENCH_DIR))
+    return [sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(app_dir),
             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log"]
 
 
@@ -296,8 +315,8 @@ def main() -> None:
           f"half as branch {branch}'s officer, half as the city supervisor; loopback")
     runs = {"ours": _measure(settings, "ours", args, requests, log)}
     for name in [] if args.no_baseline else args.baselines:
-        if name == "unfrozen":
-            runs[BASELINES[name]] = _measure(settings, "unfrozen", args, requests, log)
+        if name in ("before", "unfrozen"):
+            runs[BASELINES[name]] = _measure(settings, name, args, requests, log)
             continue
         _migrate(engine, "0002")
         try:
