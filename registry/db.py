@@ -27,6 +27,20 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(url, pool_pre_ping=False, pool_size=20, max_overflow=0, pool_recycle=1800)
 
 
+_READS_ONLY = "camreg_reads_only"
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """The engine for sessions that only read, sharing its pool.
+
+    On PostgreSQL each statement commits on its own (no BEGIN/COMMIT round trips); on SQLite the read
+    transaction is deferred, so in WAL mode it reads beside a writer instead of queueing for its lock.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(**{_READS_ONLY: True})
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, and BEGIN IMMEDIATE so writers serialise instead of failing mid-transaction."""
 
@@ -43,9 +57,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Every transaction takes the write lock up front: a deferred transaction that later
-        # writes can fail with SQLITE_BUSY without waiting, which would turn into lost requests.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Every transaction that may write takes the write lock up front: a deferred transaction that
+        # later writes can fail with SQLITE_BUSY without waiting, which would turn into lost requests.
+        # One that only reads (reading_engine) stays deferred, so it never waits behind a writer.
+        reads_only = conn.get_execution_options().get(_READS_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from httpx import Response
+from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.auth.models import Role, User
 from registry.cameras.views import router as cameras_router
 from registry.deps import CurrentActor, SessionDep, read_only
 from registry.filings.views import router as filings_router
+from registry.operators.models import Operator
 from registry.operators.views import router as operators_router
 from tests.registry.conftest import Person
 
@@ -52,7 +55,7 @@ def _add_probe_routes(client: TestClient) -> None:
 
 
 def test_marked_route_opens_no_transaction_on_postgres(client: TestClient, backend: str) -> None:
-    """PostgreSQL: no BEGIN/COMMIT for a marked route. SQLite keeps its transactions (BEGIN IMMEDIATE set-up)."""
+    """PostgreSQL: no BEGIN/COMMIT for a marked route. SQLite: a deferred read transaction (see the next test)."""
     _add_probe_routes(client)
     assert client.get("/probe/plain/in-transaction").json() is True
     assert client.get("/probe/marked/in-transaction").json() is (backend == "sqlite")
@@ -80,3 +83,24 @@ def test_marked_lookups_answer_on_both_backends(client: TestClient, make_person:
         assert response.status_code == 200, response.text
         assert response.json() == {"items": [], "next_after": None}
     assert client.get("/api/v1/cameras/999", headers=city.headers).status_code == 404
+
+
+def test_marked_lookup_answers_while_a_writer_holds_its_transaction(
+        client: TestClient, engine: Engine, make_person: Callable[..., Person],
+        make_operator: Callable[..., Operator]) -> None:
+    """A long import holds the write lock (SQLite) or row locks (PostgreSQL); lookups neither wait nor see it."""
+    operator = make_operator()
+    city = make_person(Role.supervisor, "001")
+    answers: list[Response] = []
+    with engine.connect() as writer:
+        writer.execute(update(Operator).where(col(Operator.id) == operator.id).values(name="改名未提交 uncommitted"))
+        reader = threading.Thread(target=lambda: answers.append(
+            client.get(f"/api/v1/operators/{operator.id}", headers=city.headers)))
+        reader.start()
+        reader.join(timeout=10)  # an unmarked route on SQLite would wait here for the writer (up to 60 s)
+        answered_while_writing = not reader.is_alive()
+        writer.rollback()
+    reader.join()
+    assert answered_while_writing, "the read waited for the writer"
+    assert answers[0].status_code == 200, answers[0].text
+    assert answers[0].json()["name"] == operator.name
