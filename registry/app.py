@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from registry.db import make_engine
+from registry.db import make_engine, reading_engine
 from registry.deps import LoginRequired
 from registry.errors import DomainError
 from registry.settings import Settings
@@ -82,6 +82,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url="/docs", openapi_tags=tags)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings)
+    app.state.reading_engine = reading_engine(app.state.engine)  # for routes marked read_only
     # Routes are matched in order: the busiest lookups first (a request tried ~25 routes before its own).
     for router in (cameras_router, filings_router, operators_router, auth_router, units_router, materials_router,
                    scans_router, imports_router, exports_router, audit_router):

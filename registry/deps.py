@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.actor import Actor
 from registry.auth import service as auth_service
-from registry.db import reading_engine
 from registry.errors import Unauthenticated
 from registry.settings import Settings
 
@@ -82,8 +81,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     engine: Engine = request.app.state.engine  # not a sub-dependency: each one costs every request
     async with _session_slots(request, engine):
-        if _marked_read_only(request):
-            session: Session = ReadOnlySession(_reading_engine(request, engine), expire_on_commit=False)
+        if is_read_only(getattr(request.scope.get("route"), "endpoint", None)):
+            session: Session = ReadOnlySession(request.app.state.reading_engine, expire_on_commit=False)
             try:
                 yield session
             finally:
@@ -103,17 +102,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(_commit, session)
 
 
-def _marked_read_only(request: Request) -> bool:
-    """Whether the route serving this request carries the read_only mark."""
-    return bool(getattr(getattr(request.scope.get("route"), "endpoint", None), _READ_ONLY, False))
-
-
-def _reading_engine(request: Request, engine: Engine) -> Engine:
-    """The app's engine for read-only sessions (registry.db.reading_engine), made once."""
-    reading: Engine | None = getattr(request.app.state, "reading_engine", None)
-    if reading is None:
-        reading = request.app.state.reading_engine = reading_engine(engine)
-    return reading
+def is_read_only(endpoint: object) -> bool:
+    """Whether a route function carries the read_only mark."""
+    return bool(getattr(endpoint, _READ_ONLY, False))
 
 
 def _commit(session: Session) -> None:

@@ -23,15 +23,8 @@ HTTP_HOSTILE_MODES = (
     "refuse",
     "slow",
 )
-WSD_HOSTILE_MODES = (
-    "entity_bomb",
-    "external_entity",
-    "huge_reply",
-    "endless_reply",
-    "malformed_xml",
-    "not_onvif",
-    "slow",
-)
+# The same faults on WS-Discovery, but for "refuse": UDP has no connection to refuse.
+WSD_HOSTILE_MODES = tuple(mode for mode in HTTP_HOSTILE_MODES if mode != "refuse")
 
 # What a correct scanner should conclude about a device's identity (see `DeviceSpec.expected`).
 IDENTIFIED = "identified"

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from registry.auth.models import Role, User
 from registry.cameras.views import router as cameras_router
-from registry.deps import CurrentActor, SessionDep, read_only
+from registry.deps import CurrentActor, SessionDep, is_read_only, read_only
 from registry.filings.views import router as filings_router
 from registry.operators.models import Operator
 from registry.operators.views import router as operators_router
@@ -75,7 +75,7 @@ def test_marked_route_that_writes_fails_and_stores_nothing(client: TestClient, e
 def test_marked_lookups_answer_on_both_backends(client: TestClient, make_person: Callable[..., Person]) -> None:
     """The hot read routes carry the mark and still answer (scoped, paged) on either backend."""
     marked = {route.path for router in (cameras_router, filings_router, operators_router) for route in router.routes
-              if getattr(getattr(route, "endpoint", None), "__camreg_read_only__", False)}
+              if is_read_only(getattr(route, "endpoint", None))}
     assert {"/cameras", "/cameras/{camera_id}", "/filings", "/filings/{filing_id}", "/operators"} <= marked
     city = make_person(Role.supervisor, "001")
     for path in ("/api/v1/cameras", "/api/v1/filings", "/api/v1/operators"):

@@ -8,6 +8,7 @@ import pytest
 
 from discovery.lab import build_fleet
 from discovery.lab.model import AUTH_FAILED, BAD_REPLY, IDENTIFIED, REFUSED, FleetSpec
+from tests.discovery.lab import clean_fleet
 
 
 def test_same_seed_same_fleet_byte_for_byte() -> None:
@@ -46,9 +47,7 @@ def test_realistic_mix_and_addresses() -> None:
 
 
 def test_clean_fleet_has_no_quirks() -> None:
-    spec = build_fleet(
-        40, seed=1, skewed=0, discovery_off=0, wrong_credentials=0, shared_serials=0, shared_macs=0, shared_uuids=0
-    )
+    spec = clean_fleet(40, seed=1)
     assert all(d.expected == IDENTIFIED and d.multicast_reachable and not d.shared for d in spec.devices)
 
 

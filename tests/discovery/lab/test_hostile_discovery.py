@@ -9,8 +9,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from discovery.lab import build_fleet, running_lab
+from discovery.lab import running_lab
 from discovery.lab.probe import probe_message
+from tests.discovery.lab import clean_fleet
 
 SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 MODES = ["entity_bomb", "external_entity", "huge_reply", "endless_reply", "malformed_xml", "not_onvif", "slow"]
@@ -29,19 +30,13 @@ def collect(sock: socket.socket, seconds: float) -> list[tuple[bytes, tuple[str,
 
 
 def test_hostile_replies_and_loss(tmp_path: Path) -> None:
-    spec = build_fleet(
+    spec = clean_fleet(
         len(MODES) + 1,
         vendors=["hikvision"],  # answers every probe shape
         loopback=True,
         seed=5,
         name=f"hd{os.getpid() % 10000}",
         hostile=[f"wsd:{m}" for m in MODES],
-        skewed=0,
-        discovery_off=0,
-        wrong_credentials=0,
-        shared_serials=0,
-        shared_macs=0,
-        shared_uuids=0,
         max_delay_ms=50,
         slow_delay_s=1.0,
     )

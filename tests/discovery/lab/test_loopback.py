@@ -18,10 +18,11 @@ from lxml import etree
 from onvif.client import ONVIFCamera, UsernameDigestTokenDtDiff
 from zeep.exceptions import Fault
 
-from discovery.lab import Lab, build_fleet, running_lab
+from discovery.lab import Lab, running_lab
 from discovery.lab.model import DeviceSpec
 from discovery.lab.probe import probe_message
 from discovery.lab.vendors import NS_WSA_2004, NS_WSA_2005, STYLES
+from tests.discovery.lab import clean_fleet
 
 WSDL_DIR = Path(onvif.__file__).resolve().parent.parent / "wsdl"  # onvif-zeep's bundled WSDLs
 NS_TDS = "http://www.onvif.org/ver10/device/wsdl"
@@ -33,17 +34,11 @@ HOSTILE = ["refuse", "not_onvif", "endless_reply", "entity_bomb", "huge_reply", 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     n = len(STYLES)  # devices 0..n-1: one clean device per style
-    spec = build_fleet(
+    spec = clean_fleet(
         n + 2 + len(HOSTILE),
         loopback=True,
         seed=21,
         name=f"t{os.getpid()}",
-        skewed=0,
-        discovery_off=0,
-        wrong_credentials=0,
-        shared_serials=0,
-        shared_macs=0,
-        shared_uuids=0,
         slow_delay_s=3.0,
         max_delay_ms=100,
     )

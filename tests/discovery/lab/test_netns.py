@@ -18,6 +18,7 @@ import pytest
 
 from discovery.lab import Lab, LabError, build_fleet, down, procs, require_netns, running_lab, up
 from discovery.lab.netns import ip, list_netns
+from tests.discovery.lab import clean_fleet
 
 pytestmark = pytest.mark.netns
 
@@ -178,16 +179,10 @@ def test_orphans_are_refused_then_removed_by_force(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_250_devices_all_answer_one_multicast_round(tmp_path: Path) -> None:
     require_netns()
-    spec = build_fleet(
+    spec = clean_fleet(
         250,
         seed=4,
         name=f"big{os.getpid() % 10000}",
-        skewed=0,
-        discovery_off=0,
-        wrong_credentials=0,
-        shared_serials=0,
-        shared_macs=0,
-        shared_uuids=0,
     )
     with running_lab(spec, state_dir=tmp_path) as lab:
         assert len(probe_from_laptop(lab, [lab.multicast_target])) == 250
