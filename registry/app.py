@@ -8,9 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from registry import responses
 from registry.db import make_engine, reading_engine
 from registry.deps import LoginRequired
 from registry.errors import DomainError
@@ -37,7 +38,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [{"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"]}
+        problems = [{"field": "body" if e["type"] == "json_invalid" else
+                     ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"]}
                     for e in exc.errors()]
         first = problems[0] if problems else {"field": None, "message": "invalid request"}
         return _error(422, "invalid_input", f"{first['field']}: {first['message']}", field=first["field"],
@@ -45,6 +47,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body that is not JSON or not multipart. Wrong input is a 422, like the rest.
+            return _error(422, "invalid_input", f"请求体无法解析 / the request body cannot be parsed: {exc.detail}",
+                          field="body")
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail))
 
@@ -52,6 +58,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity error: %s", exc.orig)
         return _error(409, "conflict", "与已有数据冲突，请刷新后重试 / conflicts with existing data; reload and retry")
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schemas let through (e.g. a NUL byte in text on PostgreSQL).
+        log.warning("data error: %s", exc.orig)
+        return _error(422, "invalid_input", "数据库不接受某个值（格式或范围不对）/ the database refused a value "
+                      "(malformed or out of range)")
 
     @app.exception_handler(OperationalError)
     async def operational_error(_: Request, exc: OperationalError) -> JSONResponse:
@@ -90,4 +103,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(maps_router)
     app.include_router(web_router)
     _install_error_handlers(app)
+    responses.install(app)
     return app

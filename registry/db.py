@@ -10,7 +10,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from registry.errors import InvalidInput
 from registry.settings import Settings
+
+# Every integer column is at most 64 bits; SQLite's driver cannot even bind a larger Python int.
+INT64_MAX = 2**63 - 1
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -20,11 +24,39 @@ def make_engine(settings: Settings) -> Engine:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
         _configure_sqlite(engine)
+        guard_integers(engine)
         return engine
     # A fixed pool: overflow connections would be opened and closed under load (a fork on the server each).
     # No pre-ping (a round trip per request); a connection that died with the server fails one request
     # with a 503, SQLAlchemy then drops the whole pool, and recycling bounds how old a connection gets.
-    return create_engine(url, pool_pre_ping=False, pool_size=20, max_overflow=0, pool_recycle=1800)
+    engine = create_engine(url, pool_pre_ping=False, pool_size=20, max_overflow=0, pool_recycle=1800)
+    guard_integers(engine)
+    return engine
+
+
+def _check_integers(values: Any) -> None:
+    # A row of parameters (dict or sequence), or a batch of rows (executemany and insertmanyvalues).
+    for value in values.values() if isinstance(values, dict) else values:
+        if isinstance(value, dict | list | tuple):
+            _check_integers(value)
+        elif type(value) is int and not -INT64_MAX - 1 <= value <= INT64_MAX:
+            raise InvalidInput(f"数值 {value} 超出范围（最大 {INT64_MAX}）/ the number {value} is out of range "
+                               f"(ids and counts are at most {INT64_MAX})")
+
+
+def guard_integers(engine: Engine) -> None:
+    """Refuse (422) any statement binding an integer beyond 64 bits, whatever route or field it came from.
+
+    An id of 2**64 in a path, a query or a body can match nothing and fit nowhere; without this SQLite's
+    driver raises OverflowError (a 500) and PostgreSQL compares it as numeric or fails on the insert.
+    One check here covers every route, present and future, instead of a bound on each parameter.
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _bounded(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any,
+                 _executemany: bool) -> None:
+        if parameters:
+            _check_integers(parameters)
 
 
 _READS_ONLY = "camreg_reads_only"

@@ -11,8 +11,9 @@ from registry.audit.models import AuditEvent, AuditEventPublic
 from registry.auth.models import Role
 from registry.auth.scope import CITY_UNIT, require_role, require_unit
 from registry.deps import CurrentActor, SessionDep
+from registry.responses import errors
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=errors(401, 403, 422))
 
 
 class ChainReport(BaseModel):

@@ -14,8 +14,9 @@ from registry.auth.scope import CITY_UNIT, get_visible, require_role
 from registry.deps import CurrentActor, SessionDep, SettingsDep, oauth2_scheme
 from registry.errors import Forbidden
 from registry.operators.models import Operator
+from registry.responses import errors
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=errors(401, 422))
 
 
 @router.post("/token", response_model=TokenPublic)
@@ -40,7 +41,7 @@ def me(actor: CurrentActor) -> UserPublic:
     return UserPublic.model_validate(actor.user, from_attributes=True)
 
 
-@router.post("/users", response_model=UserPublic, status_code=201)
+@router.post("/users", response_model=UserPublic, status_code=201, responses=errors(403, 404, 409))
 def create_user(session: SessionDep, actor: CurrentActor, data: UserCreate) -> UserPublic:
     """Create an account: a unit's admin for their own unit, the city admin for any."""
     if data.role == Role.operator and data.operator_id is not None:

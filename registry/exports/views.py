@@ -20,11 +20,13 @@ from registry.exports.service import Filters
 from registry.filings.models import FilingState
 from registry.imports.columns import Kind
 from registry.imports.views import MEDIA_TYPES
+from registry.responses import errors, files
 from registry.timeutil import beijing_today
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], responses=errors(401, 422))
 EngineDep = Annotated[Engine, Depends(get_engine)]
 Format = Literal["xlsx", "csv"]
+EXPORT_FILES = files(*MEDIA_TYPES.values(), description="the list as CSV (streamed) or .xlsx")
 
 
 def _respond(session: SessionDep, engine: Engine, actor: CurrentActor, kind: Kind, fmt: Format,
@@ -51,7 +53,7 @@ def _respond(session: SessionDep, engine: Engine, actor: CurrentActor, kind: Kin
                         background=BackgroundTask(os.unlink, name))
 
 
-@router.get("/operators.{fmt}", response_class=Response)
+@router.get("/operators.{fmt}", response_class=Response, responses=EXPORT_FILES)
 def export_operators(session: SessionDep, engine: EngineDep, actor: CurrentActor, fmt: Format,
                      district_code: str | None = None, filing_unit_code: str | None = None, q: str | None = None,
                      overdue: bool = False, overdue_on: date | None = None) -> Response:
@@ -61,7 +63,7 @@ def export_operators(session: SessionDep, engine: EngineDep, actor: CurrentActor
     return _respond(session, engine, actor, Kind.operators, fmt, filters)
 
 
-@router.get("/filings.{fmt}", response_class=Response)
+@router.get("/filings.{fmt}", response_class=Response, responses=EXPORT_FILES)
 def export_filings(session: SessionDep, engine: EngineDep, actor: CurrentActor, fmt: Format,
                    state: FilingState | None = None, filing_unit_code: str | None = None,
                    district_code: str | None = None, operator_id: int | None = None, late: bool | None = None,
@@ -72,7 +74,7 @@ def export_filings(session: SessionDep, engine: EngineDep, actor: CurrentActor, 
     return _respond(session, engine, actor, Kind.filings, fmt, filters)
 
 
-@router.get("/cameras.{fmt}", response_class=Response)
+@router.get("/cameras.{fmt}", response_class=Response, responses=EXPORT_FILES)
 def export_cameras(session: SessionDep, engine: EngineDep, actor: CurrentActor, fmt: Format,
                    filing_id: int | None = None, operator_id: int | None = None, station_id: str | None = None,
                    district_code: str | None = None, status: CameraStatus | None = None) -> Response:

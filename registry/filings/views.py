@@ -29,9 +29,10 @@ from registry.filings.models import (
 )
 from registry.operators.models import Operator
 from registry.pagination import AfterQuery, LimitQuery, Page, page_of
+from registry.responses import errors, files
 
-router = APIRouter(prefix="/filings", tags=["filings"])
-materials_router = APIRouter(prefix="/materials", tags=["filings"])
+router = APIRouter(prefix="/filings", tags=["filings"], responses=errors(401, 422))
+materials_router = APIRouter(prefix="/materials", tags=["filings"], responses=errors(401, 422))
 
 
 class RejectRequest(BaseModel):
@@ -69,40 +70,41 @@ def list_filings(session: SessionDep, actor: CurrentActor, state: FilingState | 
     return page_of(rows, limit, FilingPublic)
 
 
-@router.post("", response_model=FilingPublic, status_code=201)
+@router.post("", response_model=FilingPublic, status_code=201, responses=errors(403, 404, 409))
 def submit_filing(session: SessionDep, settings: SettingsDep, actor: CurrentActor, data: FilingCreate) -> Filing:
     """Submit a filing (online by the operator, at the desk by an intake officer)."""
     return service.submit(session, actor=actor, data=data, settings=settings)
 
 
-@router.get("/{filing_id}", response_model=FilingPublic)
+@router.get("/{filing_id}", response_model=FilingPublic, responses=errors(404))
 @read_only
 def get_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
     """One filing."""
     return get_visible(session, Filing, filing_id, actor.user)
 
 
-@router.get("/{filing_id}/history", response_model=list[FilingPublic])
+@router.get("/{filing_id}/history", response_model=list[FilingPublic], responses=errors(404))
 @read_only
 def filing_history(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[Filing]:
     """The filings this one changes and is changed by, oldest first."""
     return service.history(session, actor=actor, filing_id=filing_id)
 
 
-@router.post("/{filing_id}/accept", response_model=FilingPublic)
+@router.post("/{filing_id}/accept", response_model=FilingPublic, responses=errors(403, 404, 409))
 def accept_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
     """受理: number the filing and start its 15-working-day clock."""
     return service.accept(session, actor=actor, filing_id=filing_id)
 
 
-@router.post("/{filing_id}/correction-notice", response_model=CorrectionNoticePublic, status_code=201)
+@router.post("/{filing_id}/correction-notice", response_model=CorrectionNoticePublic, status_code=201,
+             responses=errors(403, 404, 409))
 def issue_correction(session: SessionDep, actor: CurrentActor, filing_id: int,
                      data: CorrectionRequest) -> CorrectionNotice:
     """Issue the one correction notice listing every defect."""
     return service.request_correction(session, actor=actor, filing_id=filing_id, items=data.items)
 
 
-@router.get("/{filing_id}/correction-notice", response_model=CorrectionNoticePublic)
+@router.get("/{filing_id}/correction-notice", response_model=CorrectionNoticePublic, responses=errors(404))
 def get_correction(session: SessionDep, actor: CurrentActor, filing_id: int) -> CorrectionNotice:
     """The filing's correction notice."""
     get_visible(session, Filing, filing_id, actor.user)
@@ -112,25 +114,25 @@ def get_correction(session: SessionDep, actor: CurrentActor, filing_id: int) -> 
     return notice
 
 
-@router.post("/{filing_id}/corrected", response_model=FilingPublic)
+@router.post("/{filing_id}/corrected", response_model=FilingPublic, responses=errors(403, 404, 409))
 def corrected(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
     """Report the correction done (after re-uploading what was missing)."""
     return service.submit_correction(session, actor=actor, filing_id=filing_id)
 
 
-@router.post("/{filing_id}/review", response_model=FilingPublic)
+@router.post("/{filing_id}/review", response_model=FilingPublic, responses=errors(403, 404, 409))
 def review_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
     """复核 by a second officer: file it, issue the receipt and the camera codes."""
     return service.review(session, actor=actor, filing_id=filing_id)
 
 
-@router.post("/{filing_id}/reject", response_model=FilingPublic)
+@router.post("/{filing_id}/reject", response_model=FilingPublic, responses=errors(403, 404, 409))
 def reject_filing(session: SessionDep, actor: CurrentActor, filing_id: int, data: RejectRequest) -> Filing:
     """Refuse a filing that cannot be completed."""
     return service.reject(session, actor=actor, filing_id=filing_id, reason=data.reason)
 
 
-@router.get("/{filing_id}/receipt", response_model=Receipt)
+@router.get("/{filing_id}/receipt", response_model=Receipt, responses=errors(404))
 def receipt(session: SessionDep, actor: CurrentActor, filing_id: int) -> Receipt:
     """The receipt of a filed filing."""
     filing = get_visible(session, Filing, filing_id, actor.user)
@@ -143,7 +145,8 @@ def receipt(session: SessionDep, actor: CurrentActor, filing_id: int) -> Receipt
                    filing_unit_code=filing.filing_unit_code, filed_on=filing.filed_at.date())
 
 
-@router.post("/{filing_id}/materials", response_model=MaterialPublic, status_code=201)
+@router.post("/{filing_id}/materials", response_model=MaterialPublic, status_code=201,
+             responses=errors(403, 404, 409, 413))
 async def upload_material(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int,
                           kind: Annotated[MaterialKind, Form()], file: Annotated[UploadFile, File()]) -> Material:
     """Upload the form, location diagram or deployment map (PDF, PNG or JPEG)."""
@@ -154,20 +157,22 @@ async def upload_material(session: SessionDep, settings: SettingsDep, actor: Cur
                                    filename=file.filename or "upload", data=data, settings=settings)
 
 
-@router.get("/{filing_id}/materials", response_model=list[MaterialPublic])
+@router.get("/{filing_id}/materials", response_model=list[MaterialPublic], responses=errors(404))
 def list_materials(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[Material]:
     """The materials of a filing (metadata only; reading a file is audited)."""
     get_visible(session, Filing, filing_id, actor.user)
     return list(session.exec(select(Material).where(Material.filing_id == filing_id)).all())
 
 
-@router.post("/{filing_id}/cameras", response_model=list[CameraPublic], status_code=201)
+@router.post("/{filing_id}/cameras", response_model=list[CameraPublic], status_code=201,
+             responses=errors(403, 404, 409))
 def add_cameras(session: SessionDep, actor: CurrentActor, filing_id: int, data: list[CameraCreate]) -> list:
     """List cameras on an open filing."""
     return service.add_cameras(session, actor=actor, filing_id=filing_id, items=data)
 
 
-@materials_router.get("/{material_id}", response_class=FileResponse)
+@materials_router.get("/{material_id}", response_class=FileResponse,
+                      responses=files("application/pdf", "image/png", "image/jpeg") | errors(404))
 def download_material(session: SessionDep, settings: SettingsDep, actor: CurrentActor,
                       material_id: int) -> FileResponse:
     """The bytes of a material; every read is written to the audit log."""

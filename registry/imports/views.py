@@ -14,8 +14,9 @@ from registry.errors import TooLarge
 from registry.imports import service
 from registry.imports.columns import Kind
 from registry.imports.sheets import template
+from registry.responses import errors, files
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = APIRouter(prefix="/imports", tags=["imports"], responses=errors(401, 422))
 
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "csv": "text/csv; charset=utf-8"}
@@ -52,14 +53,15 @@ class ImportReportPublic(BaseModel):
     error_file_base64: str | None
 
 
-@router.get("/templates/{kind}.{fmt}", response_class=Response)
+@router.get("/templates/{kind}.{fmt}", response_class=Response,
+            responses=files(*MEDIA_TYPES.values(), description="the template"))
 def download_template(_actor: CurrentActor, kind: Kind, fmt: Format) -> Response:
     """An empty sheet to fill: Chinese header row, English field-name row, drop-downs for coded columns."""
     return Response(template(kind, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{kind.value}-template.{fmt}"'})
 
 
-@router.post("/{kind}", response_model=ImportReportPublic)
+@router.post("/{kind}", response_model=ImportReportPublic, responses=errors(403, 404, 409, 413))
 def upload(session: SessionDep, settings: SettingsDep, actor: CurrentActor, kind: Kind,
            file: Annotated[UploadFile, File(description=".xlsx or .csv (UTF-8 or GB18030)")],
            valid_only: Annotated[bool, Form(description="store the valid rows even if others are bad")] = False,

@@ -14,13 +14,15 @@ from registry.auth.scope import get_visible
 from registry.deps import CurrentActor, SessionDep, SettingsDep
 from registry.errors import TooLarge
 from registry.filings.models import Filing
+from registry.responses import errors, files
 from registry.scans import service
 from registry.scans.models import Scan, ScanPublic
 
-router = APIRouter(tags=["scans"])
+router = APIRouter(tags=["scans"], responses=errors(401, 422))
 
 
-@router.post("/filings/{filing_id}/scans", response_model=ScanPublic, status_code=201)
+@router.post("/filings/{filing_id}/scans", response_model=ScanPublic, status_code=201,
+             responses=errors(403, 404, 413))
 async def upload_scan(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int,
                       file: Annotated[UploadFile, File(description="the JSON written by camreg scan")]) -> Scan:
     """Store a scan of the filing's site, reconciled with its cameras and compared with the last scan."""
@@ -32,7 +34,7 @@ async def upload_scan(session: SessionDep, settings: SettingsDep, actor: Current
     return service.record(session, actor=actor, filing_id=filing_id, report=report)
 
 
-@router.get("/filings/{filing_id}/scans", response_model=list[ScanPublic])
+@router.get("/filings/{filing_id}/scans", response_model=list[ScanPublic], responses=errors(404))
 def list_scans(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[Scan]:
     """The scans of the filing's site, newest first."""
     filing = get_visible(session, Filing, filing_id, actor.user)
@@ -40,19 +42,19 @@ def list_scans(session: SessionDep, actor: CurrentActor, filing_id: int) -> list
     return list(session.exec(query).all())
 
 
-@router.get("/scans/{scan_id}", response_model=ScanPublic)
+@router.get("/scans/{scan_id}", response_model=ScanPublic, responses=errors(404))
 def get_scan(session: SessionDep, actor: CurrentActor, scan_id: int) -> Scan:
     """One stored scan."""
     return get_visible(session, Scan, scan_id, actor.user)
 
 
-@router.get("/scans/{scan_id}/reconciliation")
+@router.get("/scans/{scan_id}/reconciliation", responses=errors(404))
 def scan_reconciliation(session: SessionDep, actor: CurrentActor, scan_id: int) -> dict[str, Any]:
     """Every filed camera and scanned device, classified."""
     return get_visible(session, Scan, scan_id, actor.user).reconciliation
 
 
-@router.get("/scans/{scan_id}/reconciliation.html", response_class=HTMLResponse)
+@router.get("/scans/{scan_id}/reconciliation.html", response_class=HTMLResponse, responses=errors(404))
 def scan_reconciliation_html(session: SessionDep, actor: CurrentActor, scan_id: int) -> HTMLResponse:
     """The reconciliation as a printable page."""
     scan = get_visible(session, Scan, scan_id, actor.user)
@@ -62,7 +64,8 @@ def scan_reconciliation_html(session: SessionDep, actor: CurrentActor, scan_id: 
     return HTMLResponse(render_html(result, subtitle=subtitle))
 
 
-@router.get("/scans/{scan_id}/reconciliation.csv", response_class=PlainTextResponse)
+@router.get("/scans/{scan_id}/reconciliation.csv", response_class=PlainTextResponse,
+            responses=files("text/csv") | errors(404))
 def scan_reconciliation_csv(session: SessionDep, actor: CurrentActor, scan_id: int) -> PlainTextResponse:
     """The reconciliation as CSV (UTF-8 with BOM for Excel)."""
     scan = get_visible(session, Scan, scan_id, actor.user)

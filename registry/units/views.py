@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from registry.deps import CurrentActor, SessionDep
 from registry.errors import NotFound
+from registry.responses import errors
 from registry.units import service
 from registry.units.models import PoliceUnit, PoliceUnitPublic, UnitKind
 
-router = APIRouter(prefix="/units", tags=["units"])
+router = APIRouter(prefix="/units", tags=["units"], responses=errors(401, 422))
 
 
 @router.get("", response_model=list[PoliceUnitPublic])
@@ -19,7 +20,7 @@ def list_units(session: SessionDep, actor: CurrentActor, kind: UnitKind | None =
     return service.list_units(session, kind=kind)
 
 
-@router.get("/{code}", response_model=PoliceUnitPublic)
+@router.get("/{code}", response_model=PoliceUnitPublic, responses=errors(404))
 def get_unit(session: SessionDep, actor: CurrentActor, code: str) -> PoliceUnit:
     """One police unit by code."""
     del actor
