@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -16,9 +18,12 @@ from registry.db import make_engine, reading_engine
 from registry.deps import LoginRequired
 from registry.errors import DomainError
 from registry.settings import Settings
+from registry.ui import errors as page_errors
+from registry.ui.security import CsrfFailed, SecurityHeadersMiddleware, check_csrf
 
 log = logging.getLogger("camreg")
 API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
@@ -26,18 +31,27 @@ def _error(status: int, code: str, message: str, **extra: object) -> JSONRespons
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequired)
-    async def login_required(_: Request, exc: LoginRequired) -> Response:
-        from registry.web import login_redirect
+    """One JSON error shape under /api/; a Chinese error page everywhere else."""
 
-        return login_redirect(exc.next_url)
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return page_errors.login_redirect(request, exc.next_url)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _: CsrfFailed) -> Response:
+        return page_errors.csrf_page(request)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if page_errors.wants_page(request):
+            return page_errors.domain_error_page(request, exc)
         return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if page_errors.wants_page(request):
+            # A page URL with a malformed id or parameter names nothing that exists.
+            return page_errors.error_page(request, 404)
         problems = [{"field": "body" if e["type"] == "json_invalid" else
                      ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"]}
                     for e in exc.errors()]
@@ -46,7 +60,9 @@ def _install_error_handlers(app: FastAPI) -> None:
                       details=problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if page_errors.wants_page(request):
+            return page_errors.error_page(request, exc.status_code)
         if exc.status_code == 400:
             # FastAPI's only 400: a body that is not JSON or not multipart. Wrong input is a 422, like the rest.
             return _error(422, "invalid_input", f"请求体无法解析 / the request body cannot be parsed: {exc.detail}",
@@ -55,20 +71,26 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(IntegrityError)
-    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
         log.warning("integrity error: %s", exc.orig)
+        if page_errors.wants_page(request):
+            return page_errors.error_page(request, 409, "与已有数据冲突，请刷新后重试。")
         return _error(409, "conflict", "与已有数据冲突，请刷新后重试 / conflicts with existing data; reload and retry")
 
     @app.exception_handler(DataError)
-    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+    async def data_error(request: Request, exc: DataError) -> Response:
         # The database refused a value the schemas let through (e.g. a NUL byte in text on PostgreSQL).
         log.warning("data error: %s", exc.orig)
+        if page_errors.wants_page(request):
+            return page_errors.error_page(request, 422, "数据库不接受填写的某个值（格式或范围不对），请检查后重试。")
         return _error(422, "invalid_input", "数据库不接受某个值（格式或范围不对）/ the database refused a value "
                       "(malformed or out of range)")
 
     @app.exception_handler(OperationalError)
-    async def operational_error(_: Request, exc: OperationalError) -> JSONResponse:
+    async def operational_error(request: Request, exc: OperationalError) -> Response:
         log.error("database error: %s", exc.orig)
+        if page_errors.wants_page(request):
+            return page_errors.error_page(request, 503, "数据库暂不可用，请稍后重试。")
         return _error(503, "database_unavailable", "数据库暂不可用，请稍后重试 / database unavailable; retry shortly")
 
 
@@ -85,14 +107,18 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.imports.views import router as imports_router
     from registry.operators.views import router as operators_router
     from registry.scans.views import router as scans_router
+    from registry.ui import page_routers
+    from registry.ui.apidocs import docs_router
     from registry.units.views import router as units_router
-    from registry.web import router as web_router
 
     # The documentation lists the API in the order of the work, whatever order the routes match in.
     tags = [{"name": name} for name in ("auth", "units", "operators", "filings", "cameras", "scans", "imports",
                                         "exports", "audit", "maps")]
     app = FastAPI(title="camera-registry 公共安全视频图像信息系统备案", version="0.1.0",
-                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url="/docs", openapi_tags=tags)
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None, openapi_tags=tags,
+                  # One CSRF check for every route (no-op for safe methods and /api/): registry/ui/security.py.
+                  dependencies=[Depends(check_csrf)])
+    app.add_middleware(SecurityHeadersMiddleware)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings)
     app.state.reading_engine = reading_engine(app.state.engine)  # for routes marked read_only
@@ -101,7 +127,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                    scans_router, imports_router, exports_router, audit_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
-    app.include_router(web_router)
+    for router in page_routers():
+        app.include_router(router)
+    app.include_router(docs_router(app))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     responses.install(app)
     return app

@@ -16,8 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.actor import Actor
 from registry.auth import service as auth_service
+from registry.auth.models import User
 from registry.errors import Unauthenticated
 from registry.settings import Settings
+from registry.ui.security import API_PATH, SESSION_COOKIE
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
@@ -142,9 +144,6 @@ def get_actor(request: Request, session: SessionDep, token: Annotated[str | None
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
-SESSION_COOKIE = "camreg_session"
-
-
 class LoginRequired(Exception):
     """A page was opened without a signed-in session; the app redirects to the login page."""
 
@@ -154,15 +153,21 @@ class LoginRequired(Exception):
 
 
 def get_page_actor(request: Request, session: SessionDep) -> Actor:
-    """The user behind the session cookie (pages only: API calls use bearer tokens, so no CSRF on writes)."""
+    """The user behind the session cookie (pages only: the CSRF check exempts /api/, so never there)."""
+    if request.url.path.startswith(API_PATH):
+        raise RuntimeError("cookie sessions are for pages; API routes authenticate with bearer tokens")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise LoginRequired(str(request.url.path))
+        raise LoginRequired(here)
     try:
         user = auth_service.user_for_token(session, token=token)
     except Unauthenticated:
-        raise LoginRequired(str(request.url.path)) from None
-    return Actor(user=user, client_addr=request.client.host if request.client else None)
+        raise LoginRequired(here) from None
+    actor = Actor(user=user, client_addr=request.client.host if request.client else None)
+    # Error pages draw the menu after the request's session is rolled back and closed: keep a detached copy.
+    request.state.page_actor = Actor(user=User.model_validate(user.model_dump()), client_addr=actor.client_addr)
+    return actor
 
 
 PageActor = Annotated[Actor, Depends(get_page_actor)]

@@ -50,6 +50,7 @@ class Filters:
     filing_id: int | None = None
     station_id: str | None = None
     state: FilingState | None = None
+    states: tuple[FilingState, ...] | None = None
     status: CameraStatus | None = None
     late: bool | None = None
     overdue_on: date | None = None
@@ -57,7 +58,10 @@ class Filters:
 
     def given(self) -> dict[str, Any]:
         """The filters actually set, for the audit log."""
-        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in vars(self).items() if v is not None}
+        def plain(v: Any) -> Any:
+            return [plain(x) for x in v] if isinstance(v, tuple) else v.value if isinstance(v, StrEnum) else v
+
+        return {k: plain(v) for k, v in vars(self).items() if v is not None}
 
 
 def _zh(columns: Any) -> dict[str, str]:
@@ -94,8 +98,8 @@ def _fields(kind: Kind) -> list[Field]:
             + [Field(n, z, getattr(Camera, n)) for n, z in extra])
 
 
-def _query(kind: Kind, user: User, filters: Filters, columns: list[Any]) -> tuple[Select[Any], Any]:
-    """The scoped, filtered select and its id column (the keyset key)."""
+def filtered_query(kind: Kind, user: User, filters: Filters, columns: list[Any]) -> tuple[Select[Any], Any]:
+    """The scoped, filtered select and its id column (the keyset key): list pages show what exports write."""
     if kind == Kind.operators:
         query = select(*columns).where(clause_for(Operator, user))
         conditions = _operator_filters(filters)
@@ -133,6 +137,13 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.state is not None:
         conditions.append(col(Filing.state) == filters.state)
+    if filters.states is not None:
+        conditions.append(col(Filing.state).in_(filters.states))
+    if filters.q:
+        # A filing number, a credit code, or part of the operator's name.
+        text = filters.q.strip()
+        conditions.append((col(Filing.number) == text) | (col(Operator.uscc) == text.upper())
+                          | col(Operator.name).contains(text))
     if filters.filing_unit_code:
         conditions.append(col(Filing.filing_unit_code) == filters.filing_unit_code)
     if filters.operator_id is not None:
@@ -150,7 +161,7 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
 def count(session: Session, *, kind: Kind, user: User, filters: Filters) -> int:
     """How many rows the export will hold."""
     counter: Any = func.count()
-    query, _ = _query(kind, user, filters, [counter])
+    query, _ = filtered_query(kind, user, filters, [counter])
     return int(session.execute(query).scalar_one())
 
 
@@ -189,7 +200,7 @@ def iter_rows(engine: Engine, *, kind: Kind, user: User, filters: Filters, windo
     starts (ids above the first maximum) are not included.
     """
     fields = _fields(kind)
-    query, key = _query(kind, user, filters, [f.expr for f in fields])
+    query, key = filtered_query(kind, user, filters, [f.expr for f in fields])
     converters = [(i, c) for i, c in enumerate(_converter(f.expr.type) for f in fields) if c is not None]
     with Session(engine) as session:
         top = session.execute(select(func.max(col(key)))).scalar() or 0

@@ -29,9 +29,9 @@ Format = Literal["xlsx", "csv"]
 EXPORT_FILES = files(*MEDIA_TYPES.values(), description="the list as CSV (streamed) or .xlsx")
 
 
-def _respond(session: SessionDep, engine: Engine, actor: CurrentActor, kind: Kind, fmt: Format,
+def respond(session: SessionDep, engine: Engine, actor: CurrentActor, kind: Kind, fmt: Format,
              filters: Filters) -> Response:
-    """Audit first (the event commits with the request), then send the rows."""
+    """Audit first (the event commits with the request), then send the rows (list pages' 导出 too)."""
     filename = f"{kind.value}-{beijing_today().isoformat()}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
@@ -60,7 +60,7 @@ def export_operators(session: SessionDep, engine: EngineDep, actor: CurrentActor
     """Operators in the user's responsibility; `overdue` keeps those with a filing past its deadline."""
     filters = Filters(district_code=district_code, filing_unit_code=filing_unit_code, q=q,
                       overdue_on=service.overdue_date(overdue, overdue_on))
-    return _respond(session, engine, actor, Kind.operators, fmt, filters)
+    return respond(session, engine, actor, Kind.operators, fmt, filters)
 
 
 @router.get("/filings.{fmt}", response_class=Response, responses=EXPORT_FILES)
@@ -71,7 +71,7 @@ def export_filings(session: SessionDep, engine: EngineDep, actor: CurrentActor, 
     """Filings in the user's responsibility, by state, unit, district, operator, lateness, overdue."""
     filters = Filters(state=state, filing_unit_code=filing_unit_code, district_code=district_code,
                       operator_id=operator_id, late=late, overdue_on=service.overdue_date(overdue, overdue_on))
-    return _respond(session, engine, actor, Kind.filings, fmt, filters)
+    return respond(session, engine, actor, Kind.filings, fmt, filters)
 
 
 @router.get("/cameras.{fmt}", response_class=Response, responses=EXPORT_FILES)
@@ -81,4 +81,4 @@ def export_cameras(session: SessionDep, engine: EngineDep, actor: CurrentActor, 
     """Cameras in the user's responsibility (a million rows stream in constant memory as CSV)."""
     filters = Filters(filing_id=filing_id, operator_id=operator_id, station_id=station_id,
                       district_code=district_code, status=status)
-    return _respond(session, engine, actor, Kind.cameras, fmt, filters)
+    return respond(session, engine, actor, Kind.cameras, fmt, filters)

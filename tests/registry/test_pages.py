@@ -15,6 +15,7 @@ from registry.cli import app as cli
 from registry.operators.models import Operator
 from registry.settings import Settings
 from tests.registry.conftest import Person
+from tests.registry.page_helpers import csrf_of
 from tests.registry.test_filing_workflow import Desk
 
 # A page element that would load from the internet (Leaflet's inlined code mentions URLs in strings; harmless).
@@ -22,8 +23,10 @@ EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s
 
 
 def _sign_in(client: TestClient, person: Person) -> None:
+    form = client.get("/login")
     response = client.post("/login", data={"username": person.user.username, "password": "correct horse battery",
-                                           "next": "/maps/city"}, follow_redirects=False)
+                                           "next": "/maps/city", "csrf_token": csrf_of(form.text)},
+                           follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/maps/city"
 
 
@@ -45,8 +48,10 @@ def test_pages_need_a_session(client: TestClient) -> None:
 
 def test_wrong_password_stays_on_the_login_page(client: TestClient, make_person: Callable[..., Person]) -> None:
     person = make_person(Role.supervisor, "001")
-    response = client.post("/login", data={"username": person.user.username, "password": "nope"})
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": person.user.username, "password": "nope", "csrf_token": token})
     assert response.status_code == 401 and "密码错误" in response.text
+    assert f'value="{person.user.username}"' in response.text  # the form comes back with what was typed
 
 
 def test_city_district_and_operator_maps(client: TestClient, filed_desk: Desk,

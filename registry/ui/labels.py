@@ -1,0 +1,51 @@
+"""Chinese names of the registry's coded values, shown on pages (a test checks every value has one)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+
+from registry.cameras.models import CameraStatus, FormFactor
+from registry.filings.models import Channel, FilingKind, FilingState, MaterialKind
+from registry.operators.models import Datum, SystemKind
+
+LABELS: dict[type[StrEnum], dict[str, str]] = {
+    FilingState: {"submitted": "待受理", "accepted": "已受理", "correction_requested": "待补正",
+                  "corrected": "已补正", "filed": "已备案", "rejected": "不予备案"},
+    FilingKind: {"new": "首次备案", "change": "变更备案"},
+    Channel: {"online": "网上申报", "desk": "窗口受理"},
+    MaterialKind: {"form": "备案表", "location_diagram": "单位位置示意图", "deployment_map": "布防图",
+                   "other": "其他材料"},
+    CameraStatus: {"active": "在用", "removed": "已注销"},
+    FormFactor: {"fixed": "枪机", "dome": "半球", "ptz": "球机（云台）"},
+    Datum: {"wgs84": "WGS-84（GPS）", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）",
+            "cgcs2000": "CGCS2000"},
+    SystemKind: {"ordinary": "一般单位自建", "city_government": "市政府建设（道路、广场）",
+                 "district_government": "区政府建设（道路、广场）"},
+}
+
+
+def label(value: StrEnum | None) -> str:
+    """The Chinese name of a coded value (the code itself if it has none yet)."""
+    if value is None:
+        return "—"
+    return LABELS.get(type(value), {}).get(value.value, value.value)
+
+
+def choices(enum: type[StrEnum]) -> tuple[tuple[str, str], ...]:
+    """(value, Chinese name) pairs for a select."""
+    return tuple((member.value, label(member)) for member in enum)
+
+
+@cache
+def district_choices() -> tuple[tuple[str, str], ...]:
+    """Beijing's districts as (code, name), from the jurisdiction layers."""
+    from registry.routing import jurisdictions
+
+    frame = jurisdictions().districts[["district_code", "name"]]
+    return tuple((str(code), str(name)) for code, name in frame.itertuples(index=False))
+
+
+def district_name(code: str | None) -> str:
+    """A district's name from its code."""
+    return dict(district_choices()).get(code or "", code or "—")

@@ -1,0 +1,51 @@
+"""The left menu, by task: each role sees the entries for its work, in the order of that work.
+
+A domain adds its pages here (one line each); a role that may not use a page does not see its entry,
+and the page itself still refuses that role (registry.auth.scope.require_role).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.auth.models import Role, User
+
+OFFICERS = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin)
+DESK = (Role.intake, Role.reviewer)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One menu line: label, target, who sees it, and the section it sits under."""
+
+    section: str
+    label: str
+    url: str
+    roles: tuple[Role, ...]
+
+
+ENTRIES: list[Entry] = [
+    Entry("工作台", "首页", "/", (*OFFICERS, Role.operator)),
+    Entry("查询", "备案", "/filings", (*OFFICERS, Role.operator)),
+    Entry("查询", "使用单位", "/operators", OFFICERS),
+    Entry("地图", "全市覆盖地图", "/maps/city", OFFICERS),
+]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and its entries, with the entry of the current page marked."""
+
+    title: str
+    entries: list[tuple[Entry, bool]]
+
+
+def for_user(user: User, path: str) -> list[Section]:
+    """The menu this user sees; the entry whose URL is the longest prefix of `path` is current."""
+    visible = [e for e in ENTRIES if user.role in e.roles]
+    current = max((e for e in visible if path == e.url or (e.url != "/" and path.startswith(e.url + "/"))),
+                  key=lambda e: len(e.url), default=None)
+    sections: dict[str, list[tuple[Entry, bool]]] = {}
+    for entry in visible:
+        sections.setdefault(entry.section, []).append((entry, entry is current))
+    return [Section(title, entries) for title, entries in sections.items()]

@@ -1,0 +1,122 @@
+"""Every page route, opened by users of other units and roles: 404 for 东城's objects, 403 for refused roles.
+
+Like tests/registry/test_scope.py for the API: every page route must be classified in PAGE_ROUTES, so a
+new page without a classification fails here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.auth.models import Role
+from tests.registry.conftest import Person
+from tests.registry.page_helpers import page_routes, sign_in
+from tests.registry.test_scope import world  # noqa: F401  (the shared scenario fixture)
+
+OBJECT = "object"    # names a 东城 object: outsiders get the 404 page
+LIST = "list"        # a list: outsiders get 200 and none of 东城's rows
+OPEN = "open"        # not unit data: sign-in, the home page
+Body = Callable[[dict[str, Any]], dict[str, Any]] | None
+
+# (method, path) → (kind, form data for POSTs, roles of 东城 that are refused with 403 — empty: none).
+PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
+    ("GET", "/login"): (OPEN, None, ()),
+    ("POST", "/login"): (OPEN, None, ()),
+    ("POST", "/logout"): (OPEN, None, ()),
+    ("GET", "/"): (OPEN, None, ()),
+    ("GET", "/filings"): (LIST, None, ()),
+    ("GET", "/filings/export.{fmt}"): (LIST, None, ()),
+    ("GET", "/filings/{filing_id}"): (OBJECT, None, ()),
+    ("GET", "/materials/{material_id}"): (OBJECT, None, ()),
+    ("GET", "/operators"): (LIST, None, ()),
+    ("GET", "/operators/export.{fmt}"): (LIST, None, ()),
+    ("GET", "/operators/{operator_id}"): (OBJECT, None, ()),
+    ("GET", "/maps/city"): (LIST, None, ()),
+    ("GET", "/maps/district/{district_code}"): (LIST, None, ()),
+    ("GET", "/maps/operator/{operator_id}"): (OBJECT, None, ()),
+}
+
+
+def _url(path: str, ids: dict[str, Any]) -> str:
+    return path.format(**{**ids, "district_code": "110101"})
+
+
+def _leaks(response: Any, world: dict[str, Any]) -> list[str]:  # noqa: F811
+    """东城's operator or filing showing in a list page, a map or an export."""
+    operator = world["desk"].operator
+    if response.headers["content-type"].startswith("text/csv"):
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[2:]
+        return [",".join(r) for r in rows if operator.uscc in r or operator.name in r]
+    text = response.text
+    return [needle for needle in (operator.uscc, f">{operator.name}<", operator.name + "\\u") if needle in text]
+
+
+def test_every_page_route_is_classified(client: TestClient) -> None:
+    routes = page_routes(client.app)
+    unclassified = [r for r in routes if r not in PAGE_ROUTES]
+    assert not unclassified, f"classify these page routes in PAGE_ROUTES: {unclassified}"
+    stale = [r for r in PAGE_ROUTES if r not in routes]
+    assert not stale, f"page routes no longer exist: {stale}"
+
+
+def test_outsiders_get_the_404_page_and_no_rows(client: TestClient, world: dict[str, Any]) -> None:  # noqa: F811
+    ids, checked = world["ids"], 0
+    for who, person in world["outsiders"].items():
+        token = sign_in(client, person)
+        for (method, path), (kind, body, _) in PAGE_ROUTES.items():
+            if kind == OPEN:
+                continue
+            data = {**(body(ids) if body else {}), "csrf_token": token}
+            response = client.request(method, _url(path, ids), data=data if method == "POST" else None,
+                                      follow_redirects=False)
+            if kind == OBJECT:
+                assert response.status_code == 404, f"{who}: {method} {path} → {response.status_code}"
+                assert "页面不存在" in response.text and response.headers["content-type"].startswith("text/html")
+                checked += 1
+            else:
+                assert response.status_code == 200, f"{who}: {method} {path} → {response.status_code}"
+                assert not _leaks(response, world), f"{who}: {method} {path} shows 东城's data"
+    assert checked >= 4 * len(world["outsiders"])
+
+
+def test_the_owner_reads_every_page(client: TestClient, world: dict[str, Any]) -> None:  # noqa: F811
+    """The 404s above are about scope: 东城's intake officer opens the same URLs."""
+    sign_in(client, world["desk"].wang)
+    for (method, path), (kind, _, _) in PAGE_ROUTES.items():
+        if method == "GET" and kind in (OBJECT, LIST):
+            response = client.get(_url(path, world["ids"]), follow_redirects=False)
+            assert response.status_code == 200, f"owner: GET {path} → {response.status_code}"
+            if kind == LIST and not path.startswith("/maps"):
+                assert _leaks(response, world), f"the leak check would not see 东城's rows on {path}"
+
+
+@pytest.mark.parametrize("role", [Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin,
+                                  Role.operator])
+def test_refused_roles_get_the_403_page(client: TestClient, world: dict[str, Any],  # noqa: F811
+                                        make_person: Callable[..., Person], role: Role) -> None:
+    """东城's own users whose role may not take an action: refused by the server, with a page saying so."""
+    ids = world["ids"]
+    person = (make_person(role, operator_id=world["desk"].operator.id) if role == Role.operator
+              else make_person(role, "101"))
+    token = sign_in(client, person)
+    for (method, path), (_, body, refused) in PAGE_ROUTES.items():
+        if role not in refused:
+            continue
+        data = {**(body(ids) if body else {}), "csrf_token": token}
+        response = client.request(method, _url(path, ids), data=data if method == "POST" else None,
+                                  follow_redirects=False)
+        assert response.status_code == 403, f"{role}: {method} {path} → {response.status_code}"
+        assert "无权办理" in response.text
+
+
+def test_signed_out_pages_go_to_the_login_page(client: TestClient, world: dict[str, Any]) -> None:  # noqa: F811
+    for (method, path), (kind, _, _) in PAGE_ROUTES.items():
+        if kind != OPEN and method == "GET":
+            response = client.get(_url(path, world["ids"]), follow_redirects=False)
+            assert response.status_code == 303 and response.headers["location"].startswith("/login?next="), path
