@@ -101,6 +101,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.auth.views import router as auth_router
     from registry.cameras.views import router as cameras_router
     from registry.coverage.views import router as maps_router
+    from registry.documents.views import router as documents_router
     from registry.exports.views import router as exports_router
     from registry.filings.views import materials_router
     from registry.filings.views import router as filings_router
@@ -112,8 +113,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.units.views import router as units_router
 
     # The documentation lists the API in the order of the work, whatever order the routes match in.
-    tags = [{"name": name} for name in ("auth", "units", "operators", "filings", "cameras", "scans", "imports",
-                                        "exports", "audit", "maps")]
+    tags = [{"name": name} for name in ("auth", "units", "operators", "filings", "documents", "cameras", "scans",
+                                        "imports", "exports", "audit", "maps")]
     app = FastAPI(title="camera-registry 公共安全视频图像信息系统备案", version="0.1.0",
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None, openapi_tags=tags,
                   # One CSRF check for every route (no-op for safe methods and /api/): registry/ui/security.py.
@@ -124,7 +125,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.reading_engine = reading_engine(app.state.engine)  # for routes marked read_only
     # Routes are matched in order: the busiest lookups first (a request tried ~25 routes before its own).
     for router in (cameras_router, filings_router, operators_router, auth_router, units_router, materials_router,
-                   scans_router, imports_router, exports_router, audit_router):
+                   documents_router, scans_router, imports_router, exports_router, audit_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
     for router in page_routers():

@@ -10,6 +10,7 @@ from maps.cli import layers_check_command, route_command
 from registry.commands.admin import audit_app, calendar_app, db_app, reroute, units_app, users_app
 from registry.commands.codes import codes_app
 from registry.commands.data import export_app, import_app
+from registry.commands.documents import doc_app
 from registry.commands.fill import fill_app
 from registry.commands.maps import map_app
 from registry.commands.scans import reconcile_command
@@ -37,6 +38,7 @@ app.add_typer(map_app, name="map")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(fill_app, name="fill")
+app.add_typer(doc_app, name="doc")
 
 
 def main() -> None:

@@ -67,3 +67,10 @@ class TooLarge(DomainError):
 
     status_code = 413
     code = "too_large"
+
+
+class Unavailable(DomainError):
+    """Something the server needs is missing or damaged (a font not installed, a stored file altered)."""
+
+    status_code = 503
+    code = "unavailable"

@@ -4,6 +4,7 @@ from registry.audit.models import AuditEvent, AuditHead
 from registry.auth.models import ApiToken, User
 from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
+from registry.documents.models import IssuedDocument
 from registry.filings.models import CorrectionNotice, Filing, Material
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
@@ -12,5 +13,5 @@ from registry.units.models import PoliceUnit
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "Material", "NumberCounter", "Operator", "PoliceUnit", "Scan", "User",
+    "Filing", "IssuedDocument", "Material", "NumberCounter", "Operator", "PoliceUnit", "Scan", "User",
 ]

@@ -295,11 +295,12 @@ class _Replay:
         elif step == CORRECTION:
             items = [CorrectionItem(**item) for item in filing["correction"]["items"]]
             filings.request_correction(session, actor=self.officer(session, unit, Role.intake), filing_id=filing_id,
-                                       items=items, now=at)
+                                       items=items, settings=self.settings, now=at)
         elif step == CORRECTED:
             self.corrected(session, filing, at)
         elif filing.get("filed_at"):
-            filings.review(session, actor=self.officer(session, unit, Role.reviewer), filing_id=filing_id, now=at)
+            filings.review(session, actor=self.officer(session, unit, Role.reviewer), filing_id=filing_id,
+                           settings=self.settings, now=at)
         else:
             row = filings.reject(session, actor=self.officer(session, unit, Role.reviewer), filing_id=filing_id,
                                  reason=filing["rejected_reason"])

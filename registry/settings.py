@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     filing_deadline_workdays: int = 15
     correction_deadline_workdays: int = 10
     late_filing_days: int = 30
+    font_dir: Path = Field(default=Path("/usr/share/fonts/opentype/noto"),
+                           description="folder with Noto Serif CJK (Debian fonts-noto-cjk), embedded in documents")
+    public_url: str = Field(default="http://127.0.0.1:8000", max_length=200,
+                            description="the registry's address on the intranet, printed in documents' QR codes")
+    authority_name: str = Field(default="北京市公安局", min_length=2, max_length=50,
+                                description="the police authority whose units issue documents")
 
     @field_validator("database_url")
     @classmethod
@@ -50,6 +56,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"CAMREG_SCAN_ALLOWED_NETWORKS: {text} is wider than a /16; list site networks")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("CAMREG_PUBLIC_URL must start with http:// or https://")
+        return value.rstrip("/")
+
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data directory."""
@@ -64,6 +77,11 @@ class Settings(BaseSettings):
     def materials_dir(self) -> Path:
         """Uploaded materials, stored under their SHA-256."""
         return self.data_dir / "materials"
+
+    @property
+    def documents_dir(self) -> Path:
+        """Issued documents (PDF), stored once under their SHA-256."""
+        return self.data_dir / "documents"
 
 
 @lru_cache

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-from pathlib import Path
-
+from registry.blobs import path_for, store
 from registry.errors import InvalidInput, TooLarge
+
+__all__ = ["check_size", "path_for", "sniff", "store"]
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
@@ -32,29 +30,3 @@ def check_size(size: int, limit: int) -> None:
     if size > limit:
         raise TooLarge(f"文件超过 {limit // (1024 * 1024)} MB / the file exceeds the {limit} byte limit",
                        field="file")
-
-
-def path_for(root: Path, sha256: str) -> Path:
-    """Where the bytes with this digest live (two levels of fan-out keep directories small)."""
-    return root / sha256[:2] / sha256[2:4] / sha256
-
-
-def store(root: Path, data: bytes) -> str:
-    """Write the bytes atomically under their SHA-256 and return the digest; storing twice is a no-op."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = path_for(root, digest)
-    if target.exists():
-        return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside the target and rename, so a crash never leaves a truncated file under a real digest.
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return digest

@@ -16,7 +16,7 @@ from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate
 from registry.deadlines import working_days_after
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.filings import materials
+from registry.filings import documents, materials
 from registry.filings.models import (
     AWAITING_DECISION,
     EDITABLE_STATES,
@@ -167,7 +167,7 @@ def accept(session: Session, *, actor: Actor, filing_id: int, now: datetime | No
 
 
 def request_correction(session: Session, *, actor: Actor, filing_id: int, items: Sequence[CorrectionItem],
-                       now: datetime | None = None) -> CorrectionNotice:
+                       settings: Settings, now: datetime | None = None) -> CorrectionNotice:
     """Issue the one correction notice, listing every missing or wrong item, with its own number."""
     filing = _officer_of_filing_unit(session, actor, filing_id)
     _require_state(filing, FilingState.accepted)
@@ -185,6 +185,8 @@ def request_correction(session: Session, *, actor: Actor, filing_id: int, items:
     session.flush()
     audit.append(session, actor=actor, action="filing.correction_notice", object_type="filing", object_id=filing_id,
                  details={"number": number, "items": [i.item for i in items], "due": due.date})
+    documents.issue_correction_notice(session, actor=actor, filing=filing, notice=notice, settings=settings,
+                                      now=issued_at)
     return notice
 
 
@@ -215,7 +217,8 @@ def missing_items(session: Session, filing: Filing) -> list[str]:
     return missing
 
 
-def review(session: Session, *, actor: Actor, filing_id: int, now: datetime | None = None) -> Filing:
+def review(session: Session, *, actor: Actor, filing_id: int, settings: Settings,
+           now: datetime | None = None) -> Filing:
     """复核 by a second officer: if complete, file it, issue the receipt and the camera codes."""
     filing = _officer_of_filing_unit(session, actor, filing_id)
     _require_state(filing, FilingState.accepted, FilingState.corrected)
@@ -238,6 +241,7 @@ def review(session: Session, *, actor: Actor, filing_id: int, now: datetime | No
     session.flush()
     audit.append(session, actor=actor, action="filing.file", object_type="filing", object_id=filing_id,
                  details={"number": filing.number, "codes_issued": issued})
+    documents.issue_filing_documents(session, actor=actor, filing=filing, settings=settings, now=filed_at)
     return filing
 
 

@@ -98,10 +98,10 @@ def accept_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> F
 
 @router.post("/{filing_id}/correction-notice", response_model=CorrectionNoticePublic, status_code=201,
              responses=errors(403, 404, 409))
-def issue_correction(session: SessionDep, actor: CurrentActor, filing_id: int,
+def issue_correction(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int,
                      data: CorrectionRequest) -> CorrectionNotice:
-    """Issue the one correction notice listing every defect."""
-    return service.request_correction(session, actor=actor, filing_id=filing_id, items=data.items)
+    """Issue the one correction notice listing every defect (its PDF is issued with it)."""
+    return service.request_correction(session, actor=actor, filing_id=filing_id, items=data.items, settings=settings)
 
 
 @router.get("/{filing_id}/correction-notice", response_model=CorrectionNoticePublic, responses=errors(404))
@@ -121,9 +121,9 @@ def corrected(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filin
 
 
 @router.post("/{filing_id}/review", response_model=FilingPublic, responses=errors(403, 404, 409))
-def review_filing(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
-    """复核 by a second officer: file it, issue the receipt and the camera codes."""
-    return service.review(session, actor=actor, filing_id=filing_id)
+def review_filing(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int) -> Filing:
+    """复核 by a second officer: file it, issue the camera codes, the review form and the receipt."""
+    return service.review(session, actor=actor, filing_id=filing_id, settings=settings)
 
 
 @router.post("/{filing_id}/reject", response_model=FilingPublic, responses=errors(403, 404, 409))

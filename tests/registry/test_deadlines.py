@@ -48,6 +48,7 @@ def test_deadline_in_an_unloaded_year_is_provisional_then_recomputed(
     provisional_deadline = filing.deadline
     with Session(engine, expire_on_commit=False) as session:
         notice = service.request_correction(session, actor=clerk.actor, filing_id=filing.id, now=late_december,
+                                            settings=settings,
                                             items=[CorrectionItem(item="form", message="缺项")])
         session.commit()
     assert notice.due_provisional is True

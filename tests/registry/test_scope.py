@@ -53,6 +53,9 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/filings/{filing_id}/materials"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/cameras"): (OBJECT_ROUTE, lambda ids: {"json": [_camera(7)]}),
     ("GET", "/api/v1/materials/{material_id}"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/filings/{filing_id}/documents"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/filings/{filing_id}/documents/{document_kind}"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/documents/blank/{document_kind}"): (OPEN_ROUTE, None),
     ("GET", "/api/v1/cameras"): (LIST_ROUTE, None),
     ("GET", "/api/v1/cameras/{camera_id}"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/scans"): (OBJECT_ROUTE, lambda ids: {
@@ -97,7 +100,8 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     haidian_operator = make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
     ids = {"filing_id": fid, "operator_id": desk.operator.id, "camera_id": cameras[0]["id"],
            "material_id": materials[0]["id"], "code": "101",
-           "scan_id": scan.json()["id"], "kind": "cameras", "fmt": "csv"}
+           "scan_id": scan.json()["id"], "kind": "cameras", "fmt": "csv",
+           "document_kind": "correction_notice"}
     outsiders = {
         "haidian intake": make_person(Role.intake, "108"),
         "haidian reviewer": make_person(Role.reviewer, "108"),

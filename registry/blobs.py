@@ -1,0 +1,44 @@
+"""Content-addressed files in the data directory: stored once under their SHA-256, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def path_for(root: Path, sha256: str) -> Path:
+    """Where the bytes with this digest live (two levels of fan-out keep directories small)."""
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(root: Path, data: bytes) -> str:
+    """Write the bytes atomically under their SHA-256 (mode 0600) and return the digest; storing twice is a no-op."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = path_for(root, digest)
+    if target.exists():
+        return digest
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the target and rename, so a crash never leaves a truncated file under a real digest.
+    # mkstemp creates the file 0600: materials and documents are confidential (第十一条).
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest
+
+
+def read_checked(root: Path, sha256: str) -> bytes | None:
+    """The stored bytes if they still hash to their name; None if missing or altered."""
+    try:
+        data = path_for(root, sha256).read_bytes()
+    except FileNotFoundError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
