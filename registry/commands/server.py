@@ -33,6 +33,8 @@ def demo(data_dir: DataDir = None, port: Port = 8000,
     """Create a data directory with the sample city (once) and serve it on 127.0.0.1."""
     from registry.sample_city import demo_operator_id, load_sample_city
 
+    # The QR codes on issued documents point at this server unless an intranet address is configured.
+    os.environ.setdefault("CAMREG_PUBLIC_URL", f"http://127.0.0.1:{port}")
     settings = _settings(data_dir or Path("data"), demo=True)
     os.environ["CAMREG_DEMO"] = "true"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
