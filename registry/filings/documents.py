@@ -74,7 +74,8 @@ def _device_label(device_type: str) -> str:
         row = lookup(TYPE["2016"], int(type_code_for(device_type)))
     except ValueError:
         return device_type
-    return row.name_zh if row else device_type
+    # 网络摄像机(IPC) → 网络摄像机: the column is narrow and the Chinese name is what officers read.
+    return row.name_zh.split("(")[0] if row else device_type
 
 
 def _cameras(session: Session, filing: Filing) -> list[CameraLine]:

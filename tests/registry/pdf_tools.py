@@ -53,9 +53,13 @@ def fonts(pdf: bytes) -> list[FontInfo]:
 
 
 def _poppler(tool: str) -> str:
+    return _poppler_or(tool, "poppler-utils")
+
+
+def _poppler_or(tool: str, package: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        skip_or_fail(f"{tool} (Debian poppler-utils) is not installed; ./dev test installs it")
+        skip_or_fail(f"{tool} (Debian {package}) is not installed; ./dev test installs it")
     return path
 
 
@@ -94,3 +98,11 @@ def words(pdf: bytes, directory: Path) -> tuple[float, float, list[Word]]:
                              page):
             found.append(Word(number, m.group(5), *(float(m.group(i)) for i in range(1, 5))))
     return float(size.group(1)), float(size.group(2)), found
+
+
+def qr_codes(pdf: bytes, directory: Path) -> list[str]:
+    """The QR codes on the first page, read from a 150 dpi picture by zbarimg as a phone camera would."""
+    picture = to_png(pdf, directory, "scan", dpi=150)[0]
+    result = subprocess.run([_poppler_or("zbarimg", "zbar-tools"), "--quiet", "--raw", str(picture)],
+                            capture_output=True, text=True)
+    return [line for line in result.stdout.splitlines() if line]

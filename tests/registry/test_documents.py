@@ -192,6 +192,16 @@ def test_verification_is_public_says_nothing_personal_and_a_guess_is_404(desk: D
     assert anonymous.get("/verify").status_code == 200  # the form
 
 
+def test_the_qr_code_opens_the_verification_page(desk: Desk, tmp_path: Any) -> None:
+    fid, number, _ = _corrected_and_filed(desk)
+    for kind in ("receipt", "review_form", "correction_notice"):
+        scanned = pdf_tools.qr_codes(_get(desk, desk.hotel, fid, kind).content, tmp_path / kind)
+        assert len(scanned) == 1 and scanned[0].startswith("http://127.0.0.1:8000/verify/"), scanned
+        page = TestClient(desk.client.app).get(scanned[0].removeprefix("http://127.0.0.1:8000"))
+        assert page.status_code == 200 and "有效" in page.text, kind
+        assert (number if kind != "correction_notice" else "补正材料通知单") in page.text
+
+
 def test_a_filing_filed_before_documents_gets_them_at_first_download(desk: Desk, engine: Engine) -> None:
     fid, number, _ = _corrected_and_filed(desk)
     with Session(engine) as session:  # as if filed before migration 0004
