@@ -257,3 +257,24 @@ def test_cli_writes_the_issued_receipt(desk: Desk, settings: Settings, monkeypat
     verified = CliRunner().invoke(cli_app, ["doc", "verify", code, "--json"])
     assert verified.exit_code == 0 and f'"number": "{number}"' in verified.output
 
+
+
+def test_the_filing_page_prints_its_documents(desk: Desk) -> None:
+    from tests.registry.page_helpers import sign_in
+
+    fid, _, _ = _corrected_and_filed(desk)
+    sign_in(desk.client, desk.wang)
+    page = desk.client.get(f"/filings/{fid}")
+    assert page.status_code == 200 and "打印" in page.text
+    links = re.findall(rf'href="(/filings/{fid}/documents/(\w+)\.pdf)"', page.text)
+    assert [kind for _, kind in links] == ["receipt", "review_form", "correction_notice", "basic_info",
+                                          "authorization"]
+    for url, kind in links:
+        response = desk.client.get(url)
+        assert response.status_code == 200 and response.headers["content-type"] == "application/pdf", url
+        if kind in ("receipt", "review_form", "correction_notice"):  # the issued bytes, as the API gives them
+            assert response.content == _get(desk, desk.hotel, fid, kind).content
+    desk.client.cookies.clear()
+    assert desk.client.get(links[0][0], follow_redirects=False).status_code == 303  # to the login page
+    verify = desk.client.get("/verify")  # public, in the page layout, no menu
+    assert verify.status_code == 200 and "文书核验" in verify.text and 'class="menu"' not in verify.text

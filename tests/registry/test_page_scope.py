@@ -34,6 +34,10 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/filings/export.{fmt}"): (LIST, None, ()),
     ("GET", "/filings/{filing_id}"): (OBJECT, None, ()),
     ("GET", "/materials/{material_id}"): (OBJECT, None, ()),
+    ("GET", "/filings/{filing_id}/documents/{document_kind}.pdf"): (OBJECT, None, ()),
+    # Public on purpose: anyone holding a document checks it (tests/registry/test_documents.py).
+    ("GET", "/verify"): (OPEN, None, ()),
+    ("GET", "/verify/{token}"): (OPEN, None, ()),
     ("GET", "/operators"): (LIST, None, ()),
     ("GET", "/operators/export.{fmt}"): (LIST, None, ()),
     ("GET", "/operators/{operator_id}"): (OBJECT, None, ()),
