@@ -135,6 +135,20 @@ def _correction(session: Session, filing: Filing) -> CorrectionSummary | None:
                              items=len(notice.items), corrected_on=corrected, late=notice.late)
 
 
+def _verification_step(session: Session, *, filing: Filing, operator: Operator,
+                       settings: Settings) -> list[StepLine]:
+    """The verifying unit's 核对, once the workflow records one (issue 13 adds verified_at/by and the result
+    to Filing; read by name so this module works before and after that lands)."""
+    verified_at = getattr(filing, "verified_at", None)
+    if verified_at is None:
+        return []
+    result = str(getattr(filing, "verification_result", "") or "")
+    return [StepLine(step="核对", unit=_unit(session, operator.verifying_unit_code, settings).removeprefix(
+        settings.authority_name), officer=_officer(session, getattr(filing, "verified_by_id", None)),
+        on=beijing_today(as_utc(verified_at)), result={"matches": "与现场相符", "differs": "与现场不符"}.get(result,
+                                                                                                   result))]
+
+
 def review_form_data(session: Session, *, filing: Filing, settings: Settings) -> ReviewFormData:
     """备案审核表: who examined, re-checked and filed it, what was checked, and every camera with its code."""
     number, filed_at = _require_filed(filing, REVIEW_FORM)
@@ -147,7 +161,8 @@ def review_form_data(session: Session, *, filing: Filing, settings: Settings) ->
     accepted_on = beijing_today(as_utc(filing.accepted_at)) if filing.accepted_at else None
     steps = [StepLine(step="受理审查", unit=unit, officer=_officer(session, filing.accepted_by_id), on=accepted_on,
                       result="材料受理"),
-             StepLine(step="复核", unit=unit, officer=_officer(session, filing.reviewed_by_id),
+             *_verification_step(session, filing=filing, operator=operator, settings=settings),
+             StepLine(step="复查、复核", unit=unit, officer=_officer(session, filing.reviewed_by_id),
                       on=beijing_today(filed_at), result="材料齐全，符合要求")]
     late = f"逾期 {filing.late_days} 天报送" if filing.late else "按时报送"
     return ReviewFormData(
@@ -161,7 +176,8 @@ def review_form_data(session: Session, *, filing: Filing, settings: Settings) ->
         channel="网上报送" if filing.channel == Channel.online else "窗口报送", late_note=late,
         submitted_on=beijing_today(as_utc(filing.submitted_at)), checks=checks,
         correction=_correction(session, filing), steps=steps,
-        conclusion="经受理审查和复核，备案材料齐全，符合备案要求，予以备案。", filed_on=beijing_today(filed_at),
+        conclusion=f"经{'、'.join(s.step for s in steps)}，备案材料齐全，符合备案要求，予以备案。",
+        filed_on=beijing_today(filed_at),
         issuing_unit=_unit(session, filing.filing_unit_code, settings), cameras=cameras)
 
 
