@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from registry.text import PlainTextInput
 from registry.timeutil import UTCDateTime, utcnow
 
 
@@ -45,8 +47,10 @@ class User(UserBase, table=True):
     password_hash: str
 
 
-class UserCreate(UserBase):
+class UserCreate(UserBase, PlainTextInput):
     """A new account as an administrator enters it."""
+
+    exempt_fields: ClassVar[frozenset[str]] = frozenset({"password"})
 
     password: str = Field(min_length=10, max_length=200)
 

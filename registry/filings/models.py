@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from registry.text import PlainTextInput
 from registry.timeutil import UTCDateTime, utcnow
 
 
@@ -64,7 +65,7 @@ class FilingForm(SQLModel):
     network_digit: int = Field(default=8, ge=0, le=8, description="GB/T 28181 network digit for the codes")
 
 
-class FilingCreate(FilingForm):
+class FilingCreate(FilingForm, PlainTextInput):
     """A submission: the form, for one operator, optionally changing a filed filing."""
 
     operator_id: int
@@ -131,8 +132,10 @@ class FilingPublic(FilingForm):
     rejected_reason: str | None
 
 
-class CorrectionItem(SQLModel):
+class CorrectionItem(PlainTextInput):
     """One missing or wrong item on a correction notice."""
+
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"message"})
 
     item: str = Field(min_length=1, max_length=100, description="e.g. deployment_map, retention_days")
     message: str = Field(min_length=1, max_length=500)

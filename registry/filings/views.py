@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -30,13 +30,16 @@ from registry.filings.models import (
 from registry.operators.models import Operator
 from registry.pagination import AfterQuery, LimitQuery, Page, page_of
 from registry.responses import errors, files
+from registry.text import PlainTextInput
 
 router = APIRouter(prefix="/filings", tags=["filings"], responses=errors(401, 422))
 materials_router = APIRouter(prefix="/materials", tags=["filings"], responses=errors(401, 422))
 
 
-class RejectRequest(BaseModel):
+class RejectRequest(PlainTextInput):
     """Why a filing is refused."""
+
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"reason"})
 
     reason: str
 
