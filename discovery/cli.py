@@ -17,10 +17,11 @@ from rich.table import Table
 
 from discovery.allowlist import AllowList, ScanRefused
 from discovery.credentials import Credential, CredentialBook, CredentialFileError, load_credentials
+from discovery.deviceauth import DEFAULT_MAX_TRIES
 from discovery.identity import IdentifyOptions
 from discovery.report import write_report
 from discovery.scan import METHODS, ScanConfig, run_scan
-from discovery.sweep import DEFAULT_PORTS, SweepOptions
+from discovery.sweep import DEFAULT_PORTS, NON_HTTP_PORTS, SweepOptions
 
 _LABELS = {
     "discover": "Discovering (WS-Discovery)",
@@ -100,6 +101,22 @@ def scan_command(
     identify: Annotated[bool, typer.Option(help="Ask each device who it is (ONVIF)")] = True,
     profiles: Annotated[bool, typer.Option(help="Also read media profiles and stream URIs")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds per ONVIF request")] = 3.0,
+    max_auth_tries: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=20,
+            help="Requests carrying a password per device at most (cameras lock accounts after a few failures)",
+        ),
+    ] = DEFAULT_MAX_TRIES,
+    password_text: Annotated[
+        bool,
+        typer.Option(
+            "--password-text",
+            help="Also try WS-Security PasswordText, for cameras that refuse digests: passwords cross the "
+            "network in clear text",
+        ),
+    ] = False,
     deadline: Annotated[float, typer.Option(help="Total seconds the sweep may take")] = 120.0,
     workers: Annotated[int, typer.Option(help="Devices identified at once")] = 32,
     prompt: Annotated[bool, typer.Option(help="Prompt for credentials when no file is given")] = True,
@@ -122,7 +139,13 @@ def scan_command(
             methods=method or list(METHODS),
             credentials=book,
             identify=identify,
-            identify_options=IdentifyOptions(request_timeout_s=timeout, profiles=profiles),
+            identify_options=IdentifyOptions(
+                request_timeout_s=timeout,
+                profiles=profiles,
+                max_auth_tries=max_auth_tries,
+                password_text=password_text,
+                fallback_ports=[p for p in _ports(ports) if p not in NON_HTTP_PORTS],
+            ),
             sweep_options=SweepOptions(ports=_ports(ports), total_deadline_s=deadline),
             workers=workers,
         )

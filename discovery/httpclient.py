@@ -50,6 +50,7 @@ class HttpReply:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    challenges: list[str] = field(default_factory=list)  # every WWW-Authenticate value (it may repeat)
 
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
@@ -94,17 +95,20 @@ def _dechunk(data: bytes) -> bytes | None:
         pos = start + size + 2
 
 
-def _parse_head(head: bytes) -> tuple[int, dict[str, str]]:
+def _parse_head(head: bytes) -> tuple[int, dict[str, str], list[str]]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
         raise BadHttp(f"not an HTTP status line: {lines[0][:60]!r}")
     headers: dict[str, str] = {}
+    challenges: list[str] = []
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if sep:
             headers[name.strip().lower()] = value.strip()
-    return int(parts[1]), headers
+            if name.strip().lower() == "www-authenticate":
+                challenges.append(value.strip())
+    return int(parts[1]), headers, challenges
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout_s: float, max_bytes: int) -> HttpReply:
@@ -148,6 +152,7 @@ def _read_reply(sock: socket.socket, deadline: float, max_bytes: int) -> HttpRep
     buf = bytearray()
     status: int | None = None
     headers: dict[str, str] = {}
+    challenges: list[str] = []
     body_start = 0
     while True:
         remaining = deadline - time.monotonic()
@@ -170,7 +175,7 @@ def _read_reply(sock: socket.socket, deadline: float, max_bytes: int) -> HttpRep
                 if not chunk:
                     raise BadHttp("connection closed before the HTTP headers ended")
                 continue
-            status, headers = _parse_head(bytes(buf[:end]))
+            status, headers, challenges = _parse_head(bytes(buf[:end]))
             body_start = end + 4
         body = bytes(buf[body_start:])
         if len(body) > max_bytes:
@@ -178,7 +183,7 @@ def _read_reply(sock: socket.socket, deadline: float, max_bytes: int) -> HttpRep
         if headers.get("transfer-encoding", "").lower() == "chunked":
             decoded = _dechunk(body)
             if decoded is not None:
-                return HttpReply(status, headers, decoded)
+                return HttpReply(status, headers, decoded, challenges)
         elif "content-length" in headers:
             try:
                 length = int(headers["content-length"])
@@ -187,10 +192,10 @@ def _read_reply(sock: socket.socket, deadline: float, max_bytes: int) -> HttpRep
             if length > max_bytes:
                 raise TooLarge(f"announced {length} bytes > limit {max_bytes}")
             if len(body) >= length:
-                return HttpReply(status, headers, body[:length])
+                return HttpReply(status, headers, body[:length], challenges)
         elif status in (204, 304) or 100 <= status < 200:
-            return HttpReply(status, headers, b"")
+            return HttpReply(status, headers, b"", challenges)
         if not chunk:
             if headers.get("transfer-encoding", "").lower() == "chunked" or "content-length" in headers:
                 raise BadHttp("connection closed before the body ended")
-            return HttpReply(status, headers, body)
+            return HttpReply(status, headers, body, challenges)

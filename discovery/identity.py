@@ -1,86 +1,54 @@
 """ONVIF identification with onvif-zeep's WSDLs: one parsed zeep Document per WSDL, shared by every
 device; bounded, read-only calls; each failure kind mapped to its own status.
 
+Per device: find where its device service answers (`_locate`: the advertised XAddrs moved onto the
+device's own address, then the sweep's, then the usual ports), read its clock without credentials,
+authenticate with GetDeviceInformation (`deviceauth`: a bounded number of tries), then the reads of
+`READS`. Adding a read is one `Read` entry (plus its operation in guard.READ_ONLY_OPERATIONS and, for a
+new service, its WSDL in calls.SERVICES).
+
 `ONVIFCamera` is deliberately not used: its constructor subscribes to events on the camera.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 
-from discovery import httpclient
+from discovery.calls import TOLERATED, DeviceSession, auth_kind, status_of
+from discovery.clock import camera_offset, offset_from_header
 from discovery.credentials import Credential
+from discovery.deviceauth import DEFAULT_MAX_TRIES, authenticate
+from discovery.hwaddr import normalise_mac, parse_mac
 from discovery.models import Identity, MediaProfile, Status
-from discovery.onvifclient import (
-    DEVICE_BINDING,
-    MEDIA_BINDING,
-    BoundedTransport,
-    DigestToken,
-    HostileReply,
-    NotOnvif,
-    WsdlCache,
-    wsdl_dir,
-)
-from discovery.safexml import DEFAULT_MAX_BYTES, HostileXML
+from discovery.onvifclient import DEVICE_BINDING, AuthRefused, BoundedTransport, DeviceFault, WsdlCache, wsdl_dir
+from discovery.safexml import DEFAULT_MAX_BYTES
 from discovery.wsd import rewrite_xaddr
 
-__all__ = ["DEVICE_BINDING", "BoundedTransport", "WsdlCache", "identify", "identify_many", "status_of", "wsdl_dir"]
+__all__ = [
+    "DEVICE_BINDING",
+    "READS",
+    "BoundedTransport",
+    "IdentifyOptions",
+    "Read",
+    "Target",
+    "WsdlCache",
+    "identify",
+    "identify_many",
+    "normalise_mac",
+    "status_of",
+    "wsdl_dir",
+]
 
-_AUTH_HINTS = (
-    "notauthorized",
-    "failedauthentication",
-    "sender not authorized",
-    "unauthorized",
-    "not authorized",
-    "authority failure",
-)
-
-
-def status_of(exc: BaseException) -> tuple[Status, str]:
-    """Map a tolerated exception to a scan status and a short message."""
-    if isinstance(exc, httpclient.Refused):
-        return Status.REFUSED, str(exc)
-    if isinstance(exc, httpclient.Unreachable):
-        return Status.UNREACHABLE, str(exc)
-    if isinstance(exc, httpclient.Timeout):
-        return Status.TIMEOUT, str(exc)
-    if isinstance(exc, httpclient.TooLarge | httpclient.Unending | HostileReply):
-        return Status.HOSTILE_REPLY, str(exc)
-    if isinstance(exc, httpclient.BadHttp | NotOnvif):
-        return Status.NOT_ONVIF, str(exc)
-    if isinstance(exc, Fault):
-        text = " ".join(str(x) for x in (exc.message, exc.code, exc.subcodes) if x)
-        if any(h in text.lower() for h in _AUTH_HINTS):
-            return Status.AUTH_FAILED, f"SOAP fault: {exc.message}"
-        return Status.SOAP_FAULT, f"SOAP fault: {exc.message}"
-    if isinstance(exc, TransportError):
-        if exc.status_code in (401, 403):
-            return Status.AUTH_FAILED, f"HTTP {exc.status_code}"
-        return Status.NOT_ONVIF, f"HTTP {exc.status_code}: not an ONVIF reply"
-    if isinstance(exc, HostileXML):
-        return Status.HOSTILE_REPLY, str(exc)
-    if isinstance(exc, ZeepError):
-        return Status.NOT_ONVIF, f"reply does not match the ONVIF schema: {str(exc)[:160]}"
-    raise exc
-
-
-TOLERATED: tuple[type[BaseException], ...] = (
-    httpclient.HttpError,
-    HostileReply,
-    NotOnvif,
-    HostileXML,
-    ZeepError,
-)
+ONVIF_PATH = "/onvif/device_service"
+#: Failures after which another URL of the same device is worth a try (nothing there, or not ONVIF).
+_TRY_NEXT = (Status.REFUSED, Status.UNREACHABLE, Status.NOT_ONVIF)
 
 
 @dataclass
@@ -90,48 +58,46 @@ class Target:
     address: str
     urls: list[str] = field(default_factory=list)
 
-    def device_url(self) -> str:
-        """Prefer an HTTP XAddr on the device's own address; else the default path on port 80."""
-        own = [u for u in self.urls if u.startswith("http://") and f"//{self.address}" in u]
-        return (
-            own
-            or [u for u in self.urls if u.startswith("http")]
-            or [f"http://{self.address}/onvif/device_service"]
-        )[0]
+    def candidates(self) -> list[str]:
+        """Its HTTP(S) URLs, all moved onto its own address; those already there first.
+
+        An XAddr may name another host — the camera's address behind a NAT, a stale static address
+        (https://github.com/home-assistant/core/issues/34218) — and that host may be another camera on
+        the site, whose identity would then be reported for this one; only the device's own address is
+        contacted, on the port and path the XAddr gives.
+        """
+        own, moved = [], []
+        for url in self.urls:
+            try:
+                parts = urlsplit(url)
+                port = parts.port
+            except ValueError:
+                continue
+            if parts.scheme not in ("http", "https"):
+                continue
+            if parts.hostname == self.address:
+                own.append(url)
+            else:
+                netloc = self.address if port is None else f"{self.address}:{port}"
+                moved.append(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+        return list(dict.fromkeys(own + moved)) or [f"http://{self.address}{ONVIF_PATH}"]
 
 
 @dataclass
 class IdentifyOptions:
-    """Timeouts and what to ask."""
+    """Timeouts, what to ask, and how many password tries a device may cost."""
 
     request_timeout_s: float = 3.0
     device_budget_s: float = 12.0
     max_bytes: int = DEFAULT_MAX_BYTES
     profiles: bool = False
-
-
-def _clock_offset(reply: Any, sent_at: float, received_at: float) -> float | None:
-    utc: Any = getattr(reply, "UTCDateTime", None)
-    try:
-        d, t = utc.Date, utc.Time
-        camera = dt.datetime(d.Year, d.Month, d.Day, t.Hour, t.Minute, t.Second, tzinfo=dt.UTC)
-    except (AttributeError, TypeError, ValueError):
-        return None
-    midpoint = dt.datetime.fromtimestamp((sent_at + received_at) / 2, dt.UTC)
-    return round((camera - midpoint).total_seconds(), 3)
+    max_auth_tries: int = DEFAULT_MAX_TRIES
+    password_text: bool = False  # also try WS-Security PasswordText (the password crosses in clear text)
+    fallback_ports: Sequence[int] = (80, 8080, 8000, 8899)  # tried when every known URL refused
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
-
-
-def _macs(interfaces: Any) -> list[str]:
-    out = []
-    for iface in interfaces or []:
-        mac = _text(getattr(getattr(iface, "Info", None), "HwAddress", None))
-        if mac:
-            out.append(normalise_mac(mac))
-    return sorted(set(out))
 
 
 _SECRET_PARAM = re.compile(r"(?i)((?:^|[?&;])(?:password|passwd|pwd|pass)=)([^&;#]+)")
@@ -147,12 +113,46 @@ def redact_uri(uri: str) -> str:
     return _SECRET_PARAM.sub(r"\1***", uri)
 
 
-def normalise_mac(mac: str) -> str:
-    """`AA-BB-CC-DD-EE-FF` / `aabb.ccdd.eeff` → `aa:bb:cc:dd:ee:ff` (other text returned lower-cased)."""
-    hexdigits = "".join(ch for ch in mac.lower() if ch in "0123456789abcdef")
-    if len(hexdigits) != 12:
-        return mac.strip().lower()
-    return ":".join(hexdigits[i : i + 2] for i in range(0, 12, 2))
+@dataclass(frozen=True)
+class Read:
+    """One optional read after GetDeviceInformation: which operation of which service fills what."""
+
+    operation: str
+    apply: Callable[[Identity, Any, list[str]], None]
+    service: str = "device"
+    anonymous: bool = True  # also worth asking without credentials when every pair failed
+
+
+def _set_macs(ident: Identity, reply: Any, notes: list[str]) -> None:
+    macs, bad = set(), []
+    for iface in reply or []:
+        raw = _text(getattr(getattr(iface, "Info", None), "HwAddress", None))
+        mac = parse_mac(raw)
+        if mac:
+            macs.add(mac)
+        elif raw:
+            bad.append(raw)
+    ident.macs = sorted(macs)
+    if bad:
+        shown = ", ".join(repr(b[:64]) for b in bad)
+        notes.append(f"GetNetworkInterfaces: invalid hardware address {shown} "
+                     "not reported")
+
+
+def _set_scopes(ident: Identity, reply: Any, notes: list[str]) -> None:
+    # Percent-decoded, like the WS-Discovery scopes, so the two sources merge without duplicates.
+    ident.scopes = sorted({unquote(_text(getattr(s, "ScopeItem", None))) for s in reply or []} - {""})
+
+
+def _set_hostname(ident: Identity, reply: Any, notes: list[str]) -> None:
+    ident.hostname = _text(getattr(reply, "Name", None))
+
+
+READS: tuple[Read, ...] = (
+    Read("GetNetworkInterfaces", _set_macs),
+    Read("GetScopes", _set_scopes),
+    Read("GetHostname", _set_hostname),
+)
 
 
 def identify(
@@ -163,51 +163,28 @@ def identify(
 ) -> Identity:
     """Read one device's identity; never raises for device misbehaviour (it becomes the status)."""
     opts = options or IdentifyOptions()
-    deadline = time.monotonic() + opts.device_budget_s
-    url = target.device_url()
-
-    def device(wsse: DigestToken | None) -> Any:
-        transport = BoundedTransport(
-            timeout_s=opts.request_timeout_s, max_bytes=opts.max_bytes, deadline=deadline
-        )
-        return cache.service("devicemgmt.wsdl", DEVICE_BINDING, url, transport, wsse)
-
+    session = DeviceSession(target.address, cache, request_timeout_s=opts.request_timeout_s,
+                            max_bytes=opts.max_bytes, budget_s=opts.device_budget_s)
     ident = Identity(status=Status.OK)
-    notes = []
-    try:
-        sent = time.time()
-        clock = device(None).GetSystemDateAndTime()
-        ident.clock_offset_s = _clock_offset(clock, sent, time.time())
-    except TOLERATED as exc:
-        status, err = status_of(exc)
-        if status not in (Status.AUTH_FAILED, Status.SOAP_FAULT):
-            ident.status, ident.error = status, err
-            return ident
-        # Some firmware wants auth even for the clock: sign with our own clock and carry on.
-        notes.append(f"GetSystemDateAndTime: {err}")
-    offset = ident.clock_offset_s or 0.0
-    service, info, cred = _authenticate(device, credentials, offset, ident)
-    if service is None:
+    notes: list[str] = []
+    if not _locate(session, target, opts, ident, notes):
         return ident
-    ident.manufacturer = _text(info.Manufacturer)
-    ident.model = _text(info.Model)
-    ident.firmware = _text(info.FirmwareVersion)
-    ident.serial = _text(info.SerialNumber)
-    ident.hardware_id = _text(info.HardwareId)
-    for name, apply in _SECONDARY:
-        try:
-            apply(ident, getattr(service, name)())
-        except (Fault, TransportError) as exc:
-            notes.append(f"{name}: {status_of(exc)[1]}")  # optional calls: note, keep going
-        except TOLERATED as exc:
-            ident.status, err = status_of(exc)
-            ident.error = f"{name}: {err}"
+    ident.service_url = session.url
+    auth = authenticate(session, credentials, max_tries=opts.max_auth_tries, password_text=opts.password_text)
+    ident.auth_tries = auth.tries
+    ident.status, ident.authenticated = auth.status, auth.status is Status.OK and auth.credential is not None
+    if auth.error:
+        notes.insert(0, auth.error)
+    if auth.info is not None:
+        for name in ("Manufacturer", "Model", "FirmwareVersion", "SerialNumber", "HardwareId"):
+            setattr(ident, _FIELDS[name], _text(getattr(auth.info, name, None)))
+    if auth.status in (Status.OK, Status.SOAP_FAULT, Status.AUTH_FAILED):
+        service = auth.service or session.service("device", None)
+        if not _reads(service, ident, notes, anonymous=auth.service is None):
             return ident
-    if opts.profiles:
+    if opts.profiles and auth.status is Status.OK:
         try:
-            ident.profiles = _read_profiles(
-                service, target, cache, opts, deadline, DigestToken(cred, offset) if cred else None
-            )
+            ident.profiles = _read_profiles(service, session)
         except TOLERATED as exc:
             status, err = status_of(exc)
             if status in (Status.HOSTILE_REPLY, Status.TIMEOUT):
@@ -217,74 +194,100 @@ def identify(
     return ident
 
 
-def _authenticate(
-    make: Callable[[DigestToken | None], Any],
-    credentials: Sequence[Credential],
-    offset: float,
-    ident: Identity,
-) -> tuple[Any, Any, Credential | None]:
-    """Try each credential (or none) on GetDeviceInformation; return the service that worked."""
-    attempts: list[Credential | None] = list(credentials) or [None]
-    for cred in attempts:
-        service = make(DigestToken(cred, offset) if cred else None)
+_FIELDS = {"Manufacturer": "manufacturer", "Model": "model", "FirmwareVersion": "firmware",
+           "SerialNumber": "serial", "HardwareId": "hardware_id"}
+
+
+def _locate(session: DeviceSession, target: Target, opts: IdentifyOptions, ident: Identity, notes: list[str]) -> bool:
+    """Find the URL whose device service answers GetSystemDateAndTime (no credentials) and read the clock.
+
+    The advertised port may be one the camera does not listen on while its service answers on another of
+    the usual ports (issue 12, reported for Dahua; https://github.com/yingchengpa/python-onvif2-zeep/issues/1).
+    """
+    urls = target.candidates()
+    failures: list[tuple[Status, str]] = []
+    for n, url in enumerate(urls):
+        session.url = url
         try:
-            info = service.GetDeviceInformation()
+            reply = session.service("device", None).GetSystemDateAndTime()
         except TOLERATED as exc:
-            ident.status, ident.error = status_of(exc)
-            if ident.status is Status.AUTH_FAILED:
+            status, err = status_of(exc)
+            if status in _TRY_NEXT:
+                failures.append((status, f"{url}: {err}"))
+                if n == len(urls) - 1 and all(s is Status.REFUSED for s, _ in failures):
+                    urls += _fallbacks(target.address, urls, opts.fallback_ports)
                 continue
-            return None, None, None
-        ident.authenticated = cred is not None
-        ident.status, ident.error = Status.OK, ""
-        return service, info, cred
-    if not credentials:
-        ident.error = "authentication required and no credentials were given for this network"
-    else:
-        ident.error = f"none of the {len(credentials)} credential pair(s) for this network was accepted"
-    return None, None, None
+            if status not in (Status.AUTH_FAILED, Status.SOAP_FAULT):
+                ident.status, ident.error = status, err
+                return False
+            # Some firmware wants credentials even for the clock: its reply's Date header still tells it.
+            notes.append(f"GetSystemDateAndTime: {err}")
+            last = session.last
+            if last is not None:
+                ident.clock_offset_s = offset_from_header(last.last_headers.get("date"), last.last_sent_at,
+                                                          last.last_received_at)
+        else:
+            last = session.last
+            assert last is not None
+            ident.clock_offset_s, note = camera_offset(reply, last.last_sent_at, last.last_received_at,
+                                                       last.last_headers.get("date"))
+            if note:
+                notes.append(note)
+        if failures:
+            notes.append(f"service answered at {url}, not at {', '.join(f.split(': ', 1)[0] for _, f in failures)}")
+        session.offset = ident.clock_offset_s or 0.0
+        return True
+    first = next((s for s, _ in failures if s is not Status.REFUSED), failures[0][0])
+    ident.status, ident.error = first, "; ".join(f for _, f in failures)
+    return False
 
 
-def _set_macs(ident: Identity, reply: Any) -> None:
-    ident.macs = _macs(reply)
+def _fallbacks(address: str, urls: list[str], ports: Sequence[int]) -> list[str]:
+    tried = {urlsplit(u).port or (443 if u.startswith("https") else 80) for u in urls}
+    return [f"http://{address}{'' if p == 80 else f':{p}'}{ONVIF_PATH}" for p in ports if p not in tried]
 
 
-def _set_scopes(ident: Identity, reply: Any) -> None:
-    # Percent-decoded, like the WS-Discovery scopes, so the two sources merge without duplicates.
-    ident.scopes = sorted({unquote(_text(getattr(s, "ScopeItem", None))) for s in reply or []} - {""})
+def _reads(service: Any, ident: Identity, notes: list[str], *, anonymous: bool) -> bool:
+    """Run READS (only the anonymous-worthy ones without credentials); False when the device turned hostile."""
+    answered = []
+    for read in READS:
+        if anonymous and not read.anonymous:
+            continue
+        try:
+            read.apply(ident, getattr(service, read.operation)(), notes)
+            answered.append(read.operation)
+        except (Fault, TransportError, DeviceFault, AuthRefused) as exc:
+            if not (anonymous and auth_kind(exc)):  # refusals are expected without credentials
+                notes.append(f"{read.operation}: {status_of(exc)[1]}")  # optional calls: note, keep going
+        except TOLERATED as exc:
+            ident.status, err = status_of(exc)
+            ident.error = "; ".join([*notes, f"{read.operation}: {err}"])
+            return False
+    if anonymous and answered:
+        notes.append(f"read without credentials: {', '.join(answered)}")
+    ident.error = "; ".join(notes)
+    return True
 
 
-def _set_hostname(ident: Identity, reply: Any) -> None:
-    ident.hostname = _text(getattr(reply, "Name", None))
-
-
-_SECONDARY: tuple[tuple[str, Callable[[Identity, Any], None]], ...] = (
-    ("GetNetworkInterfaces", _set_macs),
-    ("GetScopes", _set_scopes),
-    ("GetHostname", _set_hostname),
-)
-
-
-def _read_profiles(
-    device: Any,
-    target: Target,
-    cache: WsdlCache,
-    opts: IdentifyOptions,
-    deadline: float,
-    wsse: DigestToken | None,
-) -> list[MediaProfile]:
+def _read_profiles(device: Any, session: DeviceSession) -> list[MediaProfile]:
     """Media GetProfiles + GetStreamUri for each profile, through the media XAddr the device gives."""
     caps = device.GetCapabilities(Category="Media")
     media_url = _text(getattr(getattr(caps, "Media", None), "XAddr", None))
     if not media_url:
         return []
     # Only the device's own address may be contacted, whatever host the capability names.
-    media_url = rewrite_xaddr(media_url, target.address, lambda h: h == target.address)
-    transport = BoundedTransport(
-        timeout_s=opts.request_timeout_s, max_bytes=opts.max_bytes, deadline=deadline
-    )
-    media = cache.service("media.wsdl", MEDIA_BINDING, media_url, transport, wsse)
+    media_url = rewrite_xaddr(media_url, session.address, lambda h: h == session.address)
+    media = session.service("media", session.token, media_url)
+    try:
+        listed = media.GetProfiles() or []
+    except TOLERATED as exc:
+        moved = _on_device_port(media_url, session.url)
+        if status_of(exc)[0] not in _TRY_NEXT or moved == media_url:
+            raise
+        media = session.service("media", session.token, moved)  # the capability names the same wrong port
+        listed = media.GetProfiles() or []
     profiles = []
-    for p in media.GetProfiles() or []:
+    for p in listed:
         enc = getattr(p, "VideoEncoderConfiguration", None)
         res = getattr(enc, "Resolution", None)
         profile = MediaProfile(
@@ -301,6 +304,12 @@ def _read_profiles(
         profile.stream_uri = redact_uri(_text(getattr(uri, "Uri", None)))
         profiles.append(profile)
     return profiles
+
+
+def _on_device_port(url: str, device_url: str) -> str:
+    """`url` moved to the scheme and port where the device service answered."""
+    parts, dev = urlsplit(url), urlsplit(device_url)
+    return urlunsplit((dev.scheme, dev.netloc, parts.path, parts.query, parts.fragment))
 
 
 def identify_many(

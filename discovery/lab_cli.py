@@ -14,6 +14,7 @@ from rich.table import Table
 from discovery.lab import LabError, build_fleet, default_state_dir, down, up
 from discovery.lab.lab import Lab, running_labs
 from discovery.lab.netns import netns_unavailable_reason
+from discovery.lab.quirks import QUIRK_MODES
 from discovery.lab.vendors import DEFAULT_VENDORS, STYLES
 
 lab_app = typer.Typer(
@@ -48,6 +49,11 @@ def up_cmd(
     hostile_mode: Annotated[
         list[str] | None, _opt("Instead of --hostile: one device per CHANNEL:MODE, e.g. http:endless_reply.")
     ] = None,
+    quirky: Annotated[int, _opt("Cameras with a real-device quirk (wrong XAddr port, garbled MAC, ...).", min=0)] = 0,
+    quirk: Annotated[
+        list[str] | None, _opt(f"Instead of --quirky: one camera per MODE ({', '.join(QUIRK_MODES)}).")
+    ] = None,
+    lockout_after: Annotated[int, _opt("Failed logins that lock a camera's account (0: never).", min=0)] = 5,
     skewed: Annotated[int | None, _opt("Cameras with a wrong clock [default: a fifth].")] = None,
     wrong_credentials: Annotated[int | None, _opt("Cameras without a site password [default: a tenth].")] = None,
     discovery_off: Annotated[int | None, _opt("Cameras with WS-Discovery off [default: 1 in 20].")] = None,
@@ -72,6 +78,8 @@ def up_cmd(
             routed=routed,
             seed=seed,
             hostile=hostile_mode or hostile,
+            quirks=quirk or quirky,
+            lockout_after=lockout_after,
             skewed=skewed,
             wrong_credentials=wrong_credentials,
             discovery_off=discovery_off,
@@ -104,6 +112,7 @@ def _print_lab(lab: Lab) -> None:
         "creds",
         "discovery",
         "hostile",
+        "quirks",
         "expected",
     ):
         table.add_column(col, no_wrap=col in ("id", "http", "udp"))
@@ -121,6 +130,7 @@ def _print_lab(lab: Lab) -> None:
             "site" if d.credentials_known else "other",
             discovery,
             hostile,
+            ", ".join(d.quirks),
             d.expected,
         )
     con.print(table)

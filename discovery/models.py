@@ -77,6 +77,8 @@ class Identity:
     scopes: list[str] = field(default_factory=list)
     clock_offset_s: float | None = None
     authenticated: bool = False
+    auth_tries: int = 0  # requests that carried a password (each may count towards an account lock)
+    service_url: str = ""  # where the device service answered
     profiles: list[MediaProfile] = field(default_factory=list)
 
 
@@ -108,6 +110,8 @@ class Device:
     discovery_error: str = ""  # a refused (hostile) WS-Discovery reply from this address
     clock_offset_s: float | None = None
     authenticated: bool = False
+    auth_tries: int = 0  # requests that carried a password (each may count towards an account lock)
+    service_url: str = ""  # where the device service answered (may differ from the advertised XAddr)
     profiles: list[MediaProfile] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,6 +142,8 @@ class Device:
             self.scopes = sorted(set(self.scopes) | set(ident.scopes))
         self.clock_offset_s = ident.clock_offset_s
         self.authenticated = ident.authenticated
+        self.auth_tries = ident.auth_tries
+        self.service_url = ident.service_url
         self.profiles = ident.profiles
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from discovery.hwaddr import normalise_mac, parse_mac
 from discovery.models import Device, FiledCamera, Status
 
 WEIGHTS = {"endpoint_uuid": 40.0, "serial": 35.0, "mac": 35.0, "ip": 30.0, "hardware_id": 5.0}
@@ -106,8 +107,12 @@ def _jsonable(value: Any) -> Any:
 
 def norm_mac(mac: str) -> str:
     """Canonical lower-case colon form; '' for empty."""
-    hexdigits = "".join(ch for ch in mac.lower() if ch in "0123456789abcdef")
-    return ":".join(hexdigits[i : i + 2] for i in range(0, 12, 2)) if len(hexdigits) == 12 else mac.strip().lower()
+    return normalise_mac(mac)
+
+
+def _device_macs(d: Device) -> set[str]:
+    """The valid MACs a scan reports; garbage an older scanner took for a MAC is no evidence either way."""
+    return {m for m in (parse_mac(x) for x in d.macs) if m}
 
 
 def _norm(value: str) -> str:
@@ -128,7 +133,7 @@ def _keys_of_device(d: Device) -> dict[str, set[str]]:
     return {
         "endpoint_uuid": {_norm(d.endpoint_uuid)} - {""},
         "serial": {_norm(d.serial)} - {""},
-        "mac": {norm_mac(m) for m in d.macs} - {""},
+        "mac": _device_macs(d),
         "ip": {d.address.strip()} - {""},
         "hardware_id": {_norm(d.hardware_id)} - {""},
     }
@@ -162,7 +167,7 @@ def differences(f: FiledCamera, d: Device) -> list[Difference]:
     }
     for attr in COMPARED:
         if attr == "mac":
-            macs = {norm_mac(m) for m in d.macs}
+            macs = _device_macs(d)
             if f.mac and macs and norm_mac(f.mac) not in macs:
                 out.append(Difference("mac", norm_mac(f.mac), ", ".join(sorted(macs))))
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 #: Large enough for any honest ProbeMatch or ONVIF reply (a GetProfiles of a 16-channel NVR is ~200 KiB).
@@ -29,10 +31,41 @@ def _parser() -> etree.XMLParser:
     )
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def strip_preamble(data: bytes) -> bytes:
+    """Drop a UTF-8 byte-order mark and whitespace before the first `<`.
+
+    Firmware puts a CRLF before the envelope (https://github.com/home-assistant/core/issues/63399 shows
+    replies starting `\\r\\n<env:Envelope`), and UTF-8 encoders may write a BOM; before an XML
+    declaration either makes lxml refuse the whole document.
+    """
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    stripped = data.lstrip()
+    return stripped if stripped.startswith(b"<") else data
+
+
+_DECLARATION = re.compile(rb"^<\?xml[^>]*\?>\s*")
+_HTML_START = re.compile(rb"^<(?:!doctype\s+html|html|head|body)[\s>/]")
+
+
+def looks_like_html(data: bytes) -> bool:
+    """A web page (login form, error page), whatever Content-Type it came with.
+
+    Hikvision's 401 page even starts with an XML declaration and a `<head>` root
+    (https://github.com/home-assistant/core/issues/119024).
+    """
+    head = _DECLARATION.sub(b"", strip_preamble(data[:1024]).lower(), count=1)
+    return bool(_HTML_START.match(head))
+
+
 def parse_untrusted(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     """Return the root element, or raise HostileXML (too_large, doctype, malformed)."""
     if len(data) > max_bytes:
         raise HostileXML("too_large", f"{len(data)} bytes > limit {max_bytes}")
+    data = strip_preamble(data)
     if not data.strip():
         raise HostileXML("malformed", "empty document")
     # Cheap check first; the docinfo check below catches DOCTYPEs hidden by another encoding.

@@ -14,7 +14,8 @@ from typing import Any
 from discovery import wsd
 from discovery.allowlist import AllowList, ScanRefused, Scope
 from discovery.credentials import CredentialBook
-from discovery.identity import IdentifyOptions, Target, WsdlCache, identify_many, normalise_mac
+from discovery.hwaddr import parse_mac
+from discovery.identity import IdentifyOptions, Target, WsdlCache, identify_many
 from discovery.models import Device, FoundBy, ProbeMatch, Status
 from discovery.report import build_report
 from discovery.sweep import SweepOptions, SweepResult, sweep
@@ -67,8 +68,9 @@ def _device_for(devices: dict[tuple[str, str], Device], m: ProbeMatch, how: Foun
     dev.scope_name = dev.scope_name or m.scope_name
     dev.scope_hardware = dev.scope_hardware or m.scope_hardware
     dev.scope_location = dev.scope_location or m.scope_location
-    if m.scope_mac and not dev.macs:
-        dev.macs = [normalise_mac(m.scope_mac)]
+    scope_mac = parse_mac(m.scope_mac) if m.scope_mac else None
+    if scope_mac and not dev.macs:
+        dev.macs = [scope_mac]
     if how not in dev.found_by:
         dev.found_by.append(how)
 
@@ -161,6 +163,23 @@ def _identify_all(devices: list[Device], cfg: ScanConfig, progress: Progress | N
             progress("identify", n, len(todo))
 
 
+def _identify_notes(devices: list[Device], opts: IdentifyOptions) -> list[str]:
+    """What the inspector should know about the credentials after identification."""
+    refused = [d for d in devices if d.status is Status.AUTH_FAILED and d.auth_tries]
+    notes = []
+    if refused and not opts.password_text:
+        notes.append(
+            f"{len(refused)} device(s) refused every pair tried; if the passwords are right, some cameras accept "
+            "only WS-Security PasswordText: rerun with --password-text (passwords then cross the network in clear "
+            "text)"
+        )
+    most = max((d.auth_tries for d in devices), default=0)
+    if most:
+        notes.append(f"at most {most} request(s) carrying a password went to one device "
+                     f"(limit {opts.max_auth_tries}, --max-auth-tries)")
+    return notes
+
+
 def run_scan(cfg: ScanConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Run one scan and return the report (a JSON-ready dict with its checksum)."""
     unknown = set(cfg.methods) - set(METHODS)
@@ -184,6 +203,7 @@ def run_scan(cfg: ScanConfig, progress: Progress | None = None) -> dict[str, Any
     devices = merge(multicast, swept)
     if cfg.identify:
         _identify_all(devices, cfg, progress)
+        notes += _identify_notes(devices, cfg.identify_options)
     methods = []
     if multicast is not None:
         methods.append("multicast")
@@ -201,6 +221,8 @@ def run_scan(cfg: ScanConfig, progress: Progress | None = None) -> dict[str, Any
             "profiles": cfg.identify_options.profiles,
             "ports": list(cfg.sweep_options.ports),
             "request_timeout_s": cfg.identify_options.request_timeout_s,
+            "max_auth_tries": cfg.identify_options.max_auth_tries,
+            "password_text": cfg.identify_options.password_text,
             "credentials_networks": len(cfg.credentials.entries),
         },
         notes=notes,

@@ -17,7 +17,7 @@ from typing import Any
 
 from discovery import httpclient, wsd
 from discovery.models import ProbeMatch, Status
-from discovery.safexml import HostileXML, parse_untrusted
+from discovery.safexml import HostileXML, looks_like_html, parse_untrusted
 from discovery.wsd import WSD_PORT
 
 DEFAULT_PORTS = (80, 8000, 8080, 8899, 554)
@@ -116,12 +116,19 @@ _HTTP_STATUS = {
 
 
 def check_onvif(url: str, timeout_s: float) -> tuple[Status | None, str]:
-    """Unauthenticated GetSystemDateAndTime: (None, '') when ONVIF answered, else (status, why)."""
+    """Unauthenticated GetSystemDateAndTime: (None, '') when ONVIF answered, else (status, why).
+
+    Some cameras want credentials even for the clock (https://github.com/lumeohq/onvif-rs/pull/65): an HTTP
+    Digest challenge on the ONVIF path counts as an answer (ONVIF's HTTP authentication is Digest), and so
+    does a SOAP fault; the body decides, not its Content-Type.
+    """
     try:
         reply = httpclient.post(url, _GET_TIME, _SOAP_HEADERS, timeout_s=timeout_s, max_bytes=256 * 1024)
     except httpclient.HttpError as exc:
         return _HTTP_STATUS.get(type(exc), Status.NOT_ONVIF), str(exc)
-    if "html" in reply.headers.get("content-type", "").lower():
+    if reply.status == 401 and any(c.strip().lower().startswith("digest ") for c in reply.challenges):
+        return None, ""
+    if looks_like_html(reply.body):
         return Status.NOT_ONVIF, f"HTTP {reply.status}: a web page, not an ONVIF reply"
     try:
         root = parse_untrusted(reply.body, max_bytes=256 * 1024)

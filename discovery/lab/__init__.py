@@ -23,7 +23,9 @@ Stable API (everything a scanner test or benchmark needs)::
   rtsp_port, device_service_url, media_service_url, advertised_xaddrs, probe_shapes,
   multicast_reachable, unicast_probe_answers), quirks (username, password, credentials_known,
   clock_skew_s, discoverable, xaddr_mode, drop_rate, hostile_http, hostile_wsd, faulty_ops,
-  shared) and `expected` (one of the outcome constants in `discovery.lab.model`).
+  quirks, auth_schemes, advertised_port, shared) and `expected` / `outcome(password_text=…)` (one of
+  the outcome constants in `discovery.lab.model`).
+- `QUIRKS` / `QUIRK_MODES`: real-device behaviours with their public sources (`build_fleet(quirks=…)`).
 - `require_netns()` (pytest skip, or fail when CI=true), `netns_available()`, `LabError`.
 
 See discovery/lab/README.md for topology, vendor styles and hostile modes.
@@ -45,6 +47,7 @@ from discovery.lab.model import (
     FleetSpec,
 )
 from discovery.lab.netns import in_netns, netns_unavailable_reason
+from discovery.lab.quirks import QUIRK_MODES, QUIRKS
 from discovery.lab.testing import netns_available, require_netns, running_lab
 from discovery.lab.vendors import STYLES
 
@@ -54,6 +57,8 @@ __all__ = [
     "HTTP_HOSTILE_MODES",
     "IDENTIFIED",
     "NOT_ONVIF",
+    "QUIRKS",
+    "QUIRK_MODES",
     "REFUSED",
     "SOAP_FAULT",
     "STYLES",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import zip_longest
 
+from discovery.lab import quirks as quirk_modes
 from discovery.lab.model import HTTP_HOSTILE_MODES, WSD_HOSTILE_MODES, DeviceSpec, FleetSpec
 from discovery.lab.vendors import DEFAULT_VENDORS, style
 
@@ -46,6 +47,18 @@ def _hostile_list(hostile: int | Sequence[str]) -> list[str]:
     return out
 
 
+def _quirk_list(quirks: int | Sequence[str]) -> list[str]:
+    if isinstance(quirks, int):
+        if quirks < 0:
+            raise ValueError("quirks: must be >= 0")
+        return [quirk_modes.QUIRK_MODES[i % len(quirk_modes.QUIRK_MODES)] for i in range(quirks)]
+    unknown = [q for q in quirks if q not in quirk_modes.QUIRKS]
+    if unknown:
+        known = ", ".join(quirk_modes.QUIRK_MODES)
+        raise ValueError(f"quirks: unknown {', '.join(map(repr, unknown))}; known: {known}")
+    return list(quirks)
+
+
 def build_fleet(
     cameras: int = 20,
     *,
@@ -61,12 +74,14 @@ def build_fleet(
     shared_macs: int | None = None,
     shared_uuids: int | None = None,
     faulty: int = 0,
+    quirks: int | Sequence[str] = 0,
     drop_rate: float = 0.0,
     loopback: bool = False,
     name: str = "lab",
     max_delay_ms: int = 500,
     auth_window_s: float = 10.0,
     slow_delay_s: float = 30.0,
+    lockout_after: int = 5,
 ) -> FleetSpec:
     """A deterministic fleet: same arguments, same devices, byte for byte.
 
@@ -74,7 +89,9 @@ def build_fleet(
     wrong_credentials 1/10, one shared serial pair per 25, one shared MAC and one shared UUID pair
     per 50); pass 0 for a clean fleet. `routed` devices (default a quarter when subnets=2) sit on
     198.18.2.0/24 behind the router, which multicast does not cross. Quirks go to distinct devices
-    where there are enough, so each device's expected outcome stays unambiguous.
+    where there are enough, so each device's expected outcome stays unambiguous. `quirks=N` hands out the
+    real-device behaviours of `discovery.lab.quirks` in order (or pass their names); `lockout_after`
+    failed logins lock a camera's account (0: never).
     """
     if cameras < 1:
         raise ValueError("cameras: must be at least 1")
@@ -93,6 +110,9 @@ def build_fleet(
     if not name or not all(c.isalnum() or c == "-" for c in name) or len(name) > 20:
         raise ValueError("name: 1-20 letters, digits or '-'")
     hostile_modes = _hostile_list(hostile)
+    quirk_list = _quirk_list(quirks)
+    if lockout_after < 0:
+        raise ValueError("lockout_after: must be >= 0")
 
     rng = random.Random(seed)
     devices: list[DeviceSpec] = []
@@ -171,6 +191,11 @@ def build_fleet(
     _pair_up(take(2 * _share(shared_serials, cameras, 25)), "serial")
     _pair_up(take(2 * _share(shared_macs, cameras, 50)), "mac")
     _pair_up(take(2 * _share(shared_uuids, cameras, 50)), "uuid")
+    for mode in quirk_list:
+        dev = _take_eligible(take, mode, cameras)
+        same = [d for d in devices if d.subnet == dev.subnet]
+        neighbour = same[(same.index(dev) + 1) % len(same)] if len(same) > 1 else None
+        quirk_modes.apply(mode, dev, neighbour, loopback=loopback)
 
     return FleetSpec(
         name=name,
@@ -183,7 +208,20 @@ def build_fleet(
         auth_window_s=auth_window_s,
         slow_delay_s=slow_delay_s,
         laptop_ip="127.0.0.1" if loopback else "198.18.1.2",
+        lockout_after=lockout_after,
     )
+
+
+def _take_eligible(take: Callable[[int], list[DeviceSpec]], mode: str, cameras: int) -> DeviceSpec:
+    """The next device of the seeded order that can show `mode` (any device if none can)."""
+    first = None
+    for _ in range(cameras):
+        [dev] = take(1)
+        first = first or dev
+        if quirk_modes.eligible(mode, dev):
+            return dev
+    assert first is not None
+    return first
 
 
 def _pair_up(devs: list[DeviceSpec], what: str) -> None:

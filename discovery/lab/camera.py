@@ -12,16 +12,19 @@ from dataclasses import dataclass
 from lxml import etree
 
 from discovery.lab import events, hostile, soap
+from discovery.lab.auth import AuthGate, HttpAnswer, http_date
 from discovery.lab.model import DeviceSpec, FleetSpec
+from discovery.lab.soap import SOAP_CT
 from discovery.lab.vendors import NS_DEVICE, NS_MEDIA, NS_SOAP12
-from discovery.lab.wsse import NonceCache, check_token
 
 MAX_HEADER = 16 * 1024
 MAX_BODY = 1024 * 1024
 ENDLESS_FOR_S = 3600.0  # an endless reply still ends with the lab, at the latest after an hour
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}
-SOAP_CT = "application/soap+xml; charset=utf-8"
+_REASONS = {
+    200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+    500: "Internal Server Error",
+}
 LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Login</title></head><body>Camera web login</body></html>"
 
 
@@ -100,20 +103,18 @@ class SimCamera:
         self.fleet = fleet
         self.log = log
         self.rng = random.Random(f"{fleet.seed}:{dev.id}")
-        self.nonces = NonceCache()
+        self.auth = AuthGate(dev, fleet, log)
         self.servers: list[asyncio.Server] = []
-        self._placeholder: socket.socket | None = None  # keeps a "refuse" port bound but closed
+        self._placeholders: list[socket.socket] = []  # ports kept bound but closed: connections are refused
         self.paths = {"/onvif/device_service", dev.style.media_path, dev.style.events_path}
 
     async def start(self) -> None:
         """Bind the HTTP (and RTSP) ports; port 0 takes an ephemeral port and records it."""
         dev = self.dev
+        if dev.xaddr_port == 0:  # loopback `xaddr_wrong_port`: advertise a port nobody listens on
+            dev.xaddr_port = self._placeholder(0)
         if dev.hostile_http == "refuse":
-            # Bound but never listening: connections are refused, and the port stays ours.
-            self._placeholder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self._placeholder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self._placeholder.bind((dev.ip, dev.http_port))
-            dev.http_port = self._placeholder.getsockname()[1]
+            dev.http_port = self._placeholder(dev.http_port)
         else:
             server = await asyncio.start_server(
                 self._serve_http, dev.ip, dev.http_port, reuse_address=True, backlog=256, limit=MAX_HEADER
@@ -125,12 +126,20 @@ class SimCamera:
             dev.rtsp_port = rtsp.sockets[0].getsockname()[1]
             self.servers.append(rtsp)
 
+    def _placeholder(self, port: int) -> int:
+        """Bind (ip, port) without listening, so connections are refused and the port stays ours."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.dev.ip, port))
+        self._placeholders.append(sock)
+        return int(sock.getsockname()[1])
+
     def close(self) -> None:
         """Stop listening."""
         for s in self.servers:
             s.close()
-        if self._placeholder is not None:
-            self._placeholder.close()
+        for sock in self._placeholders:
+            sock.close()
 
     async def _serve_rtsp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Answer one RTSP request with 401, as a camera does before credentials."""
@@ -165,10 +174,17 @@ class SimCamera:
         finally:
             writer.close()
 
-    async def _send(self, writer: asyncio.StreamWriter, status: int, body: bytes, ctype: str, *, keep: bool) -> None:
+    async def _send(
+        self, writer: asyncio.StreamWriter, status: int, body: bytes, ctype: str, *, keep: bool,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if ctype == SOAP_CT and "leading_crlf" in self.dev.quirks:
+            # CRLF first and no XML declaration (https://github.com/home-assistant/core/issues/63399)
+            body = b"\r\n" + body.split(b"?>", 1)[-1].lstrip(b"\n") if body.startswith(b"<?xml") else body
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         head = (
             f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\nServer: {self.dev.style.server_header}\r\n"
-            f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+            f"Date: {http_date(self.dev)}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{extra}"
             f"Connection: {'keep-alive' if keep else 'close'}\r\n\r\n"
         )
         writer.write(head.encode() + body)
@@ -208,8 +224,8 @@ class SimCamera:
         if req.method != "POST":
             await self._send(writer, 405, b"POST SOAP here", "text/plain", keep=keep)
             return keep
-        status, body = self.soap_reply(req.body, client)
-        await self._send(writer, status, body, SOAP_CT, keep=keep)
+        answer = self.soap_reply(req.body, client, req.headers, req.path)
+        await self._send(writer, answer.status, answer.body, answer.ctype, keep=keep, headers=answer.headers)
         return keep
 
     async def _dribble(self, writer: asyncio.StreamWriter) -> None:
@@ -225,45 +241,44 @@ class SimCamera:
             await writer.drain()
             await asyncio.sleep(0.1)
 
-    def soap_reply(self, body: bytes, client: str) -> tuple[int, bytes]:
-        """HTTP status and SOAP document answering one request body."""
+    def soap_reply(
+        self, body: bytes, client: str, http: dict[str, str] | None = None, path: str = "/onvif/device_service"
+    ) -> HttpAnswer:
+        """The HTTP answer to one request body (headers and path matter to HTTP Digest)."""
         dev = self.dev
+
+        def answer(status: int, doc: bytes) -> HttpAnswer:
+            return HttpAnswer(status, doc, SOAP_CT)
+
         try:
             root = etree.fromstring(body, _PARSER)
         except etree.XMLSyntaxError:
-            return 400, soap.fault(dev, "Sender", "ter:WellFormed", "Request is not well-formed XML")
+            return answer(400, soap.fault(dev, "Sender", "ter:WellFormed", "Request is not well-formed XML"))
         op_el = root.find(f"{{{NS_SOAP12}}}Body/*")
         if op_el is None:
-            return 400, soap.fault(dev, "Sender", "ter:InvalidArgVal", "Empty Body")
+            return answer(400, soap.fault(dev, "Sender", "ter:InvalidArgVal", "Empty Body"))
         qname = etree.QName(op_el)
         op = qname.localname
         now = time.time()
-        auth = check_token(
-            root.find(f"{{{NS_SOAP12}}}Header"),
-            username=dev.username,
-            password=dev.password,
-            camera_now=soap.camera_now(dev, now),
-            window_s=self.fleet.auth_window_s,
-            accept_text=dev.style.accepts_password_text,
-            nonces=self.nonces,
-        )
-        self.log.add(events.REQUEST, dev.id, op=op, client=client, auth=auth or "ok")
+        why, presented = self.auth.verify(root.find(f"{{{NS_SOAP12}}}Header"), http or {}, path, now)
+        self.log.add(events.REQUEST, dev.id, op=op, client=client, auth=why or "ok", presented=presented)
         if not op.startswith("Get"):
             self.log.add(events.WRITE_ATTEMPT, dev.id, op=op, ns=qname.namespace, client=client)
-            if auth is not None:
-                return 400, soap.fault(dev, "Sender", "ter:NotAuthorized", "Sender not Authorized")
-            return 400, soap.fault(dev, "Receiver", "ter:ActionNotSupported", "The lab camera refuses changes")
-        if auth is not None and op not in dev.style.pre_auth:
-            self.log.add(events.AUTH_FAILED, dev.id, op=op, client=client, reason=auth)
-            return 400, soap.fault(dev, "Sender", "ter:NotAuthorized", "Sender not Authorized")
+            if why is not None:
+                return self.auth.refuse(op, why, presented, client, now)
+            return answer(400, soap.fault(dev, "Receiver", "ter:ActionNotSupported", "The lab camera refuses changes"))
+        if op not in self.auth.pre_auth:
+            if why is not None:
+                return self.auth.refuse(op, why, presented, client, now)
+            self.auth.succeeded()
         if op in dev.faulty_ops:
-            return 500, soap.fault(dev, "Receiver", "ter:Action", f"{op} failed: internal error")
+            return answer(500, soap.fault(dev, "Receiver", "ter:Action", f"{op} failed: internal error"))
         if op == "GetStreamUri" and self._profile_index(op_el) is None:
-            return 400, soap.fault(dev, "Sender", "ter:InvalidArgVal", "ter:NoProfile: no such profile token")
+            return answer(400, soap.fault(dev, "Sender", "ter:InvalidArgVal", "ter:NoProfile: no such profile token"))
         reply = self._read_op(qname.namespace or "", op, op_el, now)
         if reply is None:
-            return 400, soap.fault(dev, "Receiver", "ter:ActionNotSupported", f"{op} is not supported")
-        return 200, soap.envelope(dev, reply)
+            return answer(400, soap.fault(dev, "Receiver", "ter:ActionNotSupported", f"{op} is not supported"))
+        return answer(200, soap.envelope(dev, reply))
 
     def _read_op(self, ns: str, op: str, el: etree._Element, now: float) -> str | None:
         dev = self.dev

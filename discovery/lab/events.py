@@ -11,6 +11,7 @@ from typing import IO, Any
 REQUEST = "request"  # every SOAP request: op, auth outcome
 WRITE_ATTEMPT = "write_attempt"  # any operation that is not a Get*: refused and recorded
 AUTH_FAILED = "auth_failed"
+LOCKED = "locked"  # a camera locked its account after too many failed logins
 XXE_FETCH = "xxe_fetch"  # somebody resolved an external entity the lab planted
 
 

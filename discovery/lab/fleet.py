@@ -52,6 +52,7 @@ async def serve(spec: FleetSpec, *, multicast: str, ready: Path | None, events_p
                             "http_port": c.dev.http_port,
                             "wsd_port": c.dev.wsd_port,
                             "rtsp_port": c.dev.rtsp_port,
+                            "xaddr_port": c.dev.xaddr_port,
                         }
                         for c in cams
                     },

@@ -65,7 +65,7 @@ class DeviceSpec:
     rtsp_port: int | None = 554
     clock_skew_s: float = 0.0  # camera clock minus true UTC
     discoverable: bool = True  # answers WS-Discovery probes at all
-    xaddr_mode: str = "own"  # "own" | "zero" (0.0.0.0) | "unreachable"
+    xaddr_mode: str = "own"  # "own" | "zero" (0.0.0.0) | "unreachable" | "other" (other_host)
     drop_rate: float = 0.0  # share of received probes and of sent replies it loses
     hostile_http: str | None = None
     hostile_wsd: str | None = None
@@ -73,6 +73,9 @@ class DeviceSpec:
     shared: dict[str, list[str]] = field(default_factory=dict)  # "serial"/"mac"/"uuid" -> other ids
     metadata_version: int = 1
     unreachable_host: str = "198.18.200.64"  # what "unreachable" XAddrs point at
+    quirks: list[str] = field(default_factory=list)  # real-device behaviours, see discovery/lab/quirks.py
+    xaddr_port: int | None = None  # the port XAddrs and capabilities name when it is not http_port
+    other_host: str = ""  # what "other" XAddrs point at (another address of the site)
 
     # --- derived facts -------------------------------------------------------------------
     @property
@@ -109,10 +112,34 @@ class DeviceSpec:
         return f"http://{self._host_port(self.ip, self.http_port)}{self.style.events_path}"
 
     @property
+    def advertised_port(self) -> int:
+        """The port its XAddrs and capabilities name (not always the one it listens on)."""
+        return self.http_port if self.xaddr_port is None else self.xaddr_port
+
+    def advertised_url(self, path: str) -> str:
+        """A service URL as the camera itself states it (GetCapabilities, GetServices)."""
+        return f"http://{self._host_port(self.ip, self.advertised_port)}{path}"
+
+    @property
+    def auth_schemes(self) -> set[str]:
+        """What authenticates a request: "ws_digest", "ws_text" (PasswordText), "http_digest"."""
+        if "password_text_only" in self.quirks:
+            return {"ws_text"}
+        if "http_digest_only" in self.quirks:
+            return {"http_digest"}
+        schemes = {"ws_digest"}
+        if self.style.accepts_password_text:
+            schemes.add("ws_text")
+        if self.style.http_digest:
+            schemes.add("http_digest")
+        return schemes
+
+    @property
     def advertised_xaddrs(self) -> list[str]:
         """XAddrs as its ProbeMatch carries them (may need rewriting to the sender's address)."""
-        host = {"own": self.ip, "zero": "0.0.0.0", "unreachable": self.unreachable_host}[self.xaddr_mode]
-        urls = [f"http://{self._host_port(host, self.http_port)}/onvif/device_service"]
+        hosts = {"own": self.ip, "zero": "0.0.0.0", "unreachable": self.unreachable_host, "other": self.other_host}
+        host = hosts[self.xaddr_mode]
+        urls = [f"http://{self._host_port(host, self.advertised_port)}/onvif/device_service"]
         if self.style.ipv6_xaddr:
             if self.ip.startswith("127."):
                 # Loopback labs run in the host's own namespace: a link-local address there could
@@ -159,7 +186,12 @@ class DeviceSpec:
 
     @property
     def expected(self) -> str:
-        """What a correct identification should conclude, given the site credentials."""
+        """What a correct identification should conclude, given the site credentials (`outcome()`)."""
+        return self.outcome()
+
+    def outcome(self, *, password_text: bool = False) -> str:
+        """What a correct identification concludes with the site credentials, tried within the scanner's
+        limit; `password_text`: the scanner may send PasswordText (`camreg scan --password-text`)."""
         mode = self.hostile_http
         if mode == "refuse":
             return REFUSED
@@ -169,7 +201,7 @@ class DeviceSpec:
             return NOT_ONVIF
         if mode is not None:
             return BAD_REPLY
-        if not self.credentials_known:
+        if not self.credentials_known or (self.auth_schemes == {"ws_text"} and not password_text):
             return AUTH_FAILED
         if self.faulty_ops:
             return SOAP_FAULT
@@ -178,7 +210,8 @@ class DeviceSpec:
     def stream_uri(self, profile_index: int) -> str:
         """RTSP URI of profile 0 (main) or 1 (sub)."""
         path = self.style.stream_path.format(
-            ch=1 if profile_index == 0 else 2, sub=profile_index, sub1=profile_index + 1
+            ch=1 if profile_index == 0 else 2, sub=profile_index, sub1=profile_index + 1,
+            kind="main" if profile_index == 0 else "sub",
         )
         port = "" if self.rtsp_port in (None, 554) else f":{self.rtsp_port}"
         return f"rtsp://{self.ip}{port}{path}"
@@ -193,12 +226,15 @@ class DeviceSpec:
             "media_service_url",
             "advertised_xaddrs",
             "scopes",
+            "auth_schemes",
+            "advertised_port",
             "multicast_reachable",
             "unicast_probe_answers",
             "expected",
         ):
             out[name] = getattr(self, name)
         out["stream_uris"] = [self.stream_uri(0), self.stream_uri(1)]
+        out["auth_schemes"] = sorted(out["auth_schemes"])
         return out
 
     @classmethod
@@ -222,6 +258,8 @@ class FleetSpec:
     auth_window_s: float = 10.0  # accepted |Created - camera clock|
     slow_delay_s: float = 30.0  # how late "slow" devices answer
     laptop_ip: str = "198.18.1.2"
+    lockout_after: int = 5  # failed logins that lock a camera's account (0: never)
+    lockout_s: float = 1800.0  # for how long (Hikvision: 30 min, https://github.com/evercam/evercam-server/issues/91)
 
     def by_id(self, device_id: str) -> DeviceSpec:
         """The device with this id (KeyError names it if absent)."""

@@ -13,32 +13,33 @@ from discovery.lab.model import DeviceSpec
 from discovery.lab.vendors import NS_DEVICE, NS_EVENTS, NS_MEDIA, NS_SCHEMA, NS_SOAP12
 
 NS_ERROR = "http://www.onvif.org/ver10/error"
-_NS_DECLS = f'xmlns:tds="{NS_DEVICE}" xmlns:trt="{NS_MEDIA}" xmlns:tt="{NS_SCHEMA}" xmlns:ter="{NS_ERROR}"'
+_NS_DECLS = f'xmlns:tds="{NS_DEVICE}" xmlns:trt="{NS_MEDIA}" xmlns:tt="{NS_SCHEMA}"'
+_TER_DECL = f' xmlns:ter="{NS_ERROR}"'
+SOAP_CT = "application/soap+xml; charset=utf-8"
 RESOLUTIONS = ((2560, 1440), (640, 360))
 
 
-def envelope(dev: DeviceSpec, body: str) -> bytes:
+def envelope(dev: DeviceSpec, body: str, *, declare_ter: bool = True) -> bytes:
     """Wrap `body` in the vendor's SOAP 1.2 envelope."""
     p = dev.style.env_prefix
+    decls = _NS_DECLS + (_TER_DECL if declare_ter else "")
     if p is None:  # default-namespace envelope; env: is still bound for fault QNames
-        head = f'<Envelope xmlns="{NS_SOAP12}" xmlns:env="{NS_SOAP12}" {_NS_DECLS}><Body>'
+        head = f'<Envelope xmlns="{NS_SOAP12}" xmlns:env="{NS_SOAP12}" {decls}><Body>'
         tail = "</Body></Envelope>"
     else:
-        head = f'<{p}:Envelope xmlns:{p}="{NS_SOAP12}" {_NS_DECLS}><{p}:Header/><{p}:Body>'
+        head = f'<{p}:Envelope xmlns:{p}="{NS_SOAP12}" {decls}><{p}:Header/><{p}:Body>'
         tail = f"</{p}:Body></{p}:Envelope>"
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + head + body + tail).encode()
 
 
-def fault(dev: DeviceSpec, code: str, subcode: str, reason: str) -> bytes:
-    """A SOAP 1.2 fault; `code` is "Sender" or "Receiver", `subcode` like "ter:NotAuthorized"."""
+def fault(dev: DeviceSpec, code: str, subcode: str | None, reason: str, *, declare_ter: bool = True) -> bytes:
+    """A SOAP 1.2 fault; `code` is "Sender" or "Receiver", `subcode` like "ter:NotAuthorized" (or none)."""
     p = dev.style.env_prefix or "env"
     e = p + ":"
-    body = (
-        f"<{e}Fault><{e}Code><{e}Value>{p}:{code}</{e}Value>"
-        f"<{e}Subcode><{e}Value>{subcode}</{e}Value></{e}Subcode></{e}Code>"
-        f'<{e}Reason><{e}Text xml:lang="en">{escape(reason)}</{e}Text></{e}Reason></{e}Fault>'
-    )
-    return envelope(dev, body)
+    sub = f"<{e}Subcode><{e}Value>{subcode}</{e}Value></{e}Subcode>" if subcode else ""
+    text = f'<{e}Text xml:lang="en">{escape(reason)}</{e}Text>' if reason else f'<{e}Text xml:lang="en"/>'
+    body = f"<{e}Fault><{e}Code><{e}Value>{p}:{code}</{e}Value>{sub}</{e}Code><{e}Reason>{text}</{e}Reason></{e}Fault>"
+    return envelope(dev, body, declare_ter=declare_ter)
 
 
 def _dt(t: dt.datetime) -> str:
@@ -61,14 +62,20 @@ def camera_now(dev: DeviceSpec, now: float) -> dt.datetime:
 
 
 def get_system_date_and_time(dev: DeviceSpec, now: float) -> str:
-    """Body of GetSystemDateAndTimeResponse."""
+    """Body of GetSystemDateAndTimeResponse (with the clock quirks of `dev`)."""
     utc = camera_now(dev, now)
     local = utc + _tz_offset(dev.style.timezone)
     kind = "NTP" if dev.clock_skew_s == 0 else "Manual"
+    if "utc_is_local" in dev.quirks:
+        utc_el = f"<tt:UTCDateTime>{_dt(local)}</tt:UTCDateTime>"  # local wall time labelled UTC
+    elif "local_time_only" in dev.quirks:
+        utc_el = ""
+    else:
+        utc_el = f"<tt:UTCDateTime>{_dt(utc)}</tt:UTCDateTime>"
     return (
         f"<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:DateTimeType>{kind}</tt:DateTimeType>"
         f"<tt:DaylightSavings>false</tt:DaylightSavings><tt:TimeZone><tt:TZ>{dev.style.timezone}</tt:TZ>"
-        f"</tt:TimeZone><tt:UTCDateTime>{_dt(utc)}</tt:UTCDateTime>"
+        f"</tt:TimeZone>{utc_el}"
         f"<tt:LocalDateTime>{_dt(local)}</tt:LocalDateTime></tds:SystemDateAndTime>"
         "</tds:GetSystemDateAndTimeResponse>"
     )
@@ -84,8 +91,17 @@ def get_device_information(dev: DeviceSpec) -> str:
     )
 
 
+def garbled_mac(mac: str) -> str:
+    """What broken firmware reports instead of `mac`: six groups of six hex digits counting up from its last
+    three bytes, `41a0bc:41a0bd:…` (https://github.com/home-assistant/core/issues/63399)."""
+    n = int(mac.replace(":", "")[-6:], 16)
+    return ":".join(f"{(n + i) & 0xFFFFFF:06x}" for i in range(6))
+
+
 def format_mac(mac: str, style: str) -> str:
     """Spell a lower-case colon MAC the way a vendor does."""
+    if style == "garbled":
+        return garbled_mac(mac)
     if style == "upper-colon":
         return mac.upper()
     if style == "upper-dash":
@@ -96,6 +112,7 @@ def format_mac(mac: str, style: str) -> str:
 def get_network_interfaces(dev: DeviceSpec) -> str:
     """Body of GetNetworkInterfacesResponse: one interface per MAC, the first one carries the IP."""
     parts = []
+    mac_style = "garbled" if "garbled_mac" in dev.quirks else dev.style.mac_format
     for i, mac in enumerate(dev.macs):
         name = "eth0" if i == 0 else f"wlan{i - 1}"
         ipv4 = (
@@ -106,7 +123,7 @@ def get_network_interfaces(dev: DeviceSpec) -> str:
         )
         parts.append(
             f'<tds:NetworkInterfaces token="{name}"><tt:Enabled>{str(i == 0).lower()}</tt:Enabled>'
-            f"<tt:Info><tt:Name>{name}</tt:Name><tt:HwAddress>{format_mac(mac, dev.style.mac_format)}"
+            f"<tt:Info><tt:Name>{name}</tt:Name><tt:HwAddress>{format_mac(mac, mac_style)}"
             f"</tt:HwAddress><tt:MTU>1500</tt:MTU></tt:Info>{ipv4}</tds:NetworkInterfaces>"
         )
     return f"<tds:GetNetworkInterfacesResponse>{''.join(parts)}</tds:GetNetworkInterfacesResponse>"
@@ -140,7 +157,7 @@ def get_capabilities(dev: DeviceSpec, category: str) -> str:
     parts = []
     if category in ("All", "Device"):
         parts.append(
-            f"<tt:Device><tt:XAddr>{dev.device_service_url}</tt:XAddr><tt:Network>"
+            f"<tt:Device><tt:XAddr>{dev.advertised_url('/onvif/device_service')}</tt:XAddr><tt:Network>"
             + _bools(["IPFilter", "ZeroConfiguration", "IPVersion6", "DynDNS"])
             + "</tt:Network><tt:System>"
             + _bools(["DiscoveryResolve", "DiscoveryBye", "RemoteDiscovery", "SystemBackup", "SystemLogging"])
@@ -153,7 +170,7 @@ def get_capabilities(dev: DeviceSpec, category: str) -> str:
         )
     if category in ("All", "Events"):
         parts.append(
-            f"<tt:Events><tt:XAddr>{dev.events_service_url}</tt:XAddr>"
+            f"<tt:Events><tt:XAddr>{dev.advertised_url(dev.style.events_path)}</tt:XAddr>"
             "<tt:WSSubscriptionPolicySupport>true</tt:WSSubscriptionPolicySupport>"
             "<tt:WSPullPointSupport>true</tt:WSPullPointSupport>"
             "<tt:WSPausableSubscriptionManagerInterfaceSupport>false"
@@ -161,7 +178,7 @@ def get_capabilities(dev: DeviceSpec, category: str) -> str:
         )
     if category in ("All", "Media"):
         parts.append(
-            f"<tt:Media><tt:XAddr>{dev.media_service_url}</tt:XAddr><tt:StreamingCapabilities>"
+            f"<tt:Media><tt:XAddr>{dev.advertised_url(dev.style.media_path)}</tt:XAddr><tt:StreamingCapabilities>"
             "<tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP>"
             "<tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>"
         )
@@ -172,9 +189,9 @@ def get_capabilities(dev: DeviceSpec, category: str) -> str:
 def get_services(dev: DeviceSpec) -> str:
     """Body of GetServicesResponse (without capabilities)."""
     services = (
-        (NS_DEVICE, dev.device_service_url, 2, 60),
-        (NS_MEDIA, dev.media_service_url, 2, 60),
-        (NS_EVENTS, dev.events_service_url, 2, 60),
+        (NS_DEVICE, dev.advertised_url("/onvif/device_service"), 2, 60),
+        (NS_MEDIA, dev.advertised_url(dev.style.media_path), 2, 60),
+        (NS_EVENTS, dev.advertised_url(dev.style.events_path), 2, 60),
     )
     items = "".join(
         f"<tds:Service><tds:Namespace>{ns}</tds:Namespace><tds:XAddr>{url}</tds:XAddr>"

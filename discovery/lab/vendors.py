@@ -78,6 +78,11 @@ class VendorStyle:
     mac_format: str = "lower-colon"  # how GetNetworkInterfaces spells MACs: or "upper-colon", "upper-dash"
     profile_tokens: tuple[str, str] = ("Profile_1", "Profile_2")
     extra_scopes: tuple[str, ...] = field(default=())
+    # How it refuses a wrong password: "fault" (HTTP 400, Sender / ter:NotAuthorized), "empty_sender"
+    # (HTTP 400, Sender fault with neither subcode nor reason) or "http401_html" (HTTP 401, an HTML page
+    # and an HTTP Digest challenge).
+    auth_failure: str = "fault"
+    http_digest: bool = False  # also accepts HTTP Digest (RFC 7616) instead of a WS-UsernameToken
 
 
 _STD_TYPES = ("dn:NetworkVideoTransmitter", "tds:Device")
@@ -108,6 +113,12 @@ STYLES: dict[str, VendorStyle] = {
         server_header="App-webs/",
         stream_path="/Streaming/Channels/{ch}01?transportmode=unicast",
         extra_scopes=("onvif://www.onvif.org/Profile/G",),
+        # A wrong password gets HTTP 401 and an HTML page, "Access Error: 401 -- Unauthorized"
+        # (https://github.com/home-assistant/core/issues/119024,
+        # https://github.com/evercam/evercam-server/issues/10); firmware in "digest&ws-username" mode takes
+        # either (https://github.com/agsh/onvif/issues/294).
+        auth_failure="http401_html",
+        http_digest=True,
     ),
     "dahua": VendorStyle(
         key="dahua",
@@ -242,6 +253,36 @@ STYLES: dict[str, VendorStyle] = {
         accepts_password_text=True,
         mac_format="upper-dash",
         stream_path="/user=admin&password=&channel={ch}&stream={sub}.sdp",
+    ),
+    "reolink": VendorStyle(
+        key="reolink",
+        catalogue=Catalogue(
+            manufacturer="Reolink",
+            models=("RLC-410", "RLC-510A", "RLC-811A"),
+            firmware=("v3.0.0.2356_23062000", "v3.1.0.1643_22120601"),
+            serial_format="00000000{n:08d}",
+            hardware_ids=("IPC_523128M5MP", "IPC_56064M5MP"),
+            ouis=("ec:71:db", "9c:8e:cd"),
+        ),
+        http_port=8000,  # Reolink's ONVIF port (https://github.com/home-assistant/core/issues/46467)
+        media_path="/onvif/media_service",
+        events_path="/onvif/event_service",
+        probe_shapes=frozenset({NVT, DEVICE}),
+        types_order=_STD_TYPES,
+        env_prefix="SOAP-ENV",
+        wsa_ns=NS_WSA_2004,
+        wsa_prefix="wsa",
+        wsd_prefix="wsdd",
+        scope_mac=False,
+        xaddr_mode="own",
+        ipv6_xaddr=False,
+        server_header="nginx",
+        stream_path="/h264Preview_01_{kind}",
+        profile_tokens=("000", "001"),
+        # A wrong password gets HTTP 400 and `<SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value>
+        # </SOAP-ENV:Code><SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en"/></SOAP-ENV:Reason>`: no subcode, no
+        # reason (https://github.com/fwestenberg/reolink_dev/issues/100, issue 12).
+        auth_failure="empty_sender",
     ),
 }
 

@@ -56,6 +56,7 @@ def check_token(
     window_s: float,
     accept_text: bool,
     nonces: NonceCache,
+    accept_digest: bool = True,
 ) -> str | None:
     """None when the SOAP header carries a valid token, else why it is refused."""
     if header is None:
@@ -73,6 +74,8 @@ def check_token(
         return None if ok else "PasswordText refused"
     if kind != DIGEST:
         return "unknown password type"
+    if not accept_digest:
+        return "PasswordDigest refused"
     nonce_text = token.findtext(f"{{{NS_WSSE}}}Nonce")
     created_text = token.findtext(f"{{{NS_WSU}}}Created")
     if not nonce_text or not created_text:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import email.utils
 import hashlib
 import re
 import select
@@ -55,7 +56,10 @@ class CameraSpec:
     username: str = ""  # empty: no authentication required
     password: str = ""
     clock_offset_s: float = 0.0
-    mode: str = "ok"  # ok, html, fault, bomb, xxe, huge, endless, malformed, slow, clock_auth
+    # ok, html, fault, bomb, xxe, huge, endless, malformed, slow, clock_auth, bom (BOM + CRLF before the XML
+    # declaration), soap_as_html (SOAP labelled text/html), page_as_soap (a web page labelled SOAP)
+    mode: str = "ok"
+    auth_failure: str = "fault"  # or "http401": a 401 HTML page with a Digest challenge (Hikvision)
     requests: list[str] = field(default_factory=list)
 
 
@@ -144,7 +148,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header by the camera's clock, as real cameras send it."""
+        return email.utils.formatdate(time.time() + self.spec.clock_offset_s, usegmt=True)
+
     def _send(self, status: int, body: bytes, ctype: str = "application/soap+xml; charset=utf-8") -> None:
+        if self.spec.mode == "bom" and body.startswith(b"<?xml"):
+            body = b"\xef\xbb\xbf\r\n" + body
+        elif self.spec.mode == "soap_as_html" and body.startswith(b"<?xml"):
+            ctype = "text/html"
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -161,6 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(3)  # longer than the client's deadline in the tests: nothing arrives in time
         if mode == "html":
             return self._send(404, b"<!DOCTYPE html><html><body>Not found</body></html>", "text/html")
+        if mode == "page_as_soap":
+            return self._send(200, b"<html><head><title>Login</title></head><body>Login</body></html>")
         if mode == "bomb":
             return self._send(200, BOMB.encode())
         if mode == "xxe":
@@ -185,6 +199,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, ENV.format(body=OTHER_FAULT).encode())
         needs_auth = op != "GetSystemDateAndTime" or mode == "clock_auth"
         if needs_auth and spec.username and not _digest_ok(spec, body):
+            if spec.auth_failure == "http401":
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Digest realm="IP Camera", qop="auth", nonce="abc123"')
+                page = b"<!DOCTYPE html><html><body><h2>Access Error: 401 -- Unauthorized</h2></body></html>"
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return None
             return self._send(400, ENV.format(body=AUTH_FAULT).encode())
         return self._send(200, ENV.format(body=_reply(spec, op, self.headers.get("Host", ""))).encode())
 

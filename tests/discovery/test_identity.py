@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -22,7 +25,7 @@ from discovery.identity import (
     redact_uri,
 )
 from discovery.models import Status
-from tests.discovery.fakes import CameraSpec, fake_camera
+from tests.discovery.fakes import CameraSpec, _Handler, fake_camera
 
 SECRET = "s3cret-Pa55"
 
@@ -60,12 +63,25 @@ def test_digest_is_signed_with_the_camera_clock_and_pairs_are_tried_in_turn(cach
     assert ident.authenticated and ident.serial == spec.serial
 
 
-def test_camera_that_wants_auth_even_for_its_clock(cache: WsdlCache) -> None:
-    spec = CameraSpec(username="admin", password=SECRET, mode="clock_auth")
+def test_camera_that_wants_auth_even_for_its_clock_is_dated_by_its_date_header(cache: WsdlCache) -> None:
+    # The clock is two days off and GetSystemDateAndTime wants credentials: only the Date header tells.
+    spec = CameraSpec(username="admin", password=SECRET, mode="clock_auth", clock_offset_s=2 * 86400)
     with fake_camera(spec) as (_, port):
         ident = identify(_target(port), [Credential("admin", SECRET)], cache)
-    assert ident.status is Status.OK and ident.serial == spec.serial
-    assert ident.clock_offset_s is None and "GetSystemDateAndTime" in ident.error
+    assert ident.status is Status.OK and ident.serial == spec.serial, ident.error
+    assert ident.clock_offset_s is not None and abs(ident.clock_offset_s - 2 * 86400) < 3
+    assert "GetSystemDateAndTime" in ident.error and ident.auth_tries == 1
+
+
+def test_a_401_page_is_a_refusal_and_the_next_pair_is_tried(cache: WsdlCache) -> None:
+    # Hikvision answers a wrong password with HTTP 401 and an HTML page (home-assistant/core#119024); here even
+    # for the clock, so the sweep and the clock must take the 401 for what it is too.
+    spec = CameraSpec(username="admin", password=SECRET, mode="clock_auth", auth_failure="http401")
+    with fake_camera(spec) as (_, port):
+        ident = identify(_target(port), [Credential("admin", "wrong"), Credential("admin", SECRET)], cache)
+        refused = identify(_target(port), [Credential("admin", "wrong")], cache)
+    assert ident.status is Status.OK and ident.serial == spec.serial and ident.auth_tries == 2, ident.error
+    assert refused.status is Status.AUTH_FAILED and "none of the 1" in refused.error
 
 
 @pytest.mark.parametrize("creds, message", [([Credential("admin", "nope")], "none of the 1"),
@@ -77,8 +93,18 @@ def test_auth_failure(cache: WsdlCache, creds: list[Credential], message: str) -
     assert message in ident.error
 
 
+@pytest.mark.parametrize("mode", ["bom", "soap_as_html"])
+def test_the_body_decides_not_a_bom_or_the_content_type(cache: WsdlCache, mode: str) -> None:
+    # No public report names a camera for these; UTF-8 encoders write BOMs and embedded servers mislabel
+    # bodies, and neither is a reason to call an ONVIF device something else.
+    with fake_camera(CameraSpec(mode=mode)) as (spec, port):
+        ident = identify(_target(port), [], cache)
+    assert ident.status is Status.OK and ident.serial == spec.serial, ident.error
+
+
 @pytest.mark.parametrize("mode, status", [
-    ("html", Status.NOT_ONVIF), ("fault", Status.SOAP_FAULT), ("bomb", Status.HOSTILE_REPLY),
+    ("html", Status.NOT_ONVIF), ("page_as_soap", Status.NOT_ONVIF), ("fault", Status.SOAP_FAULT),
+    ("bomb", Status.HOSTILE_REPLY),
     ("xxe", Status.HOSTILE_REPLY), ("huge", Status.HOSTILE_REPLY), ("malformed", Status.HOSTILE_REPLY),
     ("endless", Status.HOSTILE_REPLY), ("slow", Status.TIMEOUT),
 ])
@@ -93,8 +119,37 @@ def test_refused_connection(cache: WsdlCache) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # bound, not listening: connections are refused
-        ident = identify(_target(port), [], cache)
+        ident = identify(_target(port), [], cache, IdentifyOptions(fallback_ports=[port]))
     assert ident.status is Status.REFUSED
+
+
+def test_advertised_port_refused_service_on_another_port(cache: WsdlCache) -> None:
+    with socket.socket() as closed, fake_camera() as (spec, port):
+        closed.bind(("127.0.0.1", 0))
+        advertised = f"http://127.0.0.1:{closed.getsockname()[1]}/onvif/device_service"
+        # As the sweep reports it: the advertised XAddr first, the port that answered after it.
+        ident = identify(Target("127.0.0.1", [advertised, _target(port).urls[0]]), [], cache)
+        assert ident.status is Status.OK and ident.serial == spec.serial, ident.error
+        assert ident.service_url == _target(port).urls[0] and "not at " + advertised in ident.error
+        # Found by multicast alone (no sweep): the usual ports are tried once the advertised one refuses.
+        alone = identify(Target("127.0.0.1", [advertised]), [], cache, IdentifyOptions(fallback_ports=[80, port]))
+        assert alone.status is Status.OK and alone.serial == spec.serial, alone.error
+
+
+def test_an_xaddr_naming_another_host_is_moved_onto_the_device(cache: WsdlCache) -> None:
+    # 127.0.0.61 advertises an XAddr on 127.0.0.62, another camera: identity must stay 127.0.0.61's.
+    with fake_camera(CameraSpec(serial="SN-61"), host="127.0.0.61") as (_, port), \
+            _bound(CameraSpec(serial="SN-62"), "127.0.0.62", port) as other:
+        ident = identify(Target("127.0.0.61", [f"http://127.0.0.62:{port}/onvif/device_service"]), [], cache)
+    assert ident.status is Status.OK and ident.serial == "SN-61"
+    assert other.requests == []  # never contacted
+
+
+def test_garbled_hardware_address_is_not_reported(cache: WsdlCache) -> None:
+    with fake_camera(CameraSpec(mac="41a0bc:41a0bd:41a0be:41a0bf:41a0c0:41a0c1")) as (_, port):
+        ident = identify(_target(port), [], cache)
+    assert ident.status is Status.OK and ident.macs == []
+    assert "invalid hardware address" in ident.error
 
 
 def test_profiles_and_stream_uris(cache: WsdlCache) -> None:
@@ -171,3 +226,17 @@ def test_normalise_mac() -> None:
     assert normalise_mac("44-19-B6-00-00-01") == "44:19:b6:00:00:01"
     assert normalise_mac("4419.b600.0001") == "44:19:b6:00:00:01"
     assert normalise_mac("garbage") == "garbage"
+
+
+@contextmanager
+def _bound(spec: CameraSpec, host: str, port: int) -> Iterator[CameraSpec]:
+    """A fake camera on a given address and port (two fakes sharing a port on two addresses)."""
+    handler = type("H", (_Handler,), {"spec": spec})
+    server = ThreadingHTTPServer((host, port), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield spec
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,6 +1,7 @@
-"""Integration: `camreg scan` inside the lab's laptop namespace against a 56-camera fleet on two subnets
-(multicast reaches the flat one, the sweep the routed one), hostile and discovery-off devices included;
-every device found, identified and classified as the lab's ground truth says; nothing written."""
+"""Integration: `camreg scan` inside the lab's laptop namespace against a 56-camera mixed site on two subnets
+(multicast reaches the flat one, the sweep the routed one): every vendor style, hostile and discovery-off
+devices, every real-device quirk, and a credentials file that lists a wrong pair first. Every device found,
+identified and classified as the lab's ground truth says; nothing written, no account locked."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from discovery.lab import DeviceSpec, Lab, build_fleet, require_netns, running_lab
+from discovery.lab.quirks import QUIRK_MODES
 from discovery.models import Device, FiledCamera
 from discovery.reconcile import Outcome, reconcile
 from discovery.report import load_report
@@ -24,6 +26,8 @@ pytestmark = [pytest.mark.netns, pytest.mark.slow, pytest.mark.xdist_group("disc
 
 STATUS_FOR = {"identified": "ok", "bad_reply": "hostile_reply"}  # lab outcome → report status
 UNPARSEABLE_WSD = {"entity_bomb", "external_entity", "huge_reply", "malformed_xml", "not_onvif"}
+# The wrong pair first makes the site's third pair the fourth: allow four tries (the lab locks at five).
+MAX_TRIES = 4
 
 
 def _uuid(dev: DeviceSpec) -> str:
@@ -33,10 +37,14 @@ def _uuid(dev: DeviceSpec) -> str:
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[tuple[Lab, dict[str, Any], Path]]:
     require_netns()
-    spec = build_fleet(cameras=56, subnets=2, hostile=10, faulty=2, seed=11, name=f"dzit-{worker_id}"[:20])
+    spec = build_fleet(cameras=56, subnets=2, hostile=10, faulty=2, seed=11, name=f"dzit-{worker_id}"[:20],
+                       quirks=list(QUIRK_MODES))
+    assert len({d.vendor for d in spec.devices}) == 7 and all(any(q in d.quirks for d in spec.devices)
+                                                              for q in QUIRK_MODES)
     tmp = tmp_path_factory.mktemp("labscan")
     creds = tmp / "creds.toml"
-    pairs = ", ".join(f'{{ username = "{u}", password = "{p}" }}' for u, p in spec.site_credentials)
+    listed = [("admin", "an-old-password"), *spec.site_credentials]
+    pairs = ", ".join(f'{{ username = "{u}", password = "{p}" }}' for u, p in listed)
     creds.write_text(f'[[network]]\ncidr = "198.18.0.0/15"\ncredentials = [{pairs}]\n')
     out = tmp / "scan.json"
     with running_lab(spec) as lab:
@@ -44,7 +52,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterato
         env = dict(os.environ, CAMREG_SCAN_ALLOWED_NETWORKS="198.18.0.0/15")
         run = lab.run_in_laptop(
             [sys.executable, "-m", "discovery.cli", *cidr_args, "--credentials", str(creds), "--out", str(out),
-             "--profiles", "--timeout", "2", "--no-prompt"],
+             "--profiles", "--timeout", "2", "--no-prompt", "--max-auth-tries", str(MAX_TRIES)],
             capture_output=True, text=True, timeout=240, env=env)
         assert run.returncode == 0, run.stderr[-3000:]
         report = json.loads(out.read_text())
@@ -78,7 +86,7 @@ def test_identities_match_ground_truth(scanned: tuple[Lab, dict[str, Any], Path]
         checked += 1
         assert (d["manufacturer"], d["model"], d["firmware"], d["serial"], d["hardware_id"]) == (
             dev.manufacturer, dev.model, dev.firmware, dev.serial, dev.hardware_id), dev.id
-        assert d["macs"] == sorted(dev.macs), dev.id
+        assert d["macs"] == reported_macs(dev), dev.id
         assert d["hostname"] == dev.hostname, dev.id
         assert [p["stream_uri"] for p in d["profiles"]] == [dev.stream_uri(0), dev.stream_uri(1)], dev.id
         assert d["authenticated"]
@@ -88,6 +96,29 @@ def test_identities_match_ground_truth(scanned: tuple[Lab, dict[str, Any], Path]
             assert d["endpoint_uuid"] == _uuid(dev), dev.id
             assert d["scope_name"] == dev.name and d["scope_location"] == dev.location
     assert checked >= 30
+
+
+def reported_macs(dev: DeviceSpec) -> list[str]:
+    """A garbled hardware address is not reported; the WS-Discovery MAC scope may still give the MAC."""
+    if "garbled_mac" not in dev.quirks:
+        return sorted(dev.macs)
+    return [dev.macs[0]] if dev.style.scope_mac and dev.unicast_probe_answers else []
+
+
+def test_real_device_quirks(scanned: tuple[Lab, dict[str, Any], Path]) -> None:
+    lab, report, _ = scanned
+    got = {d["address"]: d for d in report["devices"]}
+    for dev in lab.devices:
+        d = got[dev.ip]
+        assert d["auth_tries"] <= MAX_TRIES, dev.id
+        if "xaddr_wrong_port" in dev.quirks and dev.expected == "identified":
+            assert d["service_url"] == dev.device_service_url, dev.id
+        if "xaddr_other_host" in dev.quirks:
+            assert d["serial"] == dev.serial, dev.id  # not the neighbour's
+        if dev.vendor in ("reolink", "hikvision") and not dev.credentials_known and not dev.hostile_http:
+            assert d["status"] == "auth_failed", dev.id  # not soap_fault, not not_onvif
+    assert any("PasswordText" in n for n in report["notes"])
+    assert report["options"]["max_auth_tries"] == MAX_TRIES
 
 
 def test_discovery_methods_per_subnet(scanned: tuple[Lab, dict[str, Any], Path]) -> None:
@@ -113,9 +144,10 @@ def test_scan_only_read(scanned: tuple[Lab, dict[str, Any], Path]) -> None:
     lab, report, _ = scanned
     assert lab.write_attempts() == []
     assert lab.events("xxe_fetch") == []
+    assert lab.events("locked") == []
     text = json.dumps(report)
     strings = set(_strings(report))
-    for _, password in lab.spec.site_credentials:
+    for _, password in [*lab.spec.site_credentials, ("admin", "an-old-password")]:
         assert password not in strings
         if len(password) >= 6:  # short ones ("pass") occur inside honest words such as "password="
             assert password not in text

@@ -22,6 +22,13 @@ def test_sweep_finds_onvif_and_names_what_else_answers() -> None:
     assert "127.0.0.43" not in res.hits and res.completed == 3 and not res.timed_out
 
 
+def test_a_camera_that_wants_credentials_even_for_its_clock_is_onvif() -> None:
+    for failure in ("fault", "http401"):
+        spec = CameraSpec(username="admin", password="x", mode="clock_auth", auth_failure=failure)
+        with fake_camera(spec) as (_, port):
+            assert check_onvif(f"http://127.0.0.1:{port}/onvif/device_service", 1.0) == (None, ""), failure
+
+
 def test_hostile_http_is_a_status_not_a_crash() -> None:
     for mode, status in (("bomb", Status.HOSTILE_REPLY), ("endless", Status.HOSTILE_REPLY)):
         with fake_camera(CameraSpec(mode=mode)) as (_, port):

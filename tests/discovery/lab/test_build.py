@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 
 from discovery.lab import build_fleet
 from discovery.lab.model import AUTH_FAILED, BAD_REPLY, IDENTIFIED, REFUSED, FleetSpec
+from discovery.lab.quirks import QUIRK_MODES
 from tests.discovery.lab import clean_fleet
 
 
@@ -43,7 +45,7 @@ def test_realistic_mix_and_addresses() -> None:
     uuid_pair = [d for d in devs if "uuid" in d.shared]
     assert len(uuid_pair) == 4 and len({d.endpoint_uuid for d in uuid_pair}) == 2
     # Every style appears, and with it every probe shape.
-    assert {d.vendor for d in devs} == {"hikvision", "dahua", "axis", "uniview", "generic", "xiongmai"}
+    assert {d.vendor for d in devs} == {"hikvision", "dahua", "axis", "uniview", "generic", "xiongmai", "reolink"}
 
 
 def test_clean_fleet_has_no_quirks() -> None:
@@ -75,6 +77,25 @@ def test_quirks_land_on_distinct_devices() -> None:
     assert sum(d.expected == AUTH_FAILED for d in spec.devices) == 5
 
 
+def test_real_device_quirks_go_to_devices_that_can_show_them() -> None:
+    spec = build_fleet(40, quirks=len(QUIRK_MODES), seed=6)
+    by_mode = {q: d for d in spec.devices for q in d.quirks}
+    assert set(by_mode) == set(QUIRK_MODES)
+    assert by_mode["utc_is_local"].style.timezone != "UTC0"  # local time equals UTC there: nothing to show
+    wrong_port = by_mode["xaddr_wrong_port"]
+    assert wrong_port.advertised_port == 80 != wrong_port.http_port
+    assert urlsplit(wrong_port.device_service_url).port == wrong_port.http_port
+    assert urlsplit(wrong_port.advertised_xaddrs[0]).port is None  # port 80, where nothing listens
+    other = by_mode["xaddr_other_host"]
+    neighbour = spec.by_ip(other.other_host)
+    assert neighbour is not other and neighbour.subnet == other.subnet
+    assert by_mode["clock_needs_auth"].clock_skew_s != 0
+    assert by_mode["password_text_only"].outcome() == AUTH_FAILED
+    assert by_mode["password_text_only"].outcome(password_text=True) in (IDENTIFIED, AUTH_FAILED)
+    again = build_fleet(40, quirks=["garbled_mac", "garbled_mac"], seed=6)
+    assert sum("garbled_mac" in d.quirks for d in again.devices) == 2
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
@@ -85,6 +106,8 @@ def test_quirks_land_on_distinct_devices() -> None:
         ({"hostile": ["http:nonsense"]}, "hostile"),
         ({"name": "bad name!"}, "name"),
         ({"drop_rate": 1.5}, "drop_rate"),
+        ({"quirks": ["nonsense"]}, "quirks"),
+        ({"lockout_after": -1}, "lockout_after"),
         ({"subnets": 2, "routed": 99, "cameras": 10}, "routed"),
     ],
 )

@@ -57,10 +57,11 @@ def test_up_status_down_round_trip(tmp_path: Path) -> None:
 def test_table_output_and_bad_vendor(tmp_path: Path) -> None:
     name = f"tab{os.getpid() % 10000}"
     sd = ["--state-dir", str(tmp_path)]
-    res = runner.invoke(lab_app, ["up", "--cameras", "3", "--loopback", "--name", name, *sd], env={"COLUMNS": "200"})
+    res = runner.invoke(lab_app, ["up", "--cameras", "3", "--loopback", "--name", name, "--quirk", "garbled_mac", *sd],
+                        env={"COLUMNS": "250"})
     try:
         assert res.exit_code == 0, res.output
-        assert "cam-001" in res.stdout and "site credentials" in res.stdout
+        assert "cam-001" in res.stdout and "site credentials" in res.stdout and "garbled_mac" in res.stdout
         assert f"camreg lab down --name {name}" in res.stdout
     finally:
         runner.invoke(lab_app, ["down", "--name", name, *sd])
@@ -69,3 +70,5 @@ def test_table_output_and_bad_vendor(tmp_path: Path) -> None:
     assert "sony" in bad.output
     bad_mode = runner.invoke(lab_app, ["up", "--hostile-mode", "http:nonsense", "--loopback", *sd])
     assert bad_mode.exit_code == 2 and "hostile:" in bad_mode.output
+    bad_quirk = runner.invoke(lab_app, ["up", "--quirk", "nonsense", "--loopback", *sd])
+    assert bad_quirk.exit_code == 2 and "quirks: unknown 'nonsense'" in bad_quirk.output

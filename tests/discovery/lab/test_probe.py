@@ -33,6 +33,7 @@ def test_probe_shapes_per_style() -> None:
         "uniview": ["nvt"],
         "generic": ["device", "empty"],
         "xiongmai": ["empty"],
+        "reolink": ["device", "nvt"],
     }
     # No single shape finds every style: a scanner must send all three.
     for p in shapes.values():
