@@ -132,9 +132,13 @@ def _anonymous(session: DeviceSession) -> AuthResult:
     return AuthResult(Status.OK, "", None, service, info, 0, "none")
 
 
+def _tries(n: int) -> str:
+    return f"{n} {'try' if n == 1 else 'tries'}"
+
+
 def _budget_message(tries: int, limit: int, untried: int, remaining: int, suspect: bool) -> str:
     left = f"{untried} pair(s) not tried" if untried else f"{remaining} planned retr(y/ies) not made"
-    text = (f"stopped after {tries} tries, the limit per device (--max-auth-tries {limit}), so as not to lock "
+    text = (f"stopped after {_tries(tries)}, the limit per device (--max-auth-tries {limit}), so as not to lock "
             f"the camera's account; {left}")
     return text + (_SUSPECT if suspect else "")
 
@@ -145,8 +149,8 @@ _SUSPECT = ("; it answered with a SOAP Sender fault without reason, which some f
 
 def _refusal_message(pairs: int, tries: int, suspect: bool, basic_only: bool, locked: str) -> str:
     if locked:
-        return f"the camera reports its account locked ({locked}); no further pairs tried ({tries} tries)"
-    text = f"none of the {pairs} credential pair(s) for this network was accepted ({tries} tries)"
+        return f"the camera reports its account locked ({locked}); no further pairs tried ({_tries(tries)})"
+    text = f"none of the {pairs} credential pair(s) for this network was accepted ({_tries(tries)})"
     if suspect:
         text += _SUSPECT
     if basic_only:

@@ -161,11 +161,16 @@ class BoundedTransport(Transport):
     def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> Any:
         data = message.encode() if isinstance(message, str) else message
         reply, carried = self._exchange(address, data, headers)
+        digest = stale = basic_only = False
         if reply.status == 401 and self.http_auth is not None:
-            digest, stale, _ = self.http_auth.learn(reply.challenges)
+            digest, stale, basic_only = self.http_auth.learn(reply.challenges)
             if digest and stale and carried:  # a fresh nonce, not a refusal (RFC 7616 3.3): answer it once
                 reply, carried = self._exchange(address, data, headers)
-        body = _screen(reply, carried, self.http_auth)
+                if reply.status == 401:
+                    digest, stale, basic_only = self.http_auth.learn(reply.challenges)
+        if reply.status in (401, 403):
+            raise AuthRefused(reply.status, digest=digest, basic_only=basic_only, carried=carried)
+        body = _screen(reply)
         response = requests.Response()  # the shape zeep's reply processing expects
         response.status_code = reply.status
         response._content = body
@@ -193,17 +198,12 @@ class BoundedTransport(Transport):
         return reply, authorization is not None
 
 
-def _screen(reply: httpclient.HttpReply, carried: bool, http_auth: HttpDigestAuth | None) -> bytes:
-    """Refuse hostile bodies before zeep sees them; raise refusals and faults as our own exceptions.
+def _screen(reply: httpclient.HttpReply) -> bytes:
+    """Refuse hostile bodies before zeep sees them; raise faults as our own exceptions.
 
     The body decides, not the Content-Type: a SOAP envelope is read whatever label it came with, a web
     page is `not_onvif` whatever label it came with.
     """
-    if reply.status in (401, 403):
-        digest = basic_only = False
-        if http_auth is not None:
-            digest, _, basic_only = http_auth.learn(reply.challenges)
-        raise AuthRefused(reply.status, digest=digest, basic_only=basic_only, carried=carried)
     body = strip_preamble(reply.body)
     ctype = reply.headers.get("content-type", "")
     if not body.startswith(b"<") or looks_like_html(body):
