@@ -57,6 +57,7 @@ def _own_draft(session: Session, actor: Actor, filing_id: int) -> Filing:
 def create_draft(session: Session, *, actor: Actor, data: FilingCreate, settings: Settings,
                  now: datetime | None = None) -> Filing:
     """Save a new filing as the operator's draft (checked like a submission; nobody else sees it yet)."""
+    get_visible(session, Operator, data.operator_id, actor.user)
     require_role(actor.user, Role.operator)
     return service.submit(session, actor=actor, data=data, settings=settings, now=now, draft=True)
 

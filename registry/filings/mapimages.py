@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from registry.errors import InvalidInput, NotFound
+from registry.errors import NotFound
 from registry.filings import materials
+from registry.settings import Settings
 
 FRAME_SCALE = 2.0  # frame pixels per PDF point
 MAX_SIDE = 2400  # longest side of a rendered page image, pixels
@@ -43,14 +44,11 @@ def _pdf_frames(path: Path) -> tuple[Frame, ...]:
     with _PDFIUM:
         try:
             document = pdfium.PdfDocument(str(path))
-        except pdfium.PdfiumError as exc:
-            raise InvalidInput(f"PDF 无法读取 / the PDF cannot be read: {exc}", field="file") from exc
+        except pdfium.PdfiumError:
+            return ()  # not a readable PDF: no page to place on (uploads through the pages are checked)
         try:
-            count = len(document)
-            if count > MAX_PAGES:
-                raise InvalidInput(f"布防图最多 {MAX_PAGES} 页 / at most {MAX_PAGES} pages", field="file")
             frames = []
-            for index in range(count):
+            for index in range(min(len(document), MAX_PAGES)):
                 page = document[index]
                 width, height = page.get_size()  # as shown: the page's own rotation applied
                 frames.append(Frame(index + 1, max(1, round(width * FRAME_SCALE)), max(1, round(height * FRAME_SCALE))))
@@ -61,11 +59,14 @@ def _pdf_frames(path: Path) -> tuple[Frame, ...]:
 
 
 def _image_frame(path: Path) -> tuple[Frame, ...]:
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
-    with Image.open(path) as image:
-        width, height = image.size
-        orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return ()  # a PNG or JPEG signature on bytes that do not decode: a map with no page to place on
     if orientation in (5, 6, 7, 8):  # browsers show such JPEGs turned a quarter: so is the frame
         width, height = height, width
     return (Frame(1, width, height),)
@@ -77,7 +78,8 @@ def _frames(path: Path, mime: str) -> tuple[Frame, ...]:
 
 
 def frames(materials_dir: Path, sha256: str, mime: str) -> tuple[Frame, ...]:
-    """Every page's frame of a stored map (read once per process: the bytes under a digest never change)."""
+    """Every page's frame of a stored map, up to MAX_PAGES; none if it does not decode (read once per process:
+    the bytes under a digest never change)."""
     return _frames(materials.path_for(materials_dir, sha256), mime)
 
 
@@ -89,19 +91,21 @@ def frame(materials_dir: Path, sha256: str, mime: str, page: int) -> Frame:
     return pages[page - 1]
 
 
-def cache_dir(data_dir: Path) -> Path:
+def cache_dir(settings: Settings) -> Path:
     """Where rendered pages are kept (a cache: safe to delete, rebuilt on demand)."""
-    return data_dir / "map_pages"
+    return settings.data_dir / "map_pages"
 
 
-def page_image(data_dir: Path, sha256: str, mime: str, page: int) -> tuple[Path, str]:
-    """The image to show for a page and its media type: an image map as stored, a PDF page rendered once."""
-    materials_dir = data_dir / "materials"
-    frame(materials_dir, sha256, mime, page)
+def page_image(settings: Settings, sha256: str, mime: str, page: int) -> tuple[Path, str]:
+    """The image to show for a page and its media type: an image as stored, a PDF page rendered once."""
+    materials_dir = settings.materials_dir
     source = materials.path_for(materials_dir, sha256)
     if mime != "application/pdf":
+        if page != 1:
+            raise NotFound(f"图片只有一页 / an image has one page, not {page}")
         return source, mime
-    target = cache_dir(data_dir) / sha256[:2] / f"{sha256}-p{page}-r{RENDER_VERSION}.png"
+    frame(materials_dir, sha256, mime, page)
+    target = cache_dir(settings) / sha256[:2] / f"{sha256}-p{page}-r{RENDER_VERSION}.png"
     if not target.exists():
         _render(source, page, target)
     return target, "image/png"

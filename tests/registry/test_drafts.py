@@ -202,12 +202,12 @@ def test_placing_on_pdf_and_image_pages_in_their_frames(desk: Desk, settings: Se
     assert off["status"] == 200 and off["body"]["map_material_id"] is None and off["body"]["map_x"] is None
     # The rendered page is cached under the PDF's SHA-256 and its page, and has the page's shape.
     sha = desk.call(desk.hotel, "GET", f"/filings/{fid}/materials")["body"][-1]["sha256"]
-    path, mime = mapimages.page_image(settings.data_dir, sha, "application/pdf", 2)
-    assert mime == "image/png" and path.parent.parent == mapimages.cache_dir(settings.data_dir)
+    path, mime = mapimages.page_image(settings, sha, "application/pdf", 2)
+    assert mime == "image/png" and path.parent.parent == mapimages.cache_dir(settings)
     with Image.open(path) as image:
         assert abs(image.size[0] / image.size[1] - 1684 / 1190) < 0.01
     stamp = path.stat().st_mtime_ns
-    assert mapimages.page_image(settings.data_dir, sha, "application/pdf", 2)[0].stat().st_mtime_ns == stamp
+    assert mapimages.page_image(settings, sha, "application/pdf", 2)[0].stat().st_mtime_ns == stamp
 
 
 def test_a_change_carries_over_materials_placements_and_codes(desk: Desk) -> None:
