@@ -21,8 +21,9 @@ from tests.registry.page_helpers import post_form, sign_in
 from tests.registry.test_drafts import VALID_ID, pdf, png
 from tests.registry.test_filing_workflow import Desk
 
-FORM = {"system_name": "东方酒店视频监控系统", "system_location": "北京市东城区测试路1号", "system_in_use_date": (date.today() - timedelta(days=10)).isoformat(),
-        "retention_days": "30", "network_digit": "8", "site_lon": "116.417", "site_lat": "39.947", "site_datum": "wgs84",
+FORM = {"system_name": "东方酒店视频监控系统", "system_location": "北京市东城区测试路1号",
+        "system_in_use_date": (date.today() - timedelta(days=10)).isoformat(), "retention_days": "30",
+        "network_digit": "8", "site_lon": "116.417", "site_lat": "39.947", "site_datum": "wgs84",
         "count_fixed": "2", "count_dome": "1"}
 
 
@@ -146,8 +147,8 @@ def test_materials_cameras_and_placement_on_the_draft(client: TestClient, desk: 
     assert [c.name for c in cameras] == ["大堂1", "大堂2", "前台", "东门"]
     assert all(abs(c.lon - 116.417) < 1e-6 for c in cameras)  # no position given: the system's location
     # Placement: the page carries the frame; each save answers JSON.
-    plans = [m for m in client.get(f"/api/v1/filings/{fid}/materials", headers=desk.hotel.headers).json()
-             if m["kind"] == "deployment_map"][0]["id"]
+    plans = next(m["id"] for m in client.get(f"/api/v1/filings/{fid}/materials", headers=desk.hotel.headers).json()
+                 if m["kind"] == "deployment_map")
     page = client.get(f"/apply/{fid}/placement?material={plans}&page=2")
     assert page.status_code == 200 and 'data-width="1684" data-height="1190"' in page.text
     image = client.get(f"/materials/{plans}/pages/2")
@@ -173,7 +174,8 @@ def test_submitting_an_incomplete_draft_says_what_is_missing(client: TestClient,
     page = client.get(f"/apply/{fid}").text
     assert "委托办理备案登记授权书" in page and 'disabled title="请先补齐上面所列各项"' in page
     refused = post_form(client, f"/apply/{fid}/submit", token)
-    assert refused.status_code == 409 and "提交前请补齐：单位位置示意图、布防图、摄像机清单、委托办理备案登记授权书" in refused.text
+    assert refused.status_code == 409
+    assert "提交前请补齐：单位位置示意图、布防图、摄像机清单、委托办理备案登记授权书" in refused.text
 
 
 def test_correction_read_fixed_and_resubmitted_then_a_change(client: TestClient, desk: Desk,
@@ -181,7 +183,8 @@ def test_correction_read_fixed_and_resubmitted_then_a_change(client: TestClient,
     fid = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
     desk.call(desk.wang, "POST", f"/filings/{fid}/correction-notice", json={"items": [
-        {"item": "retention_days", "message": "存储期限不足 30 天，请改正"}, {"item": "form", "message": "请上传盖章的备案表"}]})
+        {"item": "retention_days", "message": "存储期限不足 30 天，请改正"},
+        {"item": "form", "message": "请上传盖章的备案表"}]})
     token = sign_in(client, desk.hotel)
     assert "请按补正通知修改 2 项后重新提交" in client.get("/apply").text
     page = client.get(f"/apply/{fid}").text
