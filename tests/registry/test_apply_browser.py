@@ -93,7 +93,8 @@ def test_operator_files_places_cameras_submits_and_corrects(
         page.click(f"a[href='/apply/{filing_id}']")
         page.wait_for_url(f"**/apply/{filing_id}")
         # Materials: each upload is kept at once.
-        for kind, name in (("location_diagram", "位置示意图.png"), ("deployment_map", "布防图.pdf"), ("form", "备案表.pdf")):
+        uploads = (("location_diagram", "位置示意图.png"), ("deployment_map", "布防图.pdf"), ("form", "备案表.pdf"))
+        for kind, name in uploads:
             page.select_option("#f-kind", kind)
             page.set_input_files("#f-file", str(files / name))
             with page.expect_navigation():
@@ -117,7 +118,7 @@ def test_operator_files_places_cameras_submits_and_corrects(
         spots = ((0.25, 0.30), (0.60, 0.30), (0.45, 0.75))
         for n, (fx, fy) in enumerate(spots, start=1):
             page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-            page.wait_for_selector(f".save-status >> text=已保存")
+            page.wait_for_selector(".save-status >> text=已保存")
             page.wait_for_function(f"() => document.getElementById('placed-count').textContent === '{n}'")
         # Drag 大堂2 to the right, then aim it at 135° with a 60° field of view.
         dot = page.locator("svg.map-overlay g.cam circle.dot >> nth=1")

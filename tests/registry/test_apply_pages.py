@@ -196,6 +196,12 @@ def test_correction_read_fixed_and_resubmitted_then_a_change(client: TestClient,
     assert post_form(client, f"/apply/{fid}/corrected", token).status_code == 409
     desk.call(desk.li, "POST", f"/filings/{fid}/review")
     assert "可下载回执、办理变更" in client.get("/apply").text
+    assert f"/filings/{fid}/documents/receipt.pdf" in client.get(f"/apply/{fid}").text
+    receipt = client.get(f"/filings/{fid}/documents/receipt.pdf")
+    assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
+    draft = new_draft(client, token, by_agent="true", agent_name="张三", agent_id_number=VALID_ID)
+    assert client.get(f"/filings/{draft}/documents/basic_info.pdf").status_code == 200
+    assert client.get(f"/filings/{draft}/documents/authorization.pdf").status_code == 200
     started = post_form(client, f"/apply/{fid}/change", token)
     assert started.status_code == 303
     change = int(started.headers["location"].rsplit("/", 1)[1])
