@@ -81,6 +81,15 @@ def test_operator_files_places_cameras_submits_and_corrects(
         # The location typed as a map app shows it: the routed unit is shown beside the form.
         page.select_option("#f-site_datum", "gcj02")
         page.wait_for_selector("#routing >> text=东城分局")
+        # Or picked on the (offline) map: the point goes into the form in WGS-84 and is routed again.
+        page.wait_for_selector("#site-map[data-ready='1']")
+        before = page.input_value("#f-site_lon")
+        site_map = page.locator("#site-map").bounding_box()
+        assert site_map is not None
+        page.mouse.click(site_map["x"] + site_map["width"] * 0.55, site_map["y"] + site_map["height"] * 0.5)
+        page.wait_for_function(f"() => document.getElementById('f-site_lon').value !== '{before}'")
+        assert page.input_value("#f-site_datum") == "wgs84"
+        page.wait_for_selector("#routing >> text=受理备案单位")
         tab.shot("apply-form")
         page.click("form.filing-form button[type=submit]")
         page.wait_for_url("**/apply/*")

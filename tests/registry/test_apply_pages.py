@@ -221,3 +221,45 @@ def test_another_operators_filing_is_the_404_page(client: TestClient, desk: Desk
     for path in (f"/apply/{fid}", f"/apply/{fid}/form", f"/apply/{fid}/placement"):
         response = client.get(path)
         assert response.status_code == 404 and "页面不存在" in response.text
+
+
+def test_the_camera_template_comes_back_with_its_errors_then_imports(client: TestClient, desk: Desk,
+                                                                     session: Session) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    token = sign_in(client, desk.hotel)
+    fid = new_draft(client, token)
+    blank = client.get(f"/apply/{fid}/cameras/template.xlsx")
+    assert blank.status_code == 200
+    book = load_workbook(io.BytesIO(blank.content))
+    sheet = book.active
+    assert sheet is not None
+    fields = [cell.value for cell in sheet[2]]
+    rows = [{"name": "大堂1", "position_text": "一层大堂", "mac": "00:11:22:33:44:01"},
+            {"name": "大堂2", "position_text": "", "mac": "nonsense"}]
+    for row in rows:
+        sheet.append([row.get(str(f), None) for f in fields])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    refused = post_form(client, f"/apply/{fid}/cameras/import", token,
+                        files={"sheet": ("清单.xlsx", buffer.getvalue())})
+    assert refused.status_code == 422 and "有 1 行有误，未导入任何摄像机" in error_beside(refused.text, "sheet")
+    assert "第 4 行" in refused.text and cameras_of(session, fid) == []
+    link = re.search(r'href="(/apply/\d+/cameras/errors/[^"]+)"', refused.text)
+    assert link
+    errors = client.get(link.group(1).replace("&amp;", "&"))
+    assert errors.status_code == 200
+    marked = load_workbook(io.BytesIO(errors.content)).active
+    assert marked is not None and "错误" in [c.value for c in marked[1]]
+    assert client.get(link.group(1).replace("&amp;", "&").replace("sig=", "sig=0")).status_code == 404
+    sheet.delete_rows(4)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    stored_now = post_form(client, f"/apply/{fid}/cameras/import", token,
+                           files={"sheet": ("清单.xlsx", buffer.getvalue())})
+    assert stored_now.status_code == 303
+    cameras = cameras_of(session, fid)
+    assert [(c.name, c.mac) for c in cameras] == [("大堂1", "00:11:22:33:44:01")]
+    assert abs(cameras[0].lon - 116.417) < 1e-6  # no position in the sheet: the system's location

@@ -50,6 +50,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/apply/new"): (OPEN, None, OFFICER_ROLES),
     ("POST", "/apply/new"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/route"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/districts.geojson"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/{filing_id}"): (OBJECT, None, OFFICER_ROLES),
     ("GET", "/apply/{filing_id}/form"): (OBJECT, None, OFFICER_ROLES),
     ("POST", "/apply/{filing_id}/form"): (OBJECT, lambda ids: {"system_name": "改名"}, OFFICER_ROLES),
@@ -64,12 +65,15 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/apply/{filing_id}/cameras/{camera_id}/delete"): (OBJECT, None, OFFICER_ROLES),
     ("POST", "/apply/{filing_id}/cameras/{camera_id}/placement"): (OBJECT, lambda ids: {"map_x": "1"}, OFFICER_ROLES),
     ("GET", "/apply/{filing_id}/placement"): (OBJECT, None, OFFICER_ROLES),
+    ("GET", "/apply/{filing_id}/cameras/template.xlsx"): (OBJECT, None, OFFICER_ROLES),
+    ("POST", "/apply/{filing_id}/cameras/import"): (OBJECT, None, OFFICER_ROLES),
+    ("GET", "/apply/{filing_id}/cameras/errors/{name}"): (OBJECT, None, OFFICER_ROLES),
     ("GET", "/materials/{material_id}/pages/{page}"): (OBJECT, None, ()),
 }
 
 
 def _url(path: str, ids: dict[str, Any]) -> str:
-    return path.format(**{**ids, "district_code": "110101", "page": 1})
+    return path.format(**{**ids, "district_code": "110101", "page": 1, "name": "0" * 64 + ".csv"})
 
 
 def _leaks(response: Any, world: dict[str, Any]) -> list[str]:  # noqa: F811
