@@ -28,7 +28,7 @@ from registry.filings.models import (
     CorrectionNotice,
     Filing,
     FilingCreate,
-    FilingForm,
+    FilingFormUpdate,
     FilingState,
     Material,
     MaterialKind,
@@ -141,7 +141,7 @@ async def save_form(request: Request, session: SessionDep, settings: SettingsDep
     operator = session.get_one(Operator, filing.operator_id)
     values = apply_form.read(await request.form())
     errors = FormErrors()
-    data = apply_form.to_model(FilingForm, values, errors)
+    data = apply_form.to_model(FilingFormUpdate, values, errors)
     if data is not None:
         try:
             drafts.update_form(session, actor=actor, filing_id=filing_id, data=data, settings=settings)

@@ -91,6 +91,10 @@ class FilingForm(SQLModel):
         return self
 
 
+class FilingFormUpdate(FilingForm, PlainTextInput):
+    """The form as changed by the operator (a draft, or during correction)."""
+
+
 class FilingCreate(FilingForm, PlainTextInput):
     """A submission: the form, for one operator, optionally changing a filed filing."""
 

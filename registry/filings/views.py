@@ -24,7 +24,7 @@ from registry.filings.models import (
     CorrectionRequest,
     Filing,
     FilingCreate,
-    FilingForm,
+    FilingFormUpdate,
     FilingPublic,
     FilingState,
     Material,
@@ -197,7 +197,7 @@ def create_draft(session: SessionDep, settings: SettingsDep, actor: CurrentActor
 
 @router.put("/{filing_id}/form", response_model=FilingPublic, responses=errors(403, 404, 409))
 def update_form(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int,
-                data: FilingForm) -> Filing:
+                data: FilingFormUpdate) -> Filing:
     """Change the form of a draft, or of a filing being corrected."""
     return drafts.update_form(session, actor=actor, filing_id=filing_id, data=data, settings=settings)
 
