@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from maps.assets import STATIC_DIR as MAPS_STATIC_DIR
 from registry import responses
 from registry.body_limit import BodyLimit, BodyTooLarge, too_large_body
 from registry.db import make_engine, reading_engine
@@ -141,6 +142,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     for router in page_routers():
         app.include_router(router)
     app.include_router(docs_router(app))
+    # Leaflet as vendored for the maps (maps/static/README.md): the operator's location picker uses it too.
+    app.mount("/static/leaflet", StaticFiles(directory=MAPS_STATIC_DIR / "leaflet"), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app, settings)
     responses.install(app)
