@@ -77,24 +77,45 @@ def users_create(username: str, full_name: str, role: str,
 
 @audit_app.command("verify")
 def audit_verify(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Walk the hash chain; report the first edited, inserted or deleted event (exit 1 if any)."""
+    """Walk the hash chain and hold it against the signed checkpoint; report the first problem (exit 1 if any)."""
     import json
 
-    from registry.audit.service import verify
+    from registry.audit.service import verify_anchored
 
-    with Session(make_engine(Settings())) as session:
-        result = verify(session)
+    settings = Settings()
+    with Session(make_engine(settings)) as session:
+        result = verify_anchored(session, settings=settings)
     if json_output:
-        print(json.dumps({"ok": result.ok, "checked": result.checked,
+        print(json.dumps({"ok": result.ok, "checked": result.checked, "checkpoint_seq": result.checkpoint_seq,
                           "first_problem": vars(result.problem) if result.problem else None}, ensure_ascii=False))
     elif result.ok:
-        console.print(f"[green]audit chain intact[/]: {result.checked} events")
+        anchor = (f"; reaches the checkpoint at event {result.checkpoint_seq}" if result.checkpoint_seq
+                  else "; no checkpoint yet (camreg audit checkpoint)")
+        console.print(f"[green]audit chain intact[/]: {result.checked} events{anchor}")
     else:
         assert result.problem is not None
         console.print(f"[red]audit chain broken at event {result.problem.seq} ({result.problem.kind})[/]: "
                       f"{result.problem.message}; {result.checked} events before it are intact")
     if not result.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's current head into the checkpoint file (run from cron; exit 1 if the chain was cut)."""
+    from registry.audit import checkpoint
+
+    settings = Settings()
+    try:
+        written = checkpoint.advance(settings, make_engine(settings))
+    except (checkpoint.ChainBehind, checkpoint.CheckpointError) as exc:
+        err.print(f"[red]审计链异常 audit chain problem: {exc}[/]")
+        raise typer.Exit(1) from None
+    if written is None:
+        console.print("audit log is empty: nothing to checkpoint")
+    else:
+        console.print(f"checkpoint: event {written.seq} at {written.at:%Y-%m-%d %H:%M:%S} UTC "
+                      f"→ {settings.audit_checkpoint_path}")
 
 
 @calendar_app.command("load")
