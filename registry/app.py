@@ -12,10 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from registry import responses
 from registry.db import make_engine, reading_engine
-from registry.deps import LoginRequired
+from registry.deps import LoginRequired, PasswordChangeFirst
 from registry.errors import DomainError
 from registry.settings import Settings
 from registry.ui import errors as page_errors
@@ -41,11 +42,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def csrf_failed(request: Request, _: CsrfFailed) -> Response:
         return page_errors.csrf_page(request)
 
+    @app.exception_handler(PasswordChangeFirst)
+    async def password_change_first(_: Request, exc: PasswordChangeFirst) -> Response:
+        from registry.auth.pages import password_redirect
+
+        return password_redirect(exc.next_url)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if page_errors.wants_page(request):
             return page_errors.domain_error_page(request, exc)
-        return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
+        return JSONResponse(status_code=exc.status_code, content=exc.to_dict(), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -120,6 +127,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                   # One CSRF check for every route (no-op for safe methods and /api/): registry/ui/security.py.
                   dependencies=[Depends(check_csrf)])
     app.add_middleware(SecurityHeadersMiddleware)
+    if settings.trusted_proxies:
+        # The client address (audit, sign-in throttle) and scheme (Secure cookies) come from X-Forwarded-For
+        # and -Proto only when the direct peer is one of these proxies; anyone else could write those headers.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings)
     app.state.reading_engine = reading_engine(app.state.engine)  # for routes marked read_only
@@ -128,9 +139,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                    documents_router, scans_router, imports_router, exports_router, audit_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
+    app.include_router(docs_router(app))
     for router in page_routers():
         app.include_router(router)
-    app.include_router(docs_router(app))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     responses.install(app)

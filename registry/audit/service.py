@@ -33,8 +33,11 @@ def event_hash(*, seq: int, at: datetime, actor_id: int | None, actor: str, acti
 
 
 def append(session: Session, *, actor: Actor | None, action: str, object_type: str, object_id: object,
-           details: dict[str, Any] | None = None) -> AuditEvent:
-    """Append one event in the caller's transaction; the head row lock orders concurrent appends."""
+           details: dict[str, Any] | None = None, client_addr: str | None = None) -> AuditEvent:
+    """Append one event in the caller's transaction; the head row lock orders concurrent appends.
+
+    `client_addr` is for events with no signed-in actor (a failed sign-in); an actor carries its own.
+    """
     head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one_or_none()
     if head is None:
         head = AuditHead(id=1)
@@ -46,7 +49,7 @@ def append(session: Session, *, actor: Actor | None, action: str, object_type: s
         "actor_id": actor.user.id if actor else None,
         "actor": actor.user.username if actor else "system",
         "action": action, "object_type": object_type, "object_id": str(object_id),
-        "client_addr": actor.client_addr if actor else None,
+        "client_addr": actor.client_addr if actor else client_addr,
         "details": clean_details, "prev_hash": head.last_hash,
     }
     event = AuditEvent(**fields, hash=event_hash(**fields))

@@ -59,7 +59,8 @@ def demo(data_dir: DataDir = None, port: Port = 8000,
     console.print(table)
     console.print(f"打开 open http://127.0.0.1:{port}/ (sign in above; maps at /maps/city) · API docs /docs")
     if not no_serve:
-        uvicorn.run("registry.asgi:build", factory=True, host="127.0.0.1", port=port, log_level="info")
+        uvicorn.run("registry.asgi:build", factory=True, host="127.0.0.1", port=port, log_level="info",
+                    proxy_headers=False)
 
 
 def serve(data_dir: DataDir = None, port: Port = 8000,
@@ -72,5 +73,7 @@ def serve(data_dir: DataDir = None, port: Port = 8000,
     if workers > 1 and settings.sqlalchemy_url.startswith("sqlite"):
         console.print("[yellow]提示: several workers on SQLite serialise on its write lock; use PostgreSQL.[/]")
     prepare(settings).dispose()
+    # uvicorn's own proxy handling would believe X-Forwarded-For from 127.0.0.1 by default; the app believes
+    # only CAMREG_TRUSTED_PROXIES (registry/app.py).
     uvicorn.run("registry.asgi:build", factory=True, host=host, port=port, workers=workers, log_level="info",
-                access_log=access_log)
+                access_log=access_log, proxy_headers=False)
