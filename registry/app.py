@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from registry import responses
+from registry import docs_ui, responses
 from registry.db import make_engine, reading_engine
 from registry.deps import LoginRequired, PasswordChangeFirst
 from registry.errors import DomainError
@@ -116,7 +116,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.operators.views import router as operators_router
     from registry.scans.views import router as scans_router
     from registry.ui import page_routers
-    from registry.ui.apidocs import docs_router
     from registry.units.views import router as units_router
 
     # The documentation lists the API in the order of the work, whatever order the routes match in.
@@ -139,7 +138,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                    documents_router, scans_router, imports_router, exports_router, audit_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
-    app.include_router(docs_router(app))
+    docs_ui.install(app)  # /docs with Swagger UI from the package, not a CDN
     for router in page_routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

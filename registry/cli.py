@@ -7,7 +7,7 @@ import typer
 from discovery.cli import scan_command
 from discovery.lab_cli import lab_app
 from maps.cli import layers_check_command, route_command
-from registry.commands.admin import audit_app, calendar_app, db_app, reroute, units_app, users_app
+from registry.commands.admin import audit_app, calendar_app, db_app, reroute, units_app
 from registry.commands.codes import codes_app
 from registry.commands.data import export_app, import_app
 from registry.commands.documents import doc_app
@@ -15,6 +15,7 @@ from registry.commands.fill import fill_app
 from registry.commands.maps import map_app
 from registry.commands.scans import reconcile_command
 from registry.commands.server import demo, serve
+from registry.commands.users import users_app
 from registry.commands.workdays import workdays_app
 
 app = typer.Typer(name="camreg", help="公共安全视频图像信息系统备案 camera registry", no_args_is_help=True,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +17,6 @@ err = Console(stderr=True)
 
 db_app = typer.Typer(help="数据库 database schema", no_args_is_help=True)
 units_app = typer.Typer(help="公安机关 police units", no_args_is_help=True)
-users_app = typer.Typer(help="账户 accounts", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志 audit log", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日历 working-day calendars", no_args_is_help=True)
 
@@ -47,32 +44,6 @@ def units_load(directory: Annotated[Path, typer.Argument(help="folder with polic
         err.print(f"[red]{exc.message}[/]")
         raise typer.Exit(1) from None
     console.print(f"loaded {count} units")
-
-
-@users_app.command("create")
-def users_create(username: str, full_name: str, role: str,
-                 unit: Annotated[str | None, typer.Option(help="police unit code")] = None,
-                 operator_id: Annotated[int | None, typer.Option(help="operator id (role operator)")] = None) -> None:
-    """Create an account; the password is asked for twice and never echoed."""
-    from pydantic import ValidationError
-
-    from registry.auth import service
-    from registry.auth.models import Role, UserCreate
-    from registry.errors import DomainError
-
-    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    if sys.stdin.isatty() and getpass.getpass("again: ") != password:
-        err.print("[red]passwords differ[/]")
-        raise typer.Exit(1)
-    try:
-        data = UserCreate(username=username, full_name=full_name, role=Role(role), unit_code=unit,
-                          operator_id=operator_id, password=password)
-        with session_scope(make_engine(Settings())) as session:
-            user = service.create(session, data=data)
-    except (ValidationError, ValueError, DomainError) as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
-    console.print(f"created user {user.username} (id {user.id})")
 
 
 @audit_app.command("verify")

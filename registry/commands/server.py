@@ -13,7 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
-from registry.bootstrap import DEMO_PASSWORD, ensure_demo_accounts, prepare
+from registry.bootstrap import DEMO_PASSWORD, NotADemoDatabase, ensure_demo_accounts, prepare, prepare_demo
 from registry.settings import Settings
 
 console = Console()
@@ -39,7 +39,11 @@ def demo(data_dir: DataDir = None, port: Port = 8000,
     os.environ["CAMREG_DEMO"] = "true"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     console.print(f"数据目录 data directory: [bold]{settings.data_dir.resolve()}[/]")
-    engine = prepare(settings)
+    try:
+        engine = prepare_demo(settings)
+    except NotADemoDatabase as exc:
+        Console(stderr=True).print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
     with Progress(console=console) as progress:
         task = progress.add_task("载入示例城市 loading the sample city", total=None)
         report = load_sample_city(engine, settings,
