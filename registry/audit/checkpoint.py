@@ -127,10 +127,7 @@ def write(settings: Settings, *, seq: int, head_hash: str, replace: bool = False
     key = ensure_key(settings)
     with _file_lock(settings):
         if not replace:
-            try:
-                current = read(settings)
-            except CheckpointError:
-                current = None  # a damaged file is replaced by a good one; verify reported it meanwhile
+            current = read(settings)  # a damaged checkpoint stays until a restore replaces it: verify reports it
             if current is not None and current.seq >= seq:
                 return current
         at = utcnow().isoformat(timespec="microseconds")
