@@ -160,6 +160,7 @@ def fuzz_target(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
         tokens, known_ids = _seed(client, session, admin)
         fuzzing = {"admin": admin, "operator": tokens["operator"]}
         user_ids = {t: int(auth_service.user_for_token(session, token=t).id or 0) for t in fuzzing.values()}
+        session.commit()  # end the read: on SQLite it holds the write lock
         yield FuzzTarget(app, engine, fuzzing, known_ids, user_ids)
     engine.dispose()
 
