@@ -19,6 +19,7 @@ from registry.cli import app as cli
 from registry.operators.models import Operator
 from registry.settings import Settings
 from tests.registry.conftest import Person
+from tests.registry.page_helpers import csrf_of
 
 PASSWORD = "correct horse battery"
 TEMPORARY = "Temporary-Pass-4417"
@@ -82,18 +83,22 @@ def test_an_account_an_administrator_created_must_change_its_password_first(
 def test_pages_send_such_a_user_to_the_password_page(client: TestClient, make_person: Callable[..., Person]) -> None:
     admin = make_person(Role.admin, "001")
     assert _new_user(client, admin, "qian_super", role="supervisor", unit_code="001").status_code == 201
-    signed_in = client.post("/login", data={"username": "qian_super", "password": TEMPORARY, "next": "/maps/city"},
+    signed_in = client.post("/login", data={"username": "qian_super", "password": TEMPORARY, "next": "/maps/city",
+                                            "csrf_token": csrf_of(client.get("/login").text)},
                             follow_redirects=False)
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/account/password?next=/maps/city"
     home = client.get("/maps/city", follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"].startswith("/account/password")
     form = client.get("/account/password?next=/maps/city")
     assert form.status_code == 200 and "管理员设置" in form.text
+    token = csrf_of(form.text)
     differ = client.post("/account/password", data={"current_password": TEMPORARY, "new_password": OWN,
-                                                    "new_password_again": OWN + "x", "next": "/maps/city"})
+                                                    "new_password_again": OWN + "x", "next": "/maps/city",
+                                                    "csrf_token": token})
     assert differ.status_code == 422 and "不一致" in differ.text
     done = client.post("/account/password", data={"current_password": TEMPORARY, "new_password": OWN,
-                                                  "new_password_again": OWN, "next": "/maps/city"},
+                                                  "new_password_again": OWN, "next": "/maps/city",
+                                                  "csrf_token": token},
                        follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/maps/city"
     assert client.get("/", follow_redirects=False).status_code == 200
@@ -104,7 +109,8 @@ def test_disabling_ends_tokens_and_sessions_at_once(client: TestClient, settings
     admin = make_person(Role.admin, "101")
     officer = make_person(Role.intake, "101")
     browser = TestClient(client.app)
-    assert browser.post("/login", data={"username": officer.user.username, "password": PASSWORD},
+    assert browser.post("/login", data={"username": officer.user.username, "password": PASSWORD,
+                                        "csrf_token": csrf_of(browser.get("/login").text)},
                         follow_redirects=False).status_code == 303
     assert browser.get("/", follow_redirects=False).status_code == 200
     assert client.get("/api/v1/auth/me", headers=officer.headers).status_code == 200

@@ -18,6 +18,7 @@ from registry.auth.models import Role
 from registry.settings import Settings
 from registry.timeutil import utcnow
 from tests.registry.conftest import Person
+from tests.registry.page_helpers import csrf_of
 
 PASSWORD = "correct horse battery"
 
@@ -167,7 +168,7 @@ def test_an_address_guessing_at_many_accounts_is_slowed_not_the_officers(
     assert _token(attacker, "guess-after", "password123456")[0] == 401
 
 
-def test_the_count_is_shared_by_every_worker(settings: Settings, engine: Engine,
+def test_the_count_is_shared_by_every_worker(settings: Settings, engine: Engine, clock: Clock,
                                              make_person: Callable[..., Person]) -> None:
     """Two app instances (as two uvicorn workers would be) on one database see one count."""
     officer = make_person(Role.intake, "101")
@@ -201,7 +202,9 @@ def test_the_login_page_says_what_happened(client: TestClient, settings: Setting
     officer = make_person(Role.supervisor, "001")
 
     def page(password: str) -> tuple[int, str]:
-        response = client.post("/login", data={"username": officer.user.username, "password": password})
+        token = csrf_of(client.get("/login").text)
+        response = client.post("/login", data={"username": officer.user.username, "password": password,
+                                               "csrf_token": token})
         return response.status_code, response.text
 
     for _ in range(settings.signin_free_failures):
@@ -247,7 +250,8 @@ def test_cookies_are_secure_behind_tls(proxied: Callable[[str], TestClient], set
     form = {"username": officer.user.username, "password": PASSWORD}
 
     def cookie(client: TestClient, headers: dict[str, str]) -> str:
-        response = client.post("/login", data=form, headers=headers, follow_redirects=False)
+        token = csrf_of(client.get("/login", headers=headers).text)
+        response = client.post("/login", data={**form, "csrf_token": token}, headers=headers, follow_redirects=False)
         assert response.status_code == 303
         return response.headers["set-cookie"]
 
