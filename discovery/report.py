@@ -83,6 +83,59 @@ class ReportError(ValueError):
     """A report file that cannot be trusted; the message says which part is wrong."""
 
 
+class ReportTooLarge(ReportError):
+    """A report with more devices than a scan of a site can find."""
+
+
+#: Limits of a report read from a file or an upload: a real report nests 5 levels and has no long numbers.
+MAX_DEPTH = 32
+MAX_NUMBER_CHARS = 32
+MAX_DEVICES = 10_000
+
+
+def _number(text: str, convert: Any) -> Any:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ReportError(f"a number of {len(text)} characters (at most {MAX_NUMBER_CHARS}): {text[:20]}…")
+    return convert(text)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ReportError(f"{name} is not a number a report can hold")
+
+
+def _too_deep(data: Any, limit: int) -> bool:
+    """Whether containers nest deeper than `limit` (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def report_from_bytes(data: bytes, source: str = "report", *, max_devices: int = MAX_DEVICES) -> ScanReport:
+    """Parse report bytes with bounded nesting, number size and device count, then validate them."""
+    try:
+        raw = json.loads(data, parse_int=lambda t: _number(t, int), parse_float=lambda t: _number(t, float),
+                         parse_constant=_refuse_constant)
+    except ReportError as exc:
+        raise ReportError(f"{source}: {exc}") from exc
+    except RecursionError as exc:
+        raise ReportError(f"{source}: nested deeper than {MAX_DEPTH} levels") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{source}: not valid JSON ({exc})") from exc
+    devices = raw.get("devices") if isinstance(raw, dict) else None
+    if isinstance(devices, list) and len(devices) > max_devices:
+        raise ReportTooLarge(f"{source}: {len(devices)} devices, more than the {max_devices} a report may hold")
+    if _too_deep(raw, MAX_DEPTH):
+        raise ReportError(f"{source}: nested deeper than {MAX_DEPTH} levels")
+    return parse_report(raw, source)
+
+
 def report_schema() -> dict[str, Any]:
     """The JSON Schema of a scan report."""
     schema = ScanReport.model_json_schema()
@@ -184,12 +237,10 @@ def load_report(path: str | Path) -> ScanReport:
     """Read FILE.json and verify schema and checksum; raise ReportError with a clear message."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = p.read_bytes()
     except OSError as exc:
         raise ReportError(f"{p}: cannot read ({exc.strerror})") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{p}: not valid JSON ({exc})") from exc
-    return parse_report(data, str(p))
+    return report_from_bytes(data, str(p))
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> None:

@@ -14,7 +14,9 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from maps.assets import STATIC_DIR as MAPS_STATIC_DIR
 from registry import docs_ui, responses
+from registry.body_limit import BodyLimit, BodyTooLarge, too_large_body
 from registry.db import make_engine, reading_engine
 from registry.deps import LoginRequired, PasswordChangeFirst
 from registry.errors import DomainError
@@ -25,13 +27,15 @@ from registry.ui.security import CsrfFailed, SecurityHeadersMiddleware, check_cs
 log = logging.getLogger("camreg")
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).parent / "static"
+# Room for the multipart boundaries, headers and form fields around an upload of max_upload_bytes.
+MULTIPART_ALLOWANCE = 64 * 1024
 
 
 def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": {"code": code, "message": message, **extra}})
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
     """One JSON error shape under /api/; a Chinese error page everywhere else."""
 
     @app.exception_handler(LoginRequired)
@@ -74,6 +78,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             # FastAPI's only 400: a body that is not JSON or not multipart. Wrong input is a 422, like the rest.
             return _error(422, "invalid_input", f"请求体无法解析 / the request body cannot be parsed: {exc.detail}",
                           field="body")
+        if isinstance(exc, BodyTooLarge):
+            return JSONResponse(too_large_body(settings.max_upload_bytes), status_code=413)
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail))
 
@@ -125,6 +131,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None, openapi_tags=tags,
                   # One CSRF check for every route (no-op for safe methods and /api/): registry/ui/security.py.
                   dependencies=[Depends(check_csrf)])
+    # Every request body, uploads included, is cut off at the cap as it streams in: a 500 MB upload costs
+    # the server the cap, not 500 MB (and nothing at all when its Content-Length says so). Added before
+    # the security headers, which then wrap its 413 too.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + MULTIPART_ALLOWANCE,
+                       error_limit=settings.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.trusted_proxies:
         # The client address (audit, sign-in throttle) and scheme (Secure cookies) come from X-Forwarded-For
@@ -141,7 +152,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     docs_ui.install(app)  # /docs with Swagger UI from the package, not a CDN
     for router in page_routers():
         app.include_router(router)
+    # Leaflet as vendored for the maps (maps/static/README.md): the operator's location picker uses it too.
+    app.mount("/static/leaflet", StaticFiles(directory=MAPS_STATIC_DIR / "leaflet"), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    _install_error_handlers(app)
+    _install_error_handlers(app, settings)
     responses.install(app)
     return app

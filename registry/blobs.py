@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from registry.private import private_dir
+
 
 def path_for(root: Path, sha256: str) -> Path:
     """Where the bytes with this digest live (two levels of fan-out keep directories small)."""
@@ -19,7 +21,9 @@ def store(root: Path, data: bytes) -> str:
     target = path_for(root, digest)
     if target.exists():
         return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # The blob root and its fan-out directories are 0700 (an older, looser root is tightened).
+    private_dir(root, tighten=True)
+    private_dir(target.parent)
     # Write beside the target and rename, so a crash never leaves a truncated file under a real digest.
     # mkstemp creates the file 0600: materials and documents are confidential (第十一条).
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")

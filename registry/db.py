@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from registry.errors import InvalidInput
+from registry.private import private_dir, private_sqlite
 from registry.settings import Settings
 
 # Every integer column is at most 64 bits; SQLite's driver cannot even bind a larger Python int.
@@ -23,8 +25,10 @@ def make_engine(settings: Settings) -> Engine:
 
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        if engine.url.database and engine.url.database != ":memory:":
+            private_sqlite(Path(engine.url.database))
         _configure_sqlite(engine)
     else:
         # A fixed pool: overflow connections would be opened and closed under load (a fork on the server each).

@@ -23,7 +23,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir if unset")
     demo: bool = False
     sample_data_dir: Path = SAMPLE_DATA_DIR
-    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="any upload; larger bodies are cut off")
+    import_max_rows: int = Field(default=200_000, gt=0, description="data rows of one imported sheet")
+    import_max_unpacked_bytes: int = Field(default=256 * 1024 * 1024, gt=0,
+                                           description="what an imported .xlsx (a zip) may unpack to")
+    scan_max_devices: int = Field(default=10_000, gt=0, description="devices in one uploaded scan report")
     token_ttl_hours: int = Field(default=12, gt=0, le=24 * 30)
     tile_url: str | None = Field(default=None, description="intranet tile server URL template")
     scan_allowed_networks: list[str] = Field(default_factory=list)

@@ -1,25 +1,34 @@
-"""统一社会信用代码 (unified social credit code, GB 32100-2015): validate and generate.
+"""统一社会信用代码 (unified social credit code, GB 32100-2015): validated with python-stdnum, plus what it lacks.
 
 Layout of the 18 characters::
 
     9 | 1 | 110108 | 55138508 2 | Q
     registration authority | organisation kind | region (GB/T 2260) | organisation code (GB 11714) | check
 
-* Characters: digits and uppercase letters except I, O, Z, S, V (31 symbols, valued 0..30 in this order).
-* Check character (position 18): 31 - (Σ value_i × 3^(i-1) mod 31) mod 31, i = 1..17.
-* Positions 9-17 are the organisation code of GB 11714-1997: 8 characters and a check character
-  11 - (Σ value_i × (3, 7, 9, 10, 5, 8, 4, 2)_i mod 11), where 10 is written ``X`` and 11 is written ``0``.
-* Authority and kind codes: table 1 of GB 32100-2015 (1, 5, 9, Y) plus the later assignments
-  (2-4, 6-8, A, N) as used by the national code registry; many independent validators carry the same table.
+python-stdnum (`stdnum.cn.uscc`) checks length, alphabet and the check character (position 18). It
+lacks, and this module keeps:
+
+* the registration authority and organisation kind table (table 1 of GB 32100-2015, 1, 5, 9, Y, plus
+  the later assignments 2-4, 6-8, A, N as used by the national code registry); stdnum accepts only
+  digits in positions 1-8, so codes of authorities A, N and Y are checked with its check-character
+  function alone;
+* the province part of the region and the GB 11714 check character of the organisation code
+  (positions 9-17: 8 characters and 11 - (Σ value_i × (3, 7, 9, 10, 5, 8, 4, 2)_i mod 11), 10 written
+  ``X`` and 11 written ``0``);
+* messages in Chinese and English that name the defect and its position (stdnum says only "invalid
+  format", "invalid checksum");
+* `make_uscc`, the generator of valid codes for the sample city and tests.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import uscc as stdnum_uscc
+
+CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # the 31 symbols stdnum's alphabet also has
 _VALUE = {ch: i for i, ch in enumerate(CHARSET)}
-WEIGHTS: tuple[int, ...] = tuple(pow(3, i, 31) for i in range(17))
 ORG_WEIGHTS: tuple[int, ...] = (3, 7, 9, 10, 5, 8, 4, 2)
 USCC_LENGTH = 18
 
@@ -91,13 +100,12 @@ def org_code_check_char(body: str) -> str:
 
 
 def uscc_check_char(first17: str) -> str:
-    """GB 32100 check character for the first 17 characters."""
+    """GB 32100 check character for the first 17 characters (python-stdnum computes it)."""
     if len(first17) != 17 or any(ch not in _VALUE for ch in first17):
         raise ValueError(
             _msg(f"前17位应为合法字符：{first17!r}", f"the first 17 characters must be valid: {first17!r}")
         )
-    total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
-    return CHARSET[(31 - total % 31) % 31]
+    return stdnum_uscc.calc_check_digit(first17)
 
 
 def _charset_issue(text: str) -> UsccIssue | None:
@@ -187,18 +195,24 @@ def check_uscc(code: str) -> list[UsccIssue]:
                 ),
             )
         )
-    expected = uscc_check_char(text[:17])
-    if text[17] != expected:
-        issues.append(
-            UsccIssue(
-                "check",
-                _msg(
-                    f"校验码应为 {expected}，实际为 {text[17]}",
-                    f"check character should be {expected}, got {text[17]}",
-                ),
-            )
-        )
+    issues.extend(_stdnum_issues(text))
     return issues
+
+
+def _stdnum_issues(text: str) -> list[UsccIssue]:
+    """python-stdnum's verdict on an 18-character code of the right alphabet, as a named defect."""
+    expected = uscc_check_char(text[:17])
+    try:
+        if text[:8].isdigit():  # stdnum refuses the letter authorities (A, N, Y) that GB 32100 allows
+            stdnum_uscc.validate(text)
+        elif text[17] != expected:
+            raise stdnum_errors.InvalidChecksum()
+    except stdnum_errors.InvalidChecksum:
+        return [UsccIssue("check", _msg(f"校验码应为 {expected}，实际为 {text[17]}",
+                                        f"check character should be {expected}, got {text[17]}"))]
+    except stdnum_errors.ValidationError as exc:  # a rule stdnum adds later: report it, do not accept the code
+        return [UsccIssue("format", _msg(f"统一社会信用代码无效：{exc}", f"invalid code: {exc}"))]
+    return []
 
 
 def validate_uscc(code: str) -> list[str]:

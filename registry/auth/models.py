@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from registry.text import PlainTextInput
 from registry.timeutil import UTCDateTime, utcnow
 
 
@@ -48,8 +50,10 @@ class User(UserBase, table=True):
     password_changed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
-class UserCreate(UserBase):
+class UserCreate(UserBase, PlainTextInput):
     """A new account as an administrator enters it."""
+
+    exempt_fields: ClassVar[frozenset[str]] = frozenset({"password"})
 
     password: str = Field(min_length=1, max_length=200, description="checked by the password rules")
 

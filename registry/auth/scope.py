@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session, SQLModel, col, select
 
 from registry.auth.models import Role, User
@@ -65,10 +65,20 @@ def clause_for(model: type[SQLModel], user: User) -> ColumnElement[bool]:
     operator_id = getattr(model, "operator_id", None)
     if operator_id is None:
         raise TypeError(f"{model.__name__} has no scope rule")
-    if user.role != Role.operator and user.unit_code == CITY_UNIT:
-        return true()
     if user.role == Role.operator:
         return col(operator_id) == user.operator_id if user.operator_id is not None else false()
+    officers = _officer_clause(model, user, operator_id)
+    from registry.filings.models import Filing, FilingState
+
+    # A draft is the operator's own until it is submitted: no officer sees it, in a list or by its id.
+    return and_(officers, col(Filing.state) != FilingState.draft) if model is Filing else officers
+
+
+def _officer_clause(model: type[SQLModel], user: User, operator_id: Any) -> ColumnElement[bool]:
+    from registry.operators.models import Operator
+
+    if user.unit_code == CITY_UNIT:
+        return true()
     # A correlated EXISTS rather than `operator_id IN (visible ids)`: given the IN list, SQLite drives a
     # branch officer's station or district list from the branch's operators (a third of a million cameras,
     # then a sort: 100-240 ms at 1M) instead of walking the (station_id, id) index (about 2 ms).

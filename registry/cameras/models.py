@@ -9,6 +9,7 @@ from pydantic import field_validator
 from sqlalchemy import Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
+from registry.text import PlainTextInput
 from registry.timeutil import UTCDateTime, utcnow
 
 
@@ -64,7 +65,7 @@ class CameraBase(SQLModel):
     public_area: bool = True
 
 
-class CameraCreate(CameraBase):
+class CameraCreate(CameraBase, PlainTextInput):
     """A camera as listed in a filing; in a change filing, `existing_code` names a camera it keeps."""
 
     existing_code: str | None = Field(default=None, min_length=20, max_length=20)

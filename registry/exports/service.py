@@ -25,6 +25,7 @@ from registry.cameras.models import Camera, CameraStatus
 from registry.filings.models import AWAITING_DECISION, Filing, FilingState
 from registry.imports.columns import CAMERA_COLUMNS, FILING_COLUMNS, OPERATOR_COLUMNS, SHEET_TITLES, Kind
 from registry.operators.models import Operator
+from registry.text import csv_cell, needs_care, xlsx_cell
 from registry.timeutil import beijing_today
 
 BATCH = 5000  # rows per CSV chunk sent
@@ -218,6 +219,13 @@ def iter_rows(engine: Engine, *, kind: Kind, user: User, filters: Filters, windo
                 yield values
 
 
+def _text_columns(kind: Kind) -> list[int]:
+    """Where the text columns are: only their cells can hold a formula or a control character."""
+    other = (sqltypes.Integer, sqltypes.Float, sqltypes.Numeric, sqltypes.Boolean, sqltypes.Date, sqltypes.DateTime,
+             sqltypes.Enum)
+    return [i for i, f in enumerate(_fields(kind)) if not isinstance(f.expr.type, other)]
+
+
 def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters) -> Iterator[bytes]:
     """UTF-8 CSV with a BOM (so Excel reads the Chinese), one chunk per batch of rows."""
     buffer = io.StringIO(newline="")
@@ -225,7 +233,12 @@ def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters) -> I
     buffer.write("\ufeff")
     writer.writerows(header_rows(kind))
     pending = 0
+    texts = _text_columns(kind)
     for row in iter_rows(engine, kind=kind, user=user, filters=filters):
+        for index in texts:
+            value = row[index]
+            if value and needs_care(value):
+                row[index] = csv_cell(value)
         writer.writerow(row)
         pending += 1
         if pending == BATCH:
@@ -244,7 +257,12 @@ def write_xlsx(engine: Engine, path: Path, *, kind: Kind, user: User, filters: F
     for row in header_rows(kind):
         ws.append(row)
     rows = 0
+    texts = _text_columns(kind)
     for values in iter_rows(engine, kind=kind, user=user, filters=filters):
+        for index in texts:
+            value = values[index]
+            if value and needs_care(value):
+                values[index] = xlsx_cell(ws, value)
         ws.append(values)
         rows += 1
         if progress is not None and rows % BATCH == 0:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from registry.resident_id import check_resident_id
+from registry.text import PlainTextInput
 from registry.timeutil import UTCDateTime, utcnow
 
 
 class FilingState(StrEnum):
-    """Where a filing is in the workflow (SPEC §5)."""
+    """Where a filing is in the workflow (SPEC §5); a draft is the operator's own until it is submitted."""
 
+    draft = "draft"
     submitted = "submitted"
     accepted = "accepted"
     correction_requested = "correction_requested"
@@ -26,7 +30,9 @@ class FilingState(StrEnum):
 # Accepted and not yet decided: the filing unit's 15-working-day clock is running.
 AWAITING_DECISION = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
 # The operator (or the desk) may still add materials and cameras.
-EDITABLE_STATES = (FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
+EDITABLE_STATES = (FilingState.draft, FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
+# The operator may still change the form itself: its draft, and while correcting (补正).
+FORM_EDITABLE_STATES = (FilingState.draft, FilingState.correction_requested)
 
 
 class FilingKind(StrEnum):
@@ -49,6 +55,7 @@ class MaterialKind(StrEnum):
     form = "form"
     location_diagram = "location_diagram"
     deployment_map = "deployment_map"
+    authorization = "authorization"
     other = "other"
 
 
@@ -62,9 +69,33 @@ class FilingForm(SQLModel):
     camera_count_declared: int = Field(ge=1, le=100000)
     camera_types_declared: str = Field(min_length=1, max_length=300, description="e.g. 枪机×40，球机×6")
     network_digit: int = Field(default=8, ge=0, le=8, description="GB/T 28181 network digit for the codes")
+    site_lon: float | None = Field(default=None, ge=73, le=136, description="where the system is, WGS-84 "
+                                   "longitude (cameras listed without a position default to it)")
+    site_lat: float | None = Field(default=None, ge=3, le=54, description="where the system is, WGS-84 latitude")
+    agent_name: str | None = Field(default=None, min_length=2, max_length=50,
+                                   description="受托人: the person filing for the unit (with an authorisation letter)")
+    agent_id_number: str | None = Field(default=None, min_length=18, max_length=18,
+                                        description="受托人公民身份号码 (18 digits, checksum checked)")
+
+    @field_validator("agent_id_number")
+    @classmethod
+    def _resident_id(cls, value: str | None) -> str | None:
+        return None if value is None else check_resident_id(value)
+
+    @model_validator(mode="after")
+    def _agent_complete(self) -> FilingForm:
+        if (self.agent_name is None) != (self.agent_id_number is None):
+            raise ValueError("受托人姓名和身份号码须同时填写 / agent_name and agent_id_number go together")
+        if (self.site_lon is None) != (self.site_lat is None):
+            raise ValueError("经度和纬度须同时填写 / site_lon and site_lat go together")
+        return self
 
 
-class FilingCreate(FilingForm):
+class FilingFormUpdate(FilingForm, PlainTextInput):
+    """The form as changed by the operator (a draft, or during correction)."""
+
+
+class FilingCreate(FilingForm, PlainTextInput):
     """A submission: the form, for one operator, optionally changing a filed filing."""
 
     operator_id: int
@@ -131,8 +162,10 @@ class FilingPublic(FilingForm):
     rejected_reason: str | None
 
 
-class CorrectionItem(SQLModel):
+class CorrectionItem(PlainTextInput):
     """One missing or wrong item on a correction notice."""
+
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"message"})
 
     item: str = Field(min_length=1, max_length=100, description="e.g. deployment_map, retention_days")
     message: str = Field(min_length=1, max_length=500)

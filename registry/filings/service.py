@@ -66,8 +66,8 @@ def late_days(in_use: date, submitted: date, allowed_days: int) -> int:
 
 
 def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Settings,
-           now: datetime | None = None) -> Filing:
-    """File a system (online by the operator, or at the desk by an intake officer)."""
+           now: datetime | None = None, draft: bool = False) -> Filing:
+    """File a system (online by the operator, or at the desk by an intake officer); or save it as a draft."""
     operator = get_visible(session, Operator, data.operator_id, actor.user)
     _require_submitter(actor, operator)
     changes_id = None
@@ -87,11 +87,12 @@ def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Sett
         "changes_filing_id": changes_id, "filing_unit_code": operator.filing_unit_code,
         "channel": Channel.online if actor.user.role == Role.operator else Channel.desk,
         "late": overdue > 0, "late_days": overdue, "submitted_at": submitted_at,
-        "submitted_by_id": actor.user_id, "updated_at": submitted_at})
+        "submitted_by_id": actor.user_id, "updated_at": submitted_at,
+        "state": FilingState.draft if draft else FilingState.submitted})
     session.add(filing)
     session.flush()
-    audit.append(session, actor=actor, action="filing.submit", object_type="filing", object_id=filing.id,
-                 details={"operator_id": operator.id, "late_days": overdue, "changes": changes_id})
+    audit.append(session, actor=actor, action="filing.draft" if draft else "filing.submit", object_type="filing",
+                 object_id=filing.id, details={"operator_id": operator.id, "late_days": overdue, "changes": changes_id})
     return filing
 
 

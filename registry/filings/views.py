@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from registry.actor import Actor
 from registry.auth.scope import get_visible
-from registry.cameras.models import CameraCreate, CameraPublic
+from registry.cameras import placement
+from registry.cameras.models import Camera, CameraCreate, CameraPublic
+from registry.cameras.placement import Placement
 from registry.deps import CurrentActor, SessionDep, SettingsDep, read_only
 from registry.errors import NotFound, TooLarge
-from registry.filings import service
+from registry.filings import drafts, mapimages, service
 from registry.filings.models import (
     CorrectionNotice,
     CorrectionNoticePublic,
     CorrectionRequest,
     Filing,
     FilingCreate,
+    FilingFormUpdate,
     FilingPublic,
     FilingState,
     Material,
@@ -30,13 +34,16 @@ from registry.filings.models import (
 from registry.operators.models import Operator
 from registry.pagination import AfterQuery, LimitQuery, Page, page_of
 from registry.responses import errors, files
+from registry.text import PlainTextInput
 
 router = APIRouter(prefix="/filings", tags=["filings"], responses=errors(401, 422))
 materials_router = APIRouter(prefix="/materials", tags=["filings"], responses=errors(401, 422))
 
 
-class RejectRequest(BaseModel):
+class RejectRequest(PlainTextInput):
     """Why a filing is refused."""
+
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"reason"})
 
     reason: str
 
@@ -178,3 +185,88 @@ def download_material(session: SessionDep, settings: SettingsDep, actor: Current
     """The bytes of a material; every read is written to the audit log."""
     material, path = service.read_material(session, actor=actor, material_id=material_id, settings=settings)
     return FileResponse(path, media_type=material.mime, filename=material.filename)
+
+
+# --- drafts and the operator's edits (registry/filings/drafts.py) ---------------------------------------
+
+@router.post("/drafts", response_model=FilingPublic, status_code=201, responses=errors(403, 404, 409))
+def create_draft(session: SessionDep, settings: SettingsDep, actor: CurrentActor, data: FilingCreate) -> Filing:
+    """Save a new filing as the operator's draft: no officer sees it until it is submitted."""
+    return drafts.create_draft(session, actor=actor, data=data, settings=settings)
+
+
+@router.put("/{filing_id}/form", response_model=FilingPublic, responses=errors(403, 404, 409))
+def update_form(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int,
+                data: FilingFormUpdate) -> Filing:
+    """Change the form of a draft, or of a filing being corrected."""
+    return drafts.update_form(session, actor=actor, filing_id=filing_id, data=data, settings=settings)
+
+
+@router.post("/{filing_id}/submit", response_model=FilingPublic, responses=errors(403, 404, 409))
+def submit_draft(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int) -> Filing:
+    """Send a complete draft to the filing unit (409 lists what is missing)."""
+    return drafts.submit_draft(session, actor=actor, filing_id=filing_id, settings=settings)
+
+
+@router.delete("/{filing_id}", status_code=204, response_class=Response, responses=errors(403, 404, 409))
+def discard_draft(session: SessionDep, actor: CurrentActor, filing_id: int) -> Response:
+    """Throw a draft away (only a draft)."""
+    drafts.discard_draft(session, actor=actor, filing_id=filing_id)
+    return Response(status_code=204)
+
+
+@router.post("/{filing_id}/change", response_model=FilingPublic, status_code=201, responses=errors(403, 404, 409))
+def start_change(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int) -> Filing:
+    """Begin a change of a filed filing as a draft: form, materials and cameras (with their codes) carried over."""
+    return drafts.start_change(session, actor=actor, filing_id=filing_id, settings=settings)
+
+
+@router.delete("/{filing_id}/cameras/{camera_id}", status_code=204, response_class=Response,
+               responses=errors(403, 404, 409))
+def remove_camera(session: SessionDep, actor: CurrentActor, filing_id: int, camera_id: int) -> Response:
+    """Take an uncoded camera off an open filing's list."""
+    drafts.remove_camera(session, actor=actor, filing_id=filing_id, camera_id=camera_id)
+    return Response(status_code=204)
+
+
+@router.put("/{filing_id}/cameras/{camera_id}/placement", response_model=CameraPublic,
+            responses=errors(403, 404, 409))
+def place_camera(session: SessionDep, settings: SettingsDep, actor: CurrentActor, filing_id: int, camera_id: int,
+                 data: Placement) -> Camera:
+    """Put a camera on a deployment-map page (frame pixels, see GET /materials/{id}/pages), or take it off."""
+    return placement.place(session, actor=actor, filing_id=filing_id, camera_id=camera_id, data=data,
+                           settings=settings)
+
+
+@router.delete("/{filing_id}/materials/{material_id}", status_code=204, response_class=Response,
+               responses=errors(403, 404, 409))
+def remove_material(session: SessionDep, actor: CurrentActor, filing_id: int, material_id: int) -> Response:
+    """Take a wrongly uploaded file off a draft."""
+    drafts.remove_material(session, actor=actor, filing_id=filing_id, material_id=material_id)
+    return Response(status_code=204)
+
+
+class MapFrame(BaseModel):
+    """One page of a deployment map and the size of the frame camera positions are given in."""
+
+    page: int
+    width: int
+    height: int
+
+
+@materials_router.get("/{material_id}/pages", response_model=list[MapFrame], responses=errors(404))
+@read_only
+def map_pages(session: SessionDep, settings: SettingsDep, actor: CurrentActor, material_id: int) -> list[MapFrame]:
+    """The pages of a deployment map (PDF or image) and each page's frame size."""
+    material = visible_material(session, actor, material_id)
+    return [MapFrame(page=f.page, width=f.width, height=f.height)
+            for f in mapimages.frames(settings.materials_dir, material.sha256, material.mime)]
+
+
+def visible_material(session: Session, actor: Actor, material_id: int) -> Material:
+    """A material whose filing the user may see (404 otherwise)."""
+    material = session.get(Material, material_id)
+    if material is None:
+        raise NotFound(f"Material {material_id} 不存在 / not found")
+    get_visible(session, Filing, material.filing_id, actor.user)
+    return material

@@ -13,6 +13,7 @@ from typing import Any
 from registry.camera_codes import DeviceType
 from registry.cameras.models import FormFactor
 from registry.operators.models import Datum, SystemKind
+from registry.text import strip_formula_guard
 
 
 class Kind(StrEnum):
@@ -133,7 +134,9 @@ def cell_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):  # every CSV cell: the fast path
-        return value.strip() or None
+        text = value.strip()
+        # Our CSV exports guard formula-like text with an apostrophe; it is not part of the value.
+        return (strip_formula_guard(text) if text.startswith("'") else text) or None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

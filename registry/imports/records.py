@@ -22,6 +22,7 @@ from registry.operators import service as operators_service
 from registry.operators.models import Operator, OperatorCreate
 from registry.routing import to_wgs84
 from registry.settings import Settings
+from registry.text import PlainTextInput
 from registry.uscc import validate_uscc
 
 T = TypeVar("T")
@@ -107,13 +108,17 @@ def _create_one(session: Session, errors: RowErrors, index: int, create: Any, de
         savepoint.commit()
 
 
+class FilingRow(FilingForm, PlainTextInput):
+    """A sheet row's filing form, checked like an API submission (no control characters)."""
+
+
 FORM_FIELDS = set(FilingForm.model_fields)
 
 
 def import_filings(session: Session, *, actor: Actor, sheet: Sheet, report: ImportReport, errors: RowErrors,
                    settings: Settings, progress: Progress) -> None:
     """Filings, matched by 备案编号 if given, else by (operator, system name, going-into-use date)."""
-    parsed = validate_rows(sheet, FILING_COLUMNS, FilingForm, errors, model_fields=FORM_FIELDS, progress=progress)
+    parsed = validate_rows(sheet, FILING_COLUMNS, FilingRow, errors, model_fields=FORM_FIELDS, progress=progress)
     usccs = {v["operator_uscc"] for _, v in parsed if "operator_uscc" in v}
     operators = {o.uscc: o for o in fetch_in(session, Operator, Operator.uscc, usccs,
                                              clause_for(Operator, actor.user))}

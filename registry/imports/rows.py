@@ -59,7 +59,8 @@ def _parse_column(sheet: Sheet, column: Column, errors: RowErrors) -> list[Any]:
     raw = [row[at] if at < len(row) else None for row in sheet.rows]
     if column.type == "text" and not column.labels and not column.digits:
         # The common case, inline: a CSV cell is already text.
-        values: list[Any] = [(v.strip() or None) if v.__class__ is str else cell_text(v) for v in raw]
+        values: list[Any] = [(v.strip() or None) if v.__class__ is str and not v.startswith("'") else cell_text(v)
+                             for v in raw]
     else:
         values = []
         numeric = column.type == "float"

@@ -9,18 +9,44 @@ from sqlmodel import Session
 
 from registry.actor import Actor
 from registry.audit import service as audit
+from registry.auth.models import Role
+from registry.auth.scope import require_role
 from registry.imports.cameras import import_cameras
 from registry.imports.columns import COLUMNS, Kind
 from registry.imports.records import import_filings, import_operators
 from registry.imports.rows import ImportReport, Progress, RowErrors, no_progress
-from registry.imports.sheets import error_file, read_sheet
+from registry.imports.sheets import Limits, Sheet, error_file, read_sheet
+from registry.operators.service import OFFICER_WRITERS
 from registry.settings import Settings
+
+# Who may import each kind at all (the rows' own rules apply after); checked before the file is read.
+IMPORT_ROLES = {Kind.operators: OFFICER_WRITERS, Kind.filings: (Role.operator, Role.intake, Role.reviewer),
+                Kind.cameras: (Role.operator, Role.intake, Role.reviewer, Role.admin)}
+
+
+def require_import_role(actor: Actor, kind: Kind) -> None:
+    """Refuse (403) a user whose role can never import this kind, before any of the file is parsed."""
+    require_role(actor.user, *IMPORT_ROLES[kind])
 
 
 def run(session: Session, *, actor: Actor, kind: Kind, filename: str, data: bytes, settings: Settings,
         valid_only: bool = False, progress: Progress = no_progress) -> ImportReport:
     """Import a sheet in the caller's transaction; a refused file leaves nothing but its audit event."""
-    sheet = read_sheet(kind, filename, data)
+    require_import_role(actor, kind)
+    sheet = read_sheet(kind, filename, data, limits_for(settings))
+    return run_sheet(session, actor=actor, kind=kind, sheet=sheet, filename=filename, data=data, settings=settings,
+                     valid_only=valid_only, progress=progress)
+
+
+def limits_for(settings: Settings) -> Limits:
+    """The configured caps on an uploaded sheet."""
+    return Limits(max_rows=settings.import_max_rows, max_unpacked_bytes=settings.import_max_unpacked_bytes)
+
+
+def run_sheet(session: Session, *, actor: Actor, kind: Kind, sheet: Sheet, filename: str, data: bytes,
+              settings: Settings, valid_only: bool = False, progress: Progress = no_progress) -> ImportReport:
+    """Import a sheet already read (a page may complete it first, e.g. with its filing); as `run`."""
+    require_import_role(actor, kind)
     report = ImportReport(kind=kind.value, filename=PurePath(filename).name, sha256=hashlib.sha256(data).hexdigest(),
                           format=sheet.format, valid_only=valid_only, rows=len(sheet.rows),
                           ignored_columns=sheet.ignored)

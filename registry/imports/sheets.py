@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,15 +17,15 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, TooLarge
 from registry.imports.columns import COLUMNS, ERROR_HEADER, SHEET_TITLES, Column, Kind, cell_text
+from registry.text import FORMULA_TRIGGERS, csv_cell, needs_care, writable, xlsx_cell
 
 XLSX_MAGIC = b"PK\x03\x04"
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FONT = Font(bold=True)
 REQUIRED_FONT = Font(bold=True, color="C00000")
-# Cheap to keep per row, generous for the spreadsheets departments really have.
-MAX_ROWS = 1_048_576
+MAX_ROWS = 1_048_576  # Excel's own limit: template drop-downs reach this far
 HEADER_SEARCH = 5  # rows searched for the header row
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -68,7 +69,37 @@ def detect_format(filename: str, data: bytes) -> str:
     return "csv"
 
 
-def _csv_rows(data: bytes) -> list[list[Any]]:
+@dataclass(frozen=True)
+class Limits:
+    """How much of an upload is read: data rows, and the unpacked size of an .xlsx (a zip)."""
+
+    max_rows: int = 200_000
+    max_unpacked_bytes: int = 256 * 1024 * 1024
+
+
+def _too_many_rows(limit: int) -> TooLarge:
+    return TooLarge(f"文件超过 {limit} 行，请分批导入 / the file has more than {limit} rows; split it "
+                    "(limit CAMREG_IMPORT_MAX_ROWS)", field="file")
+
+
+def _collect(rows: Iterable[Sequence[Any]], max_rows: int) -> list[list[Any]]:
+    """The rows, stopping with a 413 as soon as there are too many; blank rows are kept only between data."""
+    kept: list[list[Any]] = []
+    blank = 0
+    limit = max_rows + HEADER_SEARCH + 1  # header rows (and a title line) do not count
+    for row in rows:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            blank += 1  # a formatted but empty row; a sheet may carry a million of them
+            continue
+        if len(kept) >= limit:
+            raise _too_many_rows(max_rows)
+        kept.extend([] for _ in range(blank))
+        blank = 0
+        kept.append(list(row))
+    return kept
+
+
+def _csv_rows(data: bytes, limits: Limits) -> list[list[Any]]:
     for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
         try:
             text = data.decode(encoding)
@@ -77,18 +108,41 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise InvalidInput("无法识别文件编码 / cannot decode the CSV", field="file")
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    return _collect(csv.reader(io.StringIO(text, newline="")), limits.max_rows)
 
 
-def _xlsx_rows(data: bytes) -> tuple[str, list[list[Any]]]:
+def _check_unpacked(data: bytes, limit: int) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit (a small zip can hold gigabytes of XML).
+
+    The sizes in the zip directory are binding: zipfile never returns more than a member declares.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise InvalidInput(f"文件不是有效的 .xlsx / the file is not a valid .xlsx workbook: {exc}",
+                           field="file") from exc
+    if unpacked > limit:
+        raise TooLarge(f".xlsx 解压后 {unpacked // 2**20} MB，超过上限 {limit // 2**20} MB / the workbook unpacks "
+                       f"to {unpacked} bytes, over the {limit} byte limit (CAMREG_IMPORT_MAX_UNPACKED_BYTES)",
+                       field="file")
+
+
+def _xlsx_rows(data: bytes, limits: Limits) -> tuple[str, list[list[Any]]]:
+    _check_unpacked(data, limits.max_unpacked_bytes)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InvalidInput(f"无法读取 .xlsx / cannot read the workbook: {exc}", field="file") from exc
     try:
-        ws = book.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        return ws.title, rows
+        ws: Any = book.worksheets[0]
+        # The declared dimension is the file's claim; trusting it pads every row to its width (A1:XFD1048576).
+        ws.reset_dimensions()
+        return ws.title, _collect(ws.iter_rows(values_only=True), limits.max_rows)
+    except (TooLarge, InvalidInput):
+        raise
+    except Exception as exc:  # a damaged sheet part shows up only while streaming it
+        raise InvalidInput(f"无法读取 .xlsx / cannot read the workbook: {exc}", field="file") from exc
     finally:
         book.close()
 
@@ -103,12 +157,11 @@ def _match_header(columns: Sequence[Column], text: str | None) -> Column | None:
     return None
 
 
-def read_sheet(kind: Kind, filename: str, data: bytes) -> Sheet:
+def read_sheet(kind: Kind, filename: str, data: bytes, limits: Limits | None = None) -> Sheet:
     """Parse an upload; headers may be Chinese, English or both (template layout), in any order."""
+    limits = limits or Limits()
     fmt = detect_format(filename, data)
-    title, raw = _xlsx_rows(data) if fmt == "xlsx" else (SHEET_TITLES[kind], _csv_rows(data))
-    if len(raw) > MAX_ROWS:
-        raise InvalidInput(f"行数超过 {MAX_ROWS} / more than {MAX_ROWS} rows", field="file")
+    title, raw = _xlsx_rows(data, limits) if fmt == "xlsx" else (SHEET_TITLES[kind], _csv_rows(data, limits))
     columns = COLUMNS[kind]
     if not raw:
         raise InvalidInput("文件为空 / the file is empty", field="file")
@@ -137,6 +190,8 @@ def read_sheet(kind: Kind, filename: str, data: bytes) -> Sheet:
                 column = _match_header(columns, text)
                 if column is not None and column.field not in positions:
                     positions[column.field] = index
+    if len(raw) - len(header_rows) > limits.max_rows:
+        raise _too_many_rows(limits.max_rows)
     missing = [c for c in columns if c.required and c.field not in positions]
     if missing:
         names = "、".join(c.title for c in missing)
@@ -160,23 +215,25 @@ def error_file(sheet: Sheet, errors: dict[int, dict[str, str]]) -> bytes:
         out = io.StringIO(newline="")
         writer = csv.writer(out)
         for index, row in enumerate(sheet.header_rows):
-            writer.writerow([*_pad(row, width), sheet.header_label(index) or ""])
+            writer.writerow([*_csv(_pad(row, width)), sheet.header_label(index) or ""])
         for index, row in enumerate(sheet.rows):
-            writer.writerow([*_pad(row, width), _error_text(errors.get(index, {}))])
+            writer.writerow([*_csv(_pad(row, width)), _error_text(errors.get(index, {}))])
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet.title)
     for index, row in enumerate(sheet.header_rows):
-        ws.append([*_pad(row, width), sheet.header_label(index)])
+        ws.append([*_xlsx(ws, _pad(row, width)), sheet.header_label(index)])
     fields_at = {i: f for f, i in sheet.positions.items()}
     for index, row in enumerate(sheet.rows):
         row_errors = errors.get(index)
         if not row_errors:
-            ws.append(_pad(row, width))
+            ws.append(_xlsx(ws, _pad(row, width)))
             continue
         cells: list[Any] = []
         for col, value in enumerate(_pad(row, width)):
-            cell = WriteOnlyCell(ws, value=value)
+            cell = WriteOnlyCell(ws, value=writable(value) if isinstance(value, str) else value)
+            if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+                cell.data_type, cell.quotePrefix = "s", True
             name = fields_at.get(col)
             if name in row_errors:
                 cell.fill = BAD_FILL
@@ -188,6 +245,15 @@ def error_file(sheet: Sheet, errors: dict[int, dict[str, str]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _csv(row: list[Any]) -> list[Any]:
+    """The user's own cells echoed back, formula-safe (a hostile sheet must not run in the next reader's Excel)."""
+    return [csv_cell(v) if isinstance(v, str) and needs_care(v) else v for v in row]
+
+
+def _xlsx(ws: Any, row: list[Any]) -> list[Any]:
+    return [xlsx_cell(ws, v) if isinstance(v, str) and needs_care(v) else v for v in row]
 
 
 def _pad(row: Sequence[Any], width: int) -> list[Any]:

@@ -67,6 +67,7 @@ def upload(session: SessionDep, settings: SettingsDep, actor: CurrentActor, kind
            valid_only: Annotated[bool, Form(description="store the valid rows even if others are bad")] = False,
            ) -> ImportReportPublic:
     """Import a sheet; all-or-nothing unless `valid_only`; re-importing the same file creates no duplicates."""
+    service.require_import_role(actor, kind)
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(f"文件超过上限 / the file exceeds {settings.max_upload_bytes} bytes", field="file")

@@ -9,6 +9,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
+from registry.text import PlainTextInput
 from registry.timeutil import UTCDateTime, utcnow
 
 
@@ -50,7 +51,7 @@ class OperatorBase(SQLModel):
         return value
 
 
-class OperatorCreate(OperatorBase):
+class OperatorCreate(OperatorBase, PlainTextInput):
     """A new operator as entered: location in any supported datum."""
 
     lon: float = Field(ge=-180, le=180)
@@ -58,7 +59,7 @@ class OperatorCreate(OperatorBase):
     datum: Datum = Datum.wgs84
 
 
-class OperatorUpdate(SQLModel):
+class OperatorUpdate(PlainTextInput):
     """Fields that may change; a new location re-routes the operator."""
 
     name: str | None = Field(default=None, min_length=2, max_length=200)

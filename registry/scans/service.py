@@ -8,29 +8,31 @@ from sqlmodel import Session, col, select
 
 from discovery.models import Device, FiledCamera
 from discovery.reconcile import Reconciliation, diff_scans, reconcile
-from discovery.report import ReportError, ScanReport, parse_report
+from discovery.report import MAX_DEVICES, ReportError, ReportTooLarge, ScanReport, report_from_bytes
 from registry.actor import Actor
 from registry.audit import service as audit
 from registry.auth.models import Role
 from registry.auth.scope import get_visible, require_role
 from registry.cameras.models import Camera, CameraStatus
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, TooLarge
 from registry.filings.models import Filing, FilingState
 from registry.scans.models import Scan
 
 SCAN_ROLES = (Role.inspector, Role.intake, Role.reviewer, Role.supervisor, Role.admin)
 
 
-def parse_upload(data: bytes, filename: str = "scan.json") -> ScanReport:
-    """Check an uploaded report: JSON, the schema, and its checksum (a hand-edited report is refused)."""
+def parse_upload(data: bytes, filename: str = "scan.json", *, max_devices: int = MAX_DEVICES) -> ScanReport:
+    """Check an uploaded report: JSON within bounds, the schema, and its checksum (a hand-edited report is refused).
+
+    Nesting, number size and device count are bounded while parsing (discovery.report.report_from_bytes):
+    200,000 `[` or a 5,000-digit number is a 422, a report of more devices than `max_devices` a 413.
+    """
     try:
-        raw = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{filename} 不是 JSON / is not JSON: {exc}", field="file") from exc
-    try:
-        return parse_report(raw, source=filename)
+        return report_from_bytes(data, filename, max_devices=max_devices)
+    except ReportTooLarge as exc:
+        raise TooLarge(f"扫描报告设备过多 / too many devices: {exc} (CAMREG_SCAN_MAX_DEVICES)", field="file") from exc
     except ReportError as exc:
-        raise InvalidInput(f"{filename}: {exc}", field="file") from exc
+        raise InvalidInput(f"扫描报告无效 / invalid scan report: {exc}", field="file") from exc
 
 
 def filed_cameras(session: Session, filing: Filing) -> list[FiledCamera]:

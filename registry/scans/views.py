@@ -30,7 +30,7 @@ async def upload_scan(session: SessionDep, settings: SettingsDep, actor: Current
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(f"扫描报告超过上限 / the report exceeds {settings.max_upload_bytes} bytes", field="file")
     get_visible(session, Filing, filing_id, actor.user)
-    report = service.parse_upload(data, file.filename or "scan.json")
+    report = service.parse_upload(data, file.filename or "scan.json", max_devices=settings.scan_max_devices)
     return service.record(session, actor=actor, filing_id=filing_id, report=report)
 
 

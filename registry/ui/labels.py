@@ -10,12 +10,12 @@ from registry.filings.models import Channel, FilingKind, FilingState, MaterialKi
 from registry.operators.models import Datum, SystemKind
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
-    FilingState: {"submitted": "待受理", "accepted": "已受理", "correction_requested": "待补正",
+    FilingState: {"draft": "草稿", "submitted": "待受理", "accepted": "已受理", "correction_requested": "待补正",
                   "corrected": "已补正", "filed": "已备案", "rejected": "不予备案"},
     FilingKind: {"new": "首次备案", "change": "变更备案"},
     Channel: {"online": "网上申报", "desk": "窗口受理"},
     MaterialKind: {"form": "备案表", "location_diagram": "单位位置示意图", "deployment_map": "布防图",
-                   "other": "其他材料"},
+                   "authorization": "委托办理备案登记授权书", "other": "其他材料"},
     CameraStatus: {"active": "在用", "removed": "已注销"},
     FormFactor: {"fixed": "枪机", "dome": "半球", "ptz": "球机（云台）"},
     Datum: {"wgs84": "WGS-84（GPS）", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）",

@@ -101,8 +101,8 @@ def test_each_document_is_issued_at_its_step_and_reads_back(desk: Desk) -> None:
 
     codes = [c["code"] for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]]
     review = pdf_tools.text(_get(desk, desk.wang, fid, "review_form").content)
-    for expected in (number, "受理审查", "复查、复核", "经受理审查、复查、复核，", "Testintake", "Testreviewer", notice["number"], "按时",
-                     "摄像机清单（共2台）", *codes, "大堂1", "一层大堂东侧1"):
+    for expected in (number, "受理审查", "复查、复核", "经受理审查、复查、复核，", "Testintake", "Testreviewer",
+                     notice["number"], "按时", "摄像机清单（共2台）", *codes, "大堂1", "一层大堂东侧1"):
         assert expected in review, expected
 
     info = pdf_tools.text(_get(desk, desk.hotel, fid, "basic_info").content)

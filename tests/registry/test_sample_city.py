@@ -78,6 +78,10 @@ def _plan_sizes() -> dict[str, tuple[int, int]]:
         return {row["file"]: (int(row["width"]), int(row["height"])) for row in csv.DictReader(handle)}
 
 
+# The sample city replays filings as they reached the police; a draft is an operator's unsent work.
+SAMPLED_STATES = set(FilingState) - {FilingState.draft}
+
+
 def test_loading_part_of_the_city_replays_the_whole_workflow(engine: Engine, settings: Settings) -> None:
     seen: list[tuple[int, int]] = []
     report = load_sample_city(engine, settings, limit=LIMIT, progress=lambda done, total: seen.append((done, total)))
@@ -86,7 +90,7 @@ def test_loading_part_of_the_city_replays_the_whole_workflow(engine: Engine, set
     assert seen and seen[-1] == (report.events, report.events)
     with Session(engine) as session:
         states = set(session.exec(select(Filing.state)).all())
-        assert states == set(FilingState)
+        assert states == SAMPLED_STATES
         assert session.exec(select(Filing).where(Filing.late)).first() is not None
         assert session.exec(select(Filing).where(col(Filing.changes_filing_id).is_not(None))).first() is not None
         assert len(set(session.exec(select(Operator.routing_rule)).all())) == 5
@@ -151,7 +155,7 @@ def test_the_whole_city_loads(tmp_path: Path) -> None:
     report = load_sample_city(engine, settings)
     assert report.mismatches == []
     assert report.operators_skipped == 0
-    assert set(report.states) == set(FilingState)
+    assert set(report.states) == SAMPLED_STATES
     assert report.cameras >= 15_000
     with Session(engine) as session:
         _assert_gap_free([n for n in session.exec(select(Filing.number)).all() if n])

@@ -65,6 +65,17 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/filings/{filing_id}/documents"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/filings/{filing_id}/documents/{document_kind}"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/documents/blank/{document_kind}"): (OPEN_ROUTE, None),
+    ("GET", "/api/v1/materials/{material_id}/pages"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/drafts"): (OBJECT_ROUTE, lambda ids: {"json": _form(ids["operator_id"])}),
+    ("PUT", "/api/v1/filings/{filing_id}/form"): (OBJECT_ROUTE, lambda ids: {"json": {
+        k: v for k, v in _form(ids["operator_id"]).items() if k != "operator_id"}}),
+    ("POST", "/api/v1/filings/{filing_id}/submit"): (OBJECT_ROUTE, None),
+    ("DELETE", "/api/v1/filings/{filing_id}"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/change"): (OBJECT_ROUTE, None),
+    ("DELETE", "/api/v1/filings/{filing_id}/cameras/{camera_id}"): (OBJECT_ROUTE, None),
+    ("PUT", "/api/v1/filings/{filing_id}/cameras/{camera_id}/placement"): (OBJECT_ROUTE, lambda ids: {
+        "json": {"map_material_id": None}}),
+    ("DELETE", "/api/v1/filings/{filing_id}/materials/{material_id}"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/cameras"): (LIST_ROUTE, None),
     ("GET", "/api/v1/cameras/{camera_id}"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/scans"): (OBJECT_ROUTE, lambda ids: {

@@ -115,3 +115,28 @@ def test_make_uscc_refuses_impossible_parts(kwargs: dict[str, object]) -> None:
     subject = kwargs.pop("subject")
     with pytest.raises(ValueError):
         make_uscc(subject, **kwargs)  # type: ignore[arg-type]
+
+
+def test_python_stdnum_has_the_last_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check character and the format rules are python-stdnum's, not a copy of them."""
+    from stdnum import exceptions
+    from stdnum.cn import uscc as stdnum_uscc
+
+    assert is_valid_uscc(HUAWEI) and stdnum_uscc.is_valid(HUAWEI)
+
+    def refuse(number: str) -> str:
+        raise exceptions.InvalidFormat()
+
+    monkeypatch.setattr(stdnum_uscc, "validate", refuse)
+    assert fields(HUAWEI) == ["format"]
+    monkeypatch.setattr(stdnum_uscc, "calc_check_digit", lambda number: "0")
+    assert uscc_check_char(HUAWEI[:17]) == "0"
+
+
+def test_letter_authorities_that_stdnum_refuses_are_still_checked() -> None:
+    from stdnum.cn import uscc as stdnum_uscc
+
+    code = make_uscc(4242, authority="Y", kind="1", region="110108")
+    assert is_valid_uscc(code) and not stdnum_uscc.is_valid(code)  # stdnum wants digits in positions 1-8
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert fields(wrong) == ["check"]

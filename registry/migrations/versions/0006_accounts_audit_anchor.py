@@ -1,15 +1,15 @@
 """accounts: password change flag, sign-in throttle; database facts; TRUNCATE refused on the audit log
 
-Revision ID: 0005_accounts_audit_anchor
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0005_accounts_audit_anchor"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,212 @@
+"""The operator's side of a filing: a draft saved and resumed, then submitted; the form corrected; a change begun.
+
+A draft (FilingState.draft) is the operator's own: no officer sees it (registry.auth.scope), it has no
+number and no clock, and it enters the filing unit's queue only when `submit_draft` moves it to
+`submitted`, which is also when lateness is counted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from registry.actor import Actor
+from registry.audit import service as audit
+from registry.auth.models import Role
+from registry.auth.scope import get_visible, require_role
+from registry.cameras import service as cameras_service
+from registry.cameras.models import Camera, CameraCreate, CameraStatus
+from registry.errors import Conflict, InvalidInput, NotFound
+from registry.filings import service
+from registry.filings.models import (
+    EDITABLE_STATES,
+    FORM_EDITABLE_STATES,
+    Filing,
+    FilingCreate,
+    FilingForm,
+    FilingState,
+    Material,
+    MaterialKind,
+)
+from registry.operators.models import Operator
+from registry.settings import Settings
+from registry.timeutil import beijing_today, utcnow
+
+FORM_FIELDS = tuple(FilingForm.model_fields)
+# Wording of what is still missing, as the operator reads it before submitting.
+MISSING_NAMES = {"location_diagram": "单位位置示意图", "deployment_map": "布防图", "cameras": "摄像机清单",
+                 "form": "备案表", "authorization": "委托办理备案登记授权书"}
+
+
+def open_for_edit(session: Session, *, actor: Actor, filing_id: int, states: tuple[FilingState, ...]) -> Filing:
+    """The filing, locked, if the actor may change it and its state allows (404, 403, 409 otherwise)."""
+    filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
+    service._require_submitter(actor, session.get_one(Operator, filing.operator_id))
+    service._require_state(filing, *states)
+    return filing
+
+
+def _own_draft(session: Session, actor: Actor, filing_id: int) -> Filing:
+    filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
+    require_role(actor.user, Role.operator)
+    service._require_state(filing, FilingState.draft)
+    return filing
+
+
+def create_draft(session: Session, *, actor: Actor, data: FilingCreate, settings: Settings,
+                 now: datetime | None = None) -> Filing:
+    """Save a new filing as the operator's draft (checked like a submission; nobody else sees it yet)."""
+    get_visible(session, Operator, data.operator_id, actor.user)
+    require_role(actor.user, Role.operator)
+    return service.submit(session, actor=actor, data=data, settings=settings, now=now, draft=True)
+
+
+def _refresh_lateness(filing: Filing, settings: Settings) -> None:
+    """Lateness as of the day the filing was (or is now being) submitted."""
+    filing.late_days = service.late_days(filing.system_in_use_date, beijing_today(filing.submitted_at),
+                                         settings.late_filing_days)
+    filing.late = filing.late_days > 0
+
+
+def update_form(session: Session, *, actor: Actor, filing_id: int, data: FilingForm, settings: Settings,
+                now: datetime | None = None) -> Filing:
+    """Change the form of a draft, or of a filing being corrected (补正); every changed field is audited."""
+    filing = open_for_edit(session, actor=actor, filing_id=filing_id, states=FORM_EDITABLE_STATES)
+    at = now or utcnow()
+    if data.system_in_use_date > beijing_today(at):
+        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    changed = {name: getattr(data, name) for name in FORM_FIELDS if getattr(filing, name) != getattr(data, name)}
+    if not changed:
+        return filing
+    filing.sqlmodel_update(changed)
+    _refresh_lateness(filing, settings)
+    filing.updated_at = at
+    session.add(filing)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.form", object_type="filing", object_id=filing_id,
+                 details={"fields": sorted(changed), "state": filing.state.value})
+    return filing
+
+
+def missing_before_submit(session: Session, filing: Filing) -> list[str]:
+    """What a draft still lacks: the officers' completeness list, and the letter when an agent files."""
+    missing = service.missing_items(session, filing)
+    if filing.agent_name:
+        kinds = set(session.exec(select(Material.kind).where(Material.filing_id == filing.id)).all())
+        if MaterialKind.authorization not in kinds:
+            missing.append("authorization")
+    return missing
+
+
+def submit_draft(session: Session, *, actor: Actor, filing_id: int, settings: Settings,
+                 now: datetime | None = None) -> Filing:
+    """Send the draft to the filing unit: it enters their queue now, and lateness counts to today."""
+    filing = _own_draft(session, actor, filing_id)
+    missing = missing_before_submit(session, filing)
+    if missing:
+        names = "、".join(MISSING_NAMES.get(m, m) for m in missing)
+        raise Conflict(f"提交前请补齐：{names} / the filing is incomplete: {', '.join(missing)}",
+                       details={"state": filing.state.value, "missing": missing})
+    at = now or utcnow()
+    if filing.system_in_use_date > beijing_today(at):
+        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    filing.state, filing.submitted_at, filing.submitted_by_id, filing.updated_at = (
+        FilingState.submitted, at, actor.user_id, at)
+    _refresh_lateness(filing, settings)
+    session.add(filing)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.submit", object_type="filing", object_id=filing_id,
+                 details={"operator_id": filing.operator_id, "late_days": filing.late_days, "from_draft": True,
+                          "changes": filing.changes_filing_id})
+    return filing
+
+
+def discard_draft(session: Session, *, actor: Actor, filing_id: int) -> None:
+    """Throw a draft away with its cameras and material records (the stored bytes may be shared: kept)."""
+    filing = _own_draft(session, actor, filing_id)
+    for camera in session.exec(select(Camera).where(Camera.filing_id == filing_id)).all():
+        session.delete(camera)
+    session.flush()
+    for material in session.exec(select(Material).where(Material.filing_id == filing_id)).all():
+        session.delete(material)
+    session.flush()
+    session.delete(filing)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.discard", object_type="filing", object_id=filing_id,
+                 details={"system_name": filing.system_name})
+
+
+def open_change(session: Session, *, original_id: int) -> Filing | None:
+    """The change filing of a filed filing that is still open (draft included), if there is one."""
+    return session.exec(select(Filing).where(Filing.changes_filing_id == original_id)
+                        .where(col(Filing.state).not_in((FilingState.filed, FilingState.rejected)))).first()
+
+
+def start_change(session: Session, *, actor: Actor, filing_id: int, settings: Settings,
+                 now: datetime | None = None) -> Filing:
+    """A change filing as a draft, carrying over the form, the materials and every active camera with its code."""
+    original = get_visible(session, Filing, filing_id, actor.user, lock=True)
+    require_role(actor.user, Role.operator)
+    service._require_state(original, FilingState.filed)
+    pending = open_change(session, original_id=filing_id)
+    if pending is not None:
+        raise Conflict("该备案已有未办结的变更备案，请继续办理 / a change of this filing is already open",
+                       details={"state": original.state.value, "filing_id": pending.id})
+    assert original.number is not None  # filed filings are numbered
+    data = FilingCreate.model_validate({**original.model_dump(include=set(FORM_FIELDS)),
+                                        "operator_id": original.operator_id,
+                                        "changes_filing_number": original.number})
+    draft = service.submit(session, actor=actor, data=data, settings=settings, now=now, draft=True)
+    assert draft.id is not None
+    copies: dict[int | None, int | None] = {None: None}
+    for material in session.exec(select(Material).where(Material.filing_id == filing_id)
+                                 .order_by(col(Material.id))).all():
+        copy = Material.model_validate(material.model_dump(exclude={"id", "filing_id", "uploaded_at"}),
+                                       update={"filing_id": draft.id, "uploaded_by_id": actor.user_id})
+        session.add(copy)
+        session.flush()
+        copies[material.id] = copy.id
+    kept = session.exec(select(Camera).where(Camera.filing_id == filing_id)
+                        .where(Camera.status == CameraStatus.active).order_by(col(Camera.id))).all()
+    if kept:
+        declared = set(CameraCreate.model_fields)
+        items = [CameraCreate.model_validate({**c.model_dump(include=declared), "existing_code": c.code,
+                                              "map_material_id": copies.get(c.map_material_id)}) for c in kept]
+        operator = session.get_one(Operator, original.operator_id)
+        session.add_all(cameras_service.build(session, filing=draft, operator=operator, items=items))
+        session.flush()
+    audit.append(session, actor=actor, action="filing.change.start", object_type="filing", object_id=draft.id,
+                 details={"changes": filing_id, "materials": len(copies) - 1, "cameras": len(kept)})
+    return draft
+
+
+def remove_camera(session: Session, *, actor: Actor, filing_id: int, camera_id: int) -> None:
+    """Take a camera off an open filing's list (a camera with a code is never deleted: it is retired on filing)."""
+    open_for_edit(session, actor=actor, filing_id=filing_id, states=EDITABLE_STATES)
+    camera = session.get(Camera, camera_id)
+    if camera is None or camera.filing_id != filing_id:
+        raise NotFound(f"摄像机 {camera_id} 不在此备案中 / camera {camera_id} is not on this filing")
+    if camera.code is not None:
+        raise Conflict("已赋码的摄像机不能删除 / a coded camera cannot be deleted", details={"code": camera.code})
+    session.delete(camera)
+    session.flush()
+    audit.append(session, actor=actor, action="filing.cameras.remove", object_type="filing", object_id=filing_id,
+                 details={"camera_id": camera_id, "name": camera.name, "existing_code": camera.existing_code})
+
+
+def remove_material(session: Session, *, actor: Actor, filing_id: int, material_id: int) -> None:
+    """Take a wrongly uploaded file off a draft; cameras placed on that map lose their placement."""
+    open_for_edit(session, actor=actor, filing_id=filing_id, states=(FilingState.draft,))
+    material = session.get(Material, material_id)
+    if material is None or material.filing_id != filing_id:
+        raise NotFound(f"材料 {material_id} 不在此备案中 / material {material_id} is not on this filing")
+    placed = session.exec(select(Camera).where(Camera.map_material_id == material_id)).all()
+    for camera in placed:
+        camera.map_material_id = camera.map_page = camera.map_x = camera.map_y = None
+        session.add(camera)
+    session.flush()
+    session.delete(material)
+    session.flush()
+    audit.append(session, actor=actor, action="material.remove", object_type="material", object_id=material_id,
+                 details={"filing_id": filing_id, "kind": material.kind.value, "unplaced": len(placed)})
