@@ -12,12 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from maps.assets import STATIC_DIR as MAPS_STATIC_DIR
-from registry import responses
+from registry import docs_ui, responses
 from registry.body_limit import BodyLimit, BodyTooLarge, too_large_body
 from registry.db import make_engine, reading_engine
-from registry.deps import LoginRequired
+from registry.deps import LoginRequired, PasswordChangeFirst
 from registry.errors import DomainError
 from registry.settings import Settings
 from registry.ui import errors as page_errors
@@ -45,11 +46,17 @@ def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
     async def csrf_failed(request: Request, _: CsrfFailed) -> Response:
         return page_errors.csrf_page(request)
 
+    @app.exception_handler(PasswordChangeFirst)
+    async def password_change_first(_: Request, exc: PasswordChangeFirst) -> Response:
+        from registry.auth.pages import password_redirect
+
+        return password_redirect(exc.next_url)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if page_errors.wants_page(request):
             return page_errors.domain_error_page(request, exc)
-        return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
+        return JSONResponse(status_code=exc.status_code, content=exc.to_dict(), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -115,7 +122,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.operators.views import router as operators_router
     from registry.scans.views import router as scans_router
     from registry.ui import page_routers
-    from registry.ui.apidocs import docs_router
     from registry.units.views import router as units_router
 
     # The documentation lists the API in the order of the work, whatever order the routes match in.
@@ -131,6 +137,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + MULTIPART_ALLOWANCE,
                        error_limit=settings.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    if settings.trusted_proxies:
+        # The client address (audit, sign-in throttle) and scheme (Secure cookies) come from X-Forwarded-For
+        # and -Proto only when the direct peer is one of these proxies; anyone else could write those headers.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings)
     app.state.reading_engine = reading_engine(app.state.engine)  # for routes marked read_only
@@ -139,9 +149,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                    documents_router, scans_router, imports_router, exports_router, audit_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
+    docs_ui.install(app)  # /docs with Swagger UI from the package, not a CDN
     for router in page_routers():
         app.include_router(router)
-    app.include_router(docs_router(app))
     # Leaflet as vendored for the maps (maps/static/README.md): the operator's location picker uses it too.
     app.mount("/static/leaflet", StaticFiles(directory=MAPS_STATIC_DIR / "leaflet"), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

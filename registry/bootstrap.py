@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from registry.auth import service as auth_service
 from registry.auth.models import Role, User, UserCreate
 from registry.db import make_engine
+from registry.meta import is_demo, mark_demo
 from registry.migrate import upgrade
 from registry.settings import Settings
 from registry.units import service as units_service
@@ -49,8 +51,38 @@ def prepare(settings: Settings, engine: Engine | None = None) -> Engine:
     return engine
 
 
+class NotADemoDatabase(Exception):
+    """`camreg demo` pointed at a database it did not create: it must not seed published passwords there."""
+
+
+def prepare_demo(settings: Settings) -> Engine:
+    """Migrate a database for the demo: a new one is marked as the demo's; an existing unmarked one is refused."""
+    engine = make_engine(settings)
+    fresh = not inspect(engine).get_table_names()
+    if not fresh:
+        with Session(engine) as session:
+            marked = "registry_meta" in inspect(engine).get_table_names() and is_demo(session)
+        if not marked:
+            engine.dispose()
+            where = settings.database_url or str(settings.data_dir.resolve())
+            raise NotADemoDatabase(
+                f"拒绝：该数据库不是 camreg demo 创建的（{where}），不会向其中载入示例城市和公开的演示密码。"
+                "正式数据库请用 camreg serve；演示请换一个新的 --data-dir 并取消 CAMREG_DATABASE_URL。 / refused: "
+                f"this database ({where}) was not created by camreg demo, so the sample city and its published "
+                "passwords are not loaded into it. Serve a real registry with camreg serve; for the demo use a "
+                "new --data-dir and unset CAMREG_DATABASE_URL.")
+    prepare(settings, engine)
+    if fresh:
+        with Session(engine) as session:
+            mark_demo(session)
+            session.commit()
+    return engine
+
+
 def ensure_demo_accounts(session: Session, *, operator_id: int | None) -> list[DemoAccount]:
     """Create the demo accounts once (demo mode only; the password is printed, never for production)."""
+    if not is_demo(session):
+        raise NotADemoDatabase("demo accounts go only into a database camreg demo created")
     station = session.exec(select(PoliceUnit).where(PoliceUnit.kind == UnitKind.station)
                            .where(PoliceUnit.parent_code == "101").order_by(PoliceUnit.code)).first()
     accounts = list(DEMO_ACCOUNTS)

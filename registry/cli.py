@@ -7,7 +7,8 @@ import typer
 from discovery.cli import scan_command
 from discovery.lab_cli import lab_app
 from maps.cli import layers_check_command, route_command
-from registry.commands.admin import audit_app, calendar_app, db_app, reroute, units_app, users_app
+from registry.commands.admin import audit_app, calendar_app, db_app, reroute, units_app
+from registry.commands.backup import backup, restore
 from registry.commands.codes import codes_app
 from registry.commands.data import export_app, import_app
 from registry.commands.documents import doc_app
@@ -15,6 +16,7 @@ from registry.commands.fill import fill_app
 from registry.commands.maps import map_app
 from registry.commands.scans import reconcile_command
 from registry.commands.server import demo, serve
+from registry.commands.users import users_app
 from registry.commands.workdays import workdays_app
 
 app = typer.Typer(name="camreg", help="公共安全视频图像信息系统备案 camera registry", no_args_is_help=True,
@@ -22,6 +24,8 @@ app = typer.Typer(name="camreg", help="公共安全视频图像信息系统备�
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.add_typer(db_app, name="db")
+app.command("backup")(backup)
+app.command("restore")(restore)
 app.add_typer(units_app, name="units")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")

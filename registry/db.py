@@ -21,6 +21,8 @@ INT64_MAX = 2**63 - 1
 
 def make_engine(settings: Settings) -> Engine:
     """An engine for the configured database, with SQLite set up for safe concurrent writers."""
+    from registry.audit import checkpoint
+
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         private_dir(settings.data_dir)
@@ -28,13 +30,13 @@ def make_engine(settings: Settings) -> Engine:
         if engine.url.database and engine.url.database != ":memory:":
             private_sqlite(Path(engine.url.database))
         _configure_sqlite(engine)
-        guard_integers(engine)
-        return engine
-    # A fixed pool: overflow connections would be opened and closed under load (a fork on the server each).
-    # No pre-ping (a round trip per request); a connection that died with the server fails one request
-    # with a 503, SQLAlchemy then drops the whole pool, and recycling bounds how old a connection gets.
-    engine = create_engine(url, pool_pre_ping=False, pool_size=20, max_overflow=0, pool_recycle=1800)
+    else:
+        # A fixed pool: overflow connections would be opened and closed under load (a fork on the server each).
+        # No pre-ping (a round trip per request); a connection that died with the server fails one request
+        # with a 503, SQLAlchemy then drops the whole pool, and recycling bounds how old a connection gets.
+        engine = create_engine(url, pool_pre_ping=False, pool_size=20, max_overflow=0, pool_recycle=1800)
     guard_integers(engine)
+    checkpoint.configure(engine, settings)
     return engine
 
 

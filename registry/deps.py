@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from registry.actor import Actor
 from registry.auth import service as auth_service
 from registry.auth.models import User
-from registry.errors import Unauthenticated
+from registry.errors import PasswordChangeRequired, Unauthenticated
 from registry.settings import Settings
 from registry.ui.security import API_PATH, SESSION_COOKIE
 
@@ -133,15 +133,36 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def client_addr(request: Request) -> str | None:
+    """The client's address: the peer's, or what a trusted proxy forwarded (see create_app's proxy middleware)."""
+    return request.client.host if request.client else None
+
+
+_CHANGE_FIRST = ("请先修改密码（管理员设置的密码只能用于登录后修改）/ change your password first: POST "
+                 "/api/v1/auth/password (the password an administrator set is only good for that)")
+
+
 def get_actor(request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
     """The authenticated user behind the bearer token, with the client's address."""
     if not token:
         raise Unauthenticated("需要登录 / a bearer token is required")
     user = auth_service.user_for_token(session, token=token)
-    return Actor(user=user, client_addr=request.client.host if request.client else None)
+    if user.must_change_password:
+        raise PasswordChangeRequired(_CHANGE_FIRST)
+    return Actor(user=user, client_addr=client_addr(request))
+
+
+def get_actor_before_password_change(request: Request, session: SessionDep,
+                                     token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
+    """Like get_actor, but also for a user who must still change the password an administrator set."""
+    if not token:
+        raise Unauthenticated("需要登录 / a bearer token is required")
+    return Actor(user=auth_service.user_for_token(session, token=token), client_addr=client_addr(request))
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
+# Only for changing the password, reading one's own account and signing out.
+ActorBeforePasswordChange = Annotated[Actor, Depends(get_actor_before_password_change)]
 
 
 class LoginRequired(Exception):
@@ -152,7 +173,15 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-def get_page_actor(request: Request, session: SessionDep) -> Actor:
+class PasswordChangeFirst(Exception):
+    """A signed-in page user must change the password an administrator set; the app redirects them."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def _page_user(request: Request, session: Session) -> Actor:
     """The user behind the session cookie (pages only: the CSRF check exempts /api/, so never there)."""
     if request.url.path.startswith(API_PATH):
         raise RuntimeError("cookie sessions are for pages; API routes authenticate with bearer tokens")
@@ -164,10 +193,24 @@ def get_page_actor(request: Request, session: SessionDep) -> Actor:
         user = auth_service.user_for_token(session, token=token)
     except Unauthenticated:
         raise LoginRequired(here) from None
-    actor = Actor(user=user, client_addr=request.client.host if request.client else None)
+    actor = Actor(user=user, client_addr=client_addr(request))
     # Error pages draw the menu after the request's session is rolled back and closed: keep a detached copy.
     request.state.page_actor = Actor(user=User.model_validate(user.model_dump()), client_addr=actor.client_addr)
     return actor
 
 
+def get_page_actor(request: Request, session: SessionDep) -> Actor:
+    """The user behind the session cookie, who has chosen their own password."""
+    actor = _page_user(request, session)
+    if actor.user.must_change_password:
+        raise PasswordChangeFirst(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return actor
+
+
+def get_page_actor_before_password_change(request: Request, session: SessionDep) -> Actor:
+    """The signed-in page user, also while they must still change their password (the password page)."""
+    return _page_user(request, session)
+
+
 PageActor = Annotated[Actor, Depends(get_page_actor)]
+PageActorBeforePasswordChange = Annotated[Actor, Depends(get_page_actor_before_password_change)]

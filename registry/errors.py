@@ -11,11 +11,13 @@ class DomainError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, details: Any = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.details = details
+        self.headers = headers  # e.g. Retry-After on 429
 
     def to_dict(self) -> dict[str, Any]:
         """The one JSON error shape of the API."""
@@ -48,6 +50,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The account's password was set by an administrator: the user must choose their own first."""
+
+    code = "password_change_required"
+
+
 class Unauthenticated(DomainError):
     """No valid credentials."""
 
@@ -74,3 +82,16 @@ class Unavailable(DomainError):
 
     status_code = 503
     code = "unavailable"
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in refused for now after repeated failures (a delay, or a temporary lock); says until when."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+
+class AccountLocked(TooManyAttempts):
+    """An account or client address locked for a while after many failed sign-ins."""
+
+    code = "locked"

@@ -1,11 +1,12 @@
 """Every table, imported in one place so metadata and migrations see them all."""
 
 from registry.audit.models import AuditEvent, AuditHead
-from registry.auth.models import ApiToken, User
+from registry.auth.models import ApiToken, SignInThrottle, User
 from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
 from registry.documents.models import IssuedDocument
 from registry.filings.models import CorrectionNotice, Filing, Material
+from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
 from registry.scans.models import Scan
@@ -13,5 +14,6 @@ from registry.units.models import PoliceUnit
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "IssuedDocument", "Material", "NumberCounter", "Operator", "PoliceUnit", "Scan", "User",
+    "Filing", "IssuedDocument", "Material", "NumberCounter", "Operator", "PoliceUnit", "RegistryMeta", "Scan",
+    "SignInThrottle", "User",
 ]

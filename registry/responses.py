@@ -32,6 +32,8 @@ DESCRIPTIONS: dict[int, str] = {
     409: "与对象当前状态冲突 / conflicts with the object's current state",
     413: "上传内容超过上限 / the upload exceeds its size or count limit",
     422: "字段值无效（field 指明哪个字段）/ a field has a wrong value (named in `field`)",
+    429: "登录失败次数过多：稍后再试，或账户/地址已临时锁定（见 Retry-After）/ too many failed sign-ins: wait, "
+         "or the account or address is locked for a while (Retry-After)",
     503: "数据库暂不可用 / the database is unavailable; retry shortly",
 }
 

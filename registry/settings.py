@@ -5,9 +5,10 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA_DIR = REPO_ROOT / "sample_data"
@@ -39,12 +40,48 @@ class Settings(BaseSettings):
                             description="the registry's address on the intranet, printed in documents' QR codes")
     authority_name: str = Field(default="北京市公安局", min_length=2, max_length=50,
                                 description="the police authority whose units issue documents")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="reverse proxies whose X-Forwarded-For/-Proto are believed (IPs or networks)")
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure session cookie: true, false, or unset = when the request came over HTTPS")
+    password_min_length: int = Field(default=10, ge=8, le=64)
+    signin_free_failures: int = Field(default=3, ge=1, description="failures per account before delays start")
+    signin_lock_failures: int = Field(default=10, ge=2, description="failures per account that lock it")
+    signin_address_free_failures: int = Field(default=20, ge=1, description="failures per client address before delays")
+    signin_address_lock_failures: int = Field(default=100, ge=2, description="failures per client address that lock it")
+    signin_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    signin_max_delay_seconds: int = Field(default=60, ge=1)
+    audit_key_file: Path | None = Field(default=None, description="HMAC key for audit checkpoints (data_dir/audit.key)")
+    audit_checkpoint_every: int = Field(default=1000, ge=1, description="write a checkpoint every N audit events")
 
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str | None) -> str | None:
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("CAMREG_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        # From the environment: a comma-separated list (or JSON, like the other list settings).
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for text in value:
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"CAMREG_TRUSTED_PROXIES: {text!r} is not an IP address or network") from exc
         return value
 
     @field_validator("scan_allowed_networks")
@@ -86,6 +123,16 @@ class Settings(BaseSettings):
     def documents_dir(self) -> Path:
         """Issued documents (PDF), stored once under their SHA-256."""
         return self.data_dir / "documents"
+
+    @property
+    def audit_key_path(self) -> Path:
+        """The HMAC key that signs audit checkpoints (kept outside the database)."""
+        return self.audit_key_file or self.data_dir / "audit.key"
+
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        """The signed record of the audit chain's head, outside the database."""
+        return self.data_dir / "audit-checkpoint.json"
 
 
 @lru_cache

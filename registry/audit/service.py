@@ -11,7 +11,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from registry.actor import Actor
+from registry.audit import checkpoint as checkpoints
+from registry.audit.checkpoint import Checkpoint, note_appended
 from registry.audit.models import AuditEvent, AuditHead
+from registry.settings import Settings
 from registry.timeutil import as_utc, utcnow
 
 GENESIS = "0" * 64
@@ -30,8 +33,11 @@ def event_hash(*, seq: int, at: datetime, actor_id: int | None, actor: str, acti
 
 
 def append(session: Session, *, actor: Actor | None, action: str, object_type: str, object_id: object,
-           details: dict[str, Any] | None = None) -> AuditEvent:
-    """Append one event in the caller's transaction; the head row lock orders concurrent appends."""
+           details: dict[str, Any] | None = None, client_addr: str | None = None) -> AuditEvent:
+    """Append one event in the caller's transaction; the head row lock orders concurrent appends.
+
+    `client_addr` is for events with no signed-in actor (a failed sign-in); an actor carries its own.
+    """
     head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one_or_none()
     if head is None:
         head = AuditHead(id=1)
@@ -43,7 +49,7 @@ def append(session: Session, *, actor: Actor | None, action: str, object_type: s
         "actor_id": actor.user.id if actor else None,
         "actor": actor.user.username if actor else "system",
         "action": action, "object_type": object_type, "object_id": str(object_id),
-        "client_addr": actor.client_addr if actor else None,
+        "client_addr": actor.client_addr if actor else client_addr,
         "details": clean_details, "prev_hash": head.last_hash,
     }
     event = AuditEvent(**fields, hash=event_hash(**fields))
@@ -51,6 +57,7 @@ def append(session: Session, *, actor: Actor | None, action: str, object_type: s
     session.add(event)
     session.add(head)
     session.flush()
+    note_appended(session, event.seq, event.hash)
     return event
 
 
@@ -59,7 +66,7 @@ class ChainProblem:
     """The first place the chain does not hold."""
 
     seq: int
-    kind: str  # edited | inserted | deleted
+    kind: str  # edited | inserted | deleted | truncated | checkpoint
     message: str
 
 
@@ -69,6 +76,7 @@ class VerifyResult:
 
     checked: int
     problem: ChainProblem | None
+    checkpoint_seq: int | None = None  # the signed checkpoint the chain was held against, if any
 
     @property
     def ok(self) -> bool:
@@ -76,9 +84,20 @@ class VerifyResult:
         return self.problem is None
 
 
-def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order and report the first edited, inserted or deleted event."""
+def verify(session: Session, *, checkpoint: Checkpoint | None = None, batch: int = 5000) -> VerifyResult:
+    """Walk the chain in order and report the first edited, inserted or deleted event.
+
+    With a checkpoint (read from outside the database), a chain that stops short of it or differs at
+    its event is reported too: that is a tail cut off and the head rewound, or a TRUNCATE.
+    """
+    result = _walk(session, batch=batch, checkpoint=checkpoint)
+    result.checkpoint_seq = checkpoint.seq if checkpoint else None
+    return result
+
+
+def _walk(session: Session, *, batch: int, checkpoint: Checkpoint | None) -> VerifyResult:
     expected_seq, prev_hash, checked, last_seq = 1, GENESIS, 0, 0
+    hash_at_checkpoint: str | None = None
     while True:
         events = session.exec(
             select(AuditEvent).where(AuditEvent.seq >= expected_seq).order_by(col(AuditEvent.seq)).limit(batch)
@@ -99,6 +118,8 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
             if recomputed != ev.hash:
                 return VerifyResult(checked, ChainProblem(ev.seq, "edited", f"event {ev.seq} was edited"))
             prev_hash, expected_seq, last_seq = ev.hash, ev.seq + 1, ev.seq
+            if checkpoint is not None and ev.seq == checkpoint.seq:
+                hash_at_checkpoint = ev.hash
             checked += 1
     head = session.get(AuditHead, 1)
     if head is not None and (head.last_seq, head.last_hash) != (last_seq, prev_hash):
@@ -107,4 +128,26 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
                 last_seq + 1, "deleted", f"events {last_seq + 1}–{head.last_seq} are missing (deleted)"))
         return VerifyResult(checked, ChainProblem(
             head.last_seq + 1, "inserted", f"events after {head.last_seq} were added outside the chain"))
+    if checkpoint is not None:
+        when = f"{checkpoint.at:%Y-%m-%d %H:%M:%S} UTC"
+        if last_seq < checkpoint.seq:
+            return VerifyResult(checked, ChainProblem(
+                last_seq + 1, "truncated", f"the chain ends at event {last_seq} but the checkpoint of {when} saw "
+                f"event {checkpoint.seq}: events {last_seq + 1}–{checkpoint.seq} were removed (truncated)"))
+        if hash_at_checkpoint != checkpoint.hash:
+            return VerifyResult(checked, ChainProblem(
+                checkpoint.seq, "truncated", f"event {checkpoint.seq} is not the one the checkpoint of {when} saw: "
+                "the chain was cut there and written again"))
     return VerifyResult(checked, None)
+
+
+def verify_anchored(session: Session, *, settings: Settings) -> VerifyResult:
+    """Verify the chain against the signed checkpoint on file (a damaged checkpoint is itself a problem)."""
+    try:
+        anchor = checkpoints.read(settings)
+    except checkpoints.CheckpointError as exc:
+        result = verify(session)
+        if result.ok:
+            result.problem = ChainProblem(0, "checkpoint", str(exc))
+        return result
+    return verify(session, checkpoint=anchor)

@@ -10,7 +10,7 @@ from registry.audit import service
 from registry.audit.models import AuditEvent, AuditEventPublic
 from registry.auth.models import Role
 from registry.auth.scope import CITY_UNIT, require_role, require_unit
-from registry.deps import CurrentActor, SessionDep
+from registry.deps import CurrentActor, SessionDep, SettingsDep
 from registry.responses import errors
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=errors(401, 403, 422))
@@ -22,6 +22,7 @@ class ChainReport(BaseModel):
     ok: bool
     checked: int
     first_problem: dict[str, object] | None
+    checkpoint_seq: int | None = None
 
 
 @router.get("/events", response_model=list[AuditEventPublic])
@@ -40,10 +41,11 @@ def list_events(session: SessionDep, actor: CurrentActor, object_type: str | Non
 
 
 @router.get("/verify", response_model=ChainReport)
-def verify_chain(session: SessionDep, actor: CurrentActor) -> ChainReport:
-    """Walk the chain and report the first edited, inserted or deleted event."""
+def verify_chain(session: SessionDep, settings: SettingsDep, actor: CurrentActor) -> ChainReport:
+    """Walk the chain and report the first edited, inserted, deleted or truncated event."""
     require_role(actor.user, Role.supervisor, Role.admin)
     require_unit(actor.user, CITY_UNIT)
-    result = service.verify(session)
+    result = service.verify_anchored(session, settings=settings)
     problem = vars(result.problem) if result.problem else None
-    return ChainReport(ok=result.ok, checked=result.checked, first_problem=problem)
+    return ChainReport(ok=result.ok, checked=result.checked, first_problem=problem,
+                       checkpoint_seq=result.checkpoint_seq)

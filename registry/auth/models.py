@@ -45,6 +45,9 @@ class User(UserBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str
+    # Set when an administrator chose the password (creation, reset): the user must pick their own first.
+    must_change_password: bool = False
+    password_changed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class UserCreate(UserBase, PlainTextInput):
@@ -52,13 +55,15 @@ class UserCreate(UserBase, PlainTextInput):
 
     exempt_fields: ClassVar[frozenset[str]] = frozenset({"password"})
 
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=1, max_length=200, description="checked by the password rules")
 
 
 class UserPublic(UserBase):
     """An account as the API returns it (never the hash)."""
 
     id: int
+    must_change_password: bool = False
+    locked_until: UTCDateTime | None = Field(default=None, description="set while failed sign-ins lock the account")
 
 
 class ApiToken(SQLModel, table=True):
@@ -78,3 +83,34 @@ class TokenPublic(SQLModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: UTCDateTime
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per account name or client address; shared by every worker process."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: str = Field(primary_key=True, max_length=200)  # "account:<username>" or "address:<ip>"
+    failures: int = 0
+    last_failure_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class PasswordChange(SQLModel):
+    """A user choosing a new password (the current one proves it is them)."""
+
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)
+
+
+class PasswordReset(SQLModel):
+    """An administrator's reset: a chosen temporary password, or none to have one generated."""
+
+    password: str | None = Field(default=None, max_length=200)
+
+
+class PasswordResetPublic(SQLModel):
+    """The reset account, and the temporary password to hand over (shown once)."""
+
+    user: UserPublic
+    temporary_password: str | None = None

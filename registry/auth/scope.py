@@ -34,12 +34,34 @@ def visible_operator_ids(user: User) -> Any:
     return select(Operator.id).where(operator_clause(user))
 
 
+def user_clause(viewer: User) -> ColumnElement[bool]:
+    """A WHERE clause on User: the accounts an administrator manages.
+
+    The city department's administrators: every account. A unit's administrator: the accounts of their
+    unit and the units under it (a branch's stations), and the operator accounts of the operators the
+    unit is responsible for. Anyone else: their own account only.
+    """
+    from registry.operators.models import Operator
+    from registry.units.models import PoliceUnit
+
+    if viewer.role != Role.admin or viewer.unit_code is None:
+        return col(User.id) == viewer.id
+    if viewer.unit_code == CITY_UNIT:
+        return true()
+    units = select(PoliceUnit.code).where(or_(col(PoliceUnit.code) == viewer.unit_code,
+                                              col(PoliceUnit.parent_code) == viewer.unit_code))
+    operators = select(Operator.id).where(operator_clause(viewer))
+    return or_(col(User.unit_code).in_(units), col(User.operator_id).in_(operators))
+
+
 def clause_for(model: type[SQLModel], user: User) -> ColumnElement[bool]:
     """The visibility clause for any scoped table."""
     from registry.operators.models import Operator
 
     if model is Operator:
         return operator_clause(user)
+    if model is User:
+        return user_clause(user)
     operator_id = getattr(model, "operator_id", None)
     if operator_id is None:
         raise TypeError(f"{model.__name__} has no scope rule")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +17,6 @@ err = Console(stderr=True)
 
 db_app = typer.Typer(help="数据库 database schema", no_args_is_help=True)
 units_app = typer.Typer(help="公安机关 police units", no_args_is_help=True)
-users_app = typer.Typer(help="账户 accounts", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志 audit log", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日历 working-day calendars", no_args_is_help=True)
 
@@ -49,52 +46,47 @@ def units_load(directory: Annotated[Path, typer.Argument(help="folder with polic
     console.print(f"loaded {count} units")
 
 
-@users_app.command("create")
-def users_create(username: str, full_name: str, role: str,
-                 unit: Annotated[str | None, typer.Option(help="police unit code")] = None,
-                 operator_id: Annotated[int | None, typer.Option(help="operator id (role operator)")] = None) -> None:
-    """Create an account; the password is asked for twice and never echoed."""
-    from pydantic import ValidationError
-
-    from registry.auth import service
-    from registry.auth.models import Role, UserCreate
-    from registry.errors import DomainError
-
-    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    if sys.stdin.isatty() and getpass.getpass("again: ") != password:
-        err.print("[red]passwords differ[/]")
-        raise typer.Exit(1)
-    try:
-        data = UserCreate(username=username, full_name=full_name, role=Role(role), unit_code=unit,
-                          operator_id=operator_id, password=password)
-        with session_scope(make_engine(Settings())) as session:
-            user = service.create(session, data=data)
-    except (ValidationError, ValueError, DomainError) as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
-    console.print(f"created user {user.username} (id {user.id})")
-
-
 @audit_app.command("verify")
 def audit_verify(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Walk the hash chain; report the first edited, inserted or deleted event (exit 1 if any)."""
+    """Walk the hash chain and hold it against the signed checkpoint; report the first problem (exit 1 if any)."""
     import json
 
-    from registry.audit.service import verify
+    from registry.audit.service import verify_anchored
 
-    with Session(make_engine(Settings())) as session:
-        result = verify(session)
+    settings = Settings()
+    with Session(make_engine(settings)) as session:
+        result = verify_anchored(session, settings=settings)
     if json_output:
-        print(json.dumps({"ok": result.ok, "checked": result.checked,
+        print(json.dumps({"ok": result.ok, "checked": result.checked, "checkpoint_seq": result.checkpoint_seq,
                           "first_problem": vars(result.problem) if result.problem else None}, ensure_ascii=False))
     elif result.ok:
-        console.print(f"[green]audit chain intact[/]: {result.checked} events")
+        anchor = (f"; reaches the checkpoint at event {result.checkpoint_seq}" if result.checkpoint_seq
+                  else "; no checkpoint yet (camreg audit checkpoint)")
+        console.print(f"[green]audit chain intact[/]: {result.checked} events{anchor}")
     else:
         assert result.problem is not None
         console.print(f"[red]audit chain broken at event {result.problem.seq} ({result.problem.kind})[/]: "
                       f"{result.problem.message}; {result.checked} events before it are intact")
     if not result.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's current head into the checkpoint file (run from cron; exit 1 if the chain was cut)."""
+    from registry.audit import checkpoint
+
+    settings = Settings()
+    try:
+        written = checkpoint.advance(settings, make_engine(settings))
+    except (checkpoint.ChainBehind, checkpoint.CheckpointError) as exc:
+        err.print(f"[red]审计链异常 audit chain problem: {exc}[/]")
+        raise typer.Exit(1) from None
+    if written is None:
+        console.print("audit log is empty: nothing to checkpoint")
+    else:
+        console.print(f"checkpoint: event {written.seq} at {written.at:%Y-%m-%d %H:%M:%S} UTC "
+                      f"→ {settings.audit_checkpoint_path}")
 
 
 @calendar_app.command("load")

@@ -13,7 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
-from registry.bootstrap import DEMO_PASSWORD, ensure_demo_accounts, prepare
+from registry.bootstrap import DEMO_PASSWORD, NotADemoDatabase, ensure_demo_accounts, prepare, prepare_demo
 from registry.settings import Settings
 
 console = Console()
@@ -39,7 +39,11 @@ def demo(data_dir: DataDir = None, port: Port = 8000,
     os.environ["CAMREG_DEMO"] = "true"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     console.print(f"数据目录 data directory: [bold]{settings.data_dir.resolve()}[/]")
-    engine = prepare(settings)
+    try:
+        engine = prepare_demo(settings)
+    except NotADemoDatabase as exc:
+        Console(stderr=True).print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
     with Progress(console=console) as progress:
         task = progress.add_task("载入示例城市 loading the sample city", total=None)
         report = load_sample_city(engine, settings,
@@ -59,7 +63,8 @@ def demo(data_dir: DataDir = None, port: Port = 8000,
     console.print(table)
     console.print(f"打开 open http://127.0.0.1:{port}/ (sign in above; maps at /maps/city) · API docs /docs")
     if not no_serve:
-        uvicorn.run("registry.asgi:build", factory=True, host="127.0.0.1", port=port, log_level="info")
+        uvicorn.run("registry.asgi:build", factory=True, host="127.0.0.1", port=port, log_level="info",
+                    proxy_headers=False)
 
 
 def serve(data_dir: DataDir = None, port: Port = 8000,
@@ -72,5 +77,7 @@ def serve(data_dir: DataDir = None, port: Port = 8000,
     if workers > 1 and settings.sqlalchemy_url.startswith("sqlite"):
         console.print("[yellow]提示: several workers on SQLite serialise on its write lock; use PostgreSQL.[/]")
     prepare(settings).dispose()
+    # uvicorn's own proxy handling would believe X-Forwarded-For from 127.0.0.1 by default; the app believes
+    # only CAMREG_TRUSTED_PROXIES (registry/app.py).
     uvicorn.run("registry.asgi:build", factory=True, host=host, port=port, workers=workers, log_level="info",
-                access_log=access_log)
+                access_log=access_log, proxy_headers=False)

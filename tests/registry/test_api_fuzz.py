@@ -56,6 +56,7 @@ class FuzzTarget:
     engine: Engine
     tokens: dict[str, str]  # role -> bearer token
     known_ids: dict[str, int]
+    user_ids: dict[str, int]  # bearer token -> its user's id
 
     def headers(self, *, logout: bool = False) -> list[dict[str, str]]:
         """Each role's Authorization header; a fresh token for logout, which ends the token it is sent with."""
@@ -66,6 +67,25 @@ class FuzzTarget:
                 tokens = [auth_service.issue_token(session, user=u, ttl_hours=1)[0] for u in users]
                 session.commit()
         return [{"Authorization": f"Bearer {t}"} for t in tokens]
+
+    def restore_users(self) -> None:
+        """Undo what the account routes may have done to the fuzzing users themselves (fuzzed ids are small
+        integers, theirs among them): enabled again, no password change pending, their tokens back."""
+        from registry.auth.models import ApiToken, User
+
+        with Session(self.engine) as session:
+            for token in self.tokens.values():
+                digest = auth_service._token_digest(token)
+                row = session.get(ApiToken, digest)
+                user_id = row.user_id if row else self.user_ids[token]
+                user = session.get(User, user_id)
+                assert user is not None
+                user.active, user.must_change_password = True, False
+                session.add(user)
+                if row is None:
+                    session.add(ApiToken(token_hash=digest, user_id=user_id,
+                                         expires_at=datetime.now(UTC) + timedelta(hours=2)))
+            session.commit()
 
 
 def _token(session: Session, role: Role, unit_code: str | None = None, operator_id: int | None = None) -> str:
@@ -138,7 +158,10 @@ def fuzz_target(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
         admin = _token(session, Role.admin, CITY_UNIT)
         session.commit()
         tokens, known_ids = _seed(client, session, admin)
-        yield FuzzTarget(app, engine, {"admin": admin, "operator": tokens["operator"]}, known_ids)
+        fuzzing = {"admin": admin, "operator": tokens["operator"]}
+        user_ids = {t: int(auth_service.user_for_token(session, token=t).id or 0) for t in fuzzing.values()}
+        session.commit()  # end the read: on SQLite it holds the write lock
+        yield FuzzTarget(app, engine, fuzzing, known_ids, user_ids)
     engine.dispose()
 
 
@@ -190,5 +213,7 @@ def test_api_answers_as_documented(operation: Any, fuzz_target: FuzzTarget) -> N
     def run(case: Any) -> None:
         for headers in fuzz_target.headers(logout=operation.path.endswith("/auth/logout")):
             case.call_and_validate(headers=headers, checks=CHECKS, app=fuzz_target.app)
+            if "/auth/users/" in operation.path:
+                fuzz_target.restore_users()
 
     run()

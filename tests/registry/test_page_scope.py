@@ -32,6 +32,8 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/login"): (OPEN, None, ()),
     ("POST", "/login"): (OPEN, None, ()),
     ("POST", "/logout"): (OPEN, None, ()),
+    ("GET", "/account/password"): (OPEN, None, ()),
+    ("POST", "/account/password"): (OPEN, None, ()),
     ("GET", "/"): (OPEN, None, ()),
     ("GET", "/filings"): (LIST, None, ()),
     ("GET", "/filings/export.{fmt}"): (LIST, None, ()),

@@ -30,6 +30,15 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("POST", "/api/v1/auth/users"): (OBJECT_ROUTE, lambda ids: {"json": {
         "username": "intruder_op", "full_name": "x", "role": "operator", "operator_id": ids["operator_id"],
         "password": "long enough password"}}),
+    ("POST", "/api/v1/auth/password"): (OPEN_ROUTE, None),
+    ("GET", "/api/v1/auth/users"): (LIST_ROUTE, None),
+    ("GET", "/api/v1/auth/users/{user_id}"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/auth/users/{user_id}/disable"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/auth/users/{user_id}/enable"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/auth/users/{user_id}/password-reset"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/auth/users/{user_id}/revoke-tokens"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/auth/users/{user_id}/unlock"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/auth/unlock-address"): (CITY_ONLY, lambda ids: {"json": {"address": "192.0.2.9"}}),
     ("GET", "/api/v1/units"): (OPEN_ROUTE, None),
     ("GET", "/api/v1/units/{code}"): (OPEN_ROUTE, None),
     ("GET", "/api/v1/operators"): (LIST_ROUTE, None),
@@ -112,7 +121,7 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     ids = {"filing_id": fid, "operator_id": desk.operator.id, "camera_id": cameras[0]["id"],
            "material_id": materials[0]["id"], "code": "101",
            "scan_id": scan.json()["id"], "kind": "cameras", "fmt": "csv",
-           "document_kind": "correction_notice"}
+           "document_kind": "correction_notice", "user_id": desk.wang.user.id}
     outsiders = {
         "haidian intake": make_person(Role.intake, "108"),
         "haidian reviewer": make_person(Role.reviewer, "108"),

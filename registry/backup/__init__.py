@@ -1,0 +1,1 @@
+"""Backups of the database and every blob directory, and restoring them (`camreg backup` / `camreg restore`)."""
