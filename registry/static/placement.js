@@ -177,8 +177,11 @@
   function fromPanel() {
     if (!selected) { return; }
     var az = panel.querySelector("#p-azimuth").value, fov = panel.querySelector("#p-hfov").value;
-    selected.azimuth = az === "" ? null : ((Number(az) % 360) + 360) % 360;
-    selected.hfov = fov === "" ? null : Math.min(360, Math.max(1, Number(fov)));
+    var azimuth = az === "" ? null : ((Number(az) % 360) + 360) % 360;
+    var hfov = fov === "" ? null : Math.min(360, Math.max(1, Number(fov)));
+    // A field left after typing fires "change" again: save only what really changed.
+    if (azimuth === selected.azimuth && hfov === selected.hfov) { return; }
+    selected.azimuth = azimuth; selected.hfov = hfov;
     draw();
     save(selected);
   }

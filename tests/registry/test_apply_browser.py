@@ -142,7 +142,10 @@ def test_operator_files_places_cameras_submits_and_corrects(
         page.fill("#p-azimuth", "135")
         page.dispatch_event("#p-azimuth", "change")
         page.fill("#p-hfov", "60")
-        page.dispatch_event("#p-hfov", "change")
+        # Two saves are in flight (direction, then field of view): wait for the second one's answer, not
+        # the status line, which the first answer already sets to 已保存.
+        with page.expect_response(lambda r: r.request.method == "POST" and "hfov=60.0" in (r.request.post_data or "")):
+            page.dispatch_event("#p-hfov", "change")
         page.wait_for_function("() => document.querySelector('svg.map-overlay g.selected path.sector') !== null")
         page.wait_for_selector(".save-status >> text=已保存“大堂2”")
         tab.shot("apply-placement")
