@@ -6,6 +6,16 @@ from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
 from registry.documents.models import IssuedDocument
 from registry.filings.models import CorrectionNotice, Filing, Material
+from registry.inspections.models import (
+    ChecklistItem,
+    Inspection,
+    InspectionItem,
+    InspectionPhoto,
+    Rectification,
+    SpotCheckDraw,
+    SpotCheckFinding,
+    SupervisionCounter,
+)
 from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
@@ -13,7 +23,29 @@ from registry.scans.models import Scan
 from registry.units.models import PoliceUnit
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "IssuedDocument", "Material", "NumberCounter", "Operator", "PoliceUnit", "RegistryMeta", "Scan",
-    "SignInThrottle", "User",
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "CalendarYear",
+    "Camera",
+    "CameraSerialCounter",
+    "ChecklistItem",
+    "CorrectionNotice",
+    "Filing",
+    "Inspection",
+    "InspectionItem",
+    "InspectionPhoto",
+    "IssuedDocument",
+    "Material",
+    "NumberCounter",
+    "Operator",
+    "PoliceUnit",
+    "Rectification",
+    "RegistryMeta",
+    "Scan",
+    "SignInThrottle",
+    "SpotCheckDraw",
+    "SpotCheckFinding",
+    "SupervisionCounter",
+    "User",
 ]
