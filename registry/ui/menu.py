@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from registry.auth.models import Role, User
 
-OFFICERS = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin)
+OFFICERS = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
 DESK = (Role.intake, Role.reviewer)
 
 

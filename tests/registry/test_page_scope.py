@@ -25,7 +25,7 @@ OPEN = "open"        # not unit data: sign-in, the home page
 Body = Callable[[dict[str, Any]], dict[str, Any]] | None
 # Reached only through a link signed for the session that made it (an import's error file): 404 without it.
 SIGNED_LINKS = {"/apply/{filing_id}/cameras/errors/{name}"}
-OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin)
+OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
 
 # (method, path) → (kind, form data for POSTs, roles of 东城 that are refused with 403 — empty: none).
 PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
@@ -131,7 +131,7 @@ def test_the_owner_reads_every_page(client: TestClient, world: dict[str, Any]) -
 
 
 @pytest.mark.parametrize("role", [Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin,
-                                  Role.operator])
+                                  Role.leader, Role.operator])
 def test_refused_roles_get_the_403_page(client: TestClient, world: dict[str, Any],  # noqa: F811
                                         make_person: Callable[..., Person], role: Role) -> None:
     """东城's own users whose role may not take an action: refused by the server, with a page saying so."""
