@@ -197,7 +197,7 @@ def test_reconciliation_against_a_filing(scanned: tuple[Lab, dict[str, Any], Pat
 
 
 def test_recording_search_measures_retention(scanned: tuple[Lab, dict[str, Any], Path]) -> None:
-    """799号令 第十七条 on site: days of footage read from GetRecordingSummary; 12 days against 30 declared is flagged."""
+    """799号令 第十七条 on site: footage read from GetRecordingSummary; 12 days against 30 declared is flagged."""
     lab, report, path = scanned
     got = {d["address"]: d for d in report["devices"]}
     offering = [d for d in lab.devices if d.recording_days is not None]

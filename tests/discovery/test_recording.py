@@ -89,5 +89,5 @@ def test_summary_values() -> None:
     device = Device(address="192.0.2.1", status=Status.OK, recording=summary)
     assert check_device(device, 30).problems == []
     assert recording_summary(start, start, 0) is None  # nothing recorded at all
-    naive = recording_summary(dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 13), 1)  # noqa: DTZ001
+    naive = recording_summary(dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 13), 1)
     assert naive == RecordingSummary("2026-11-01T00:00:00+00:00", "2026-11-13T00:00:00+00:00", 1, 12.0)
