@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_
@@ -32,8 +32,9 @@ KIND_NAMES = {FootageKind.view: "查阅", FootageKind.copy: "复制", FootageKin
 
 
 def as_beijing(value: datetime) -> datetime:
-    """A time typed without a zone is Beijing time (the operator reads it off its recorder)."""
-    return value.replace(tzinfo=BEIJING) if value.tzinfo is None else value
+    """A time typed without a zone is Beijing time (the operator reads it off its recorder); stored in UTC,
+    since SQLite keeps the wall time without its offset."""
+    return (value.replace(tzinfo=BEIJING) if value.tzinfo is None else value).astimezone(UTC)
 
 
 def require_approving_unit(session: Session, code: str) -> PoliceUnit:

@@ -76,6 +76,14 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/apply/{filing_id}/cameras/import"): (OBJECT, None, OFFICER_ROLES),
     ("GET", "/apply/{filing_id}/cameras/errors/{name}"): (OBJECT, None, OFFICER_ROLES),
     ("GET", "/materials/{material_id}/pages/{page}"): (OBJECT, None, ()),
+    # The footage-access register (registry/footage/pages.py): the police list, the operator's own register.
+    ("GET", "/footage"): (LIST, None, (Role.operator,)),
+    ("GET", "/footage/export.{fmt}"): (LIST, None, (Role.operator,)),
+    ("GET", "/footage/{access_id}"): (OBJECT, None, ()),
+    ("GET", "/apply/footage"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/footage/export.{fmt}"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/footage/new"): (OPEN, None, OFFICER_ROLES),
+    ("POST", "/apply/footage/new"): (OPEN, lambda ids: {"reason": "x"}, OFFICER_ROLES),
 }
 
 
