@@ -6,6 +6,7 @@ from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
 from registry.documents.models import IssuedDocument
 from registry.filings.models import CorrectionNotice, Filing, Material
+from registry.footage.models import FootageAccess
 from registry.inspections.models import (
     ChecklistItem,
     Inspection,
@@ -19,33 +20,16 @@ from registry.inspections.models import (
 from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
+from registry.penalties.models import PenaltyCase, PenaltyEvidence, PenaltyOfficer, PenaltyStep
 from registry.scans.models import Scan
 from registry.units.models import PoliceUnit
 
 __all__ = [
-    "ApiToken",
-    "AuditEvent",
-    "AuditHead",
-    "CalendarYear",
-    "Camera",
-    "CameraSerialCounter",
-    "ChecklistItem",
-    "CorrectionNotice",
-    "Filing",
-    "Inspection",
-    "InspectionItem",
-    "InspectionPhoto",
-    "IssuedDocument",
-    "Material",
-    "NumberCounter",
-    "Operator",
-    "PoliceUnit",
-    "Rectification",
-    "RegistryMeta",
-    "Scan",
-    "SignInThrottle",
-    "SpotCheckDraw",
-    "SpotCheckFinding",
-    "SupervisionCounter",
+    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
+    "Filing", "FootageAccess", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase",
+    "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "RegistryMeta", "Scan", "SignInThrottle",
     "User",
+    # supervision inspections
+    "ChecklistItem", "Inspection", "InspectionItem", "InspectionPhoto", "Rectification", "SpotCheckDraw",
+    "SpotCheckFinding", "SupervisionCounter",
 ]
