@@ -25,11 +25,9 @@ from registry.scans.models import Scan
 from registry.units.models import PoliceUnit
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "FootageAccess", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase",
-    "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "RegistryMeta", "Scan", "SignInThrottle",
-    "User",
-    # supervision inspections
-    "ChecklistItem", "Inspection", "InspectionItem", "InspectionPhoto", "Rectification", "SpotCheckDraw",
-    "SpotCheckFinding", "SupervisionCounter",
+    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "ChecklistItem",
+    "CorrectionNotice", "Filing", "FootageAccess", "Inspection", "InspectionItem", "InspectionPhoto",
+    "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence", "PenaltyOfficer",
+    "PenaltyStep", "PoliceUnit", "Rectification", "RegistryMeta", "Scan", "SignInThrottle", "SpotCheckDraw",
+    "SpotCheckFinding", "SupervisionCounter", "User",
 ]

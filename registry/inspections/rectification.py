@@ -94,6 +94,16 @@ def open_rectifications(session: Session, *, unit_code: str, today: date,
     return list(session.exec(query).all())
 
 
+def open_for_operator(session: Session, *, operator_id: int | None, today: date,
+                      overdue_only: bool = False) -> list[Rectification]:
+    """An operator's own open notices (what it still has to put right)."""
+    query = (select(Rectification).where(Rectification.state == RectificationState.open)
+             .where(Rectification.operator_id == (operator_id or 0)).order_by(col(Rectification.due_date)))
+    if overdue_only:
+        query = query.where(col(Rectification.due_date) < today)
+    return list(session.exec(query).all())
+
+
 def public(notice: Rectification, today: date) -> RectificationPublic:
     """The notice as the API returns it, with whether it is overdue today."""
     overdue = notice.state == RectificationState.open and notice.due_date < today

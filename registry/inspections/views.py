@@ -250,13 +250,23 @@ def update_checklist_item(session: SessionDep, actor: CurrentActor, key: str,
 
 # --- rectification ---------------------------------------------------------------------------------------
 
-@router.get("/rectifications", response_model=list[RectificationPublic], responses=errors(403, 404))
+class RectificationList(BaseModel):
+    """Open 整改通知, the most urgent first."""
+
+    items: list[RectificationPublic]
+
+
+@router.get("/rectifications", response_model=RectificationList, responses=errors(403, 404))
 def list_rectifications(session: SessionDep, actor: CurrentActor, today: TodayDep, unit_code: str | None = None,
-                        overdue: bool = False) -> list[RectificationPublic]:
-    """A unit's open 整改通知, most urgent first; only the overdue ones with overdue=true."""
-    unit = allowed_unit(session, actor, unit_code)
-    rows = rectification.open_rectifications(session, unit_code=unit, today=today, overdue_only=overdue)
-    return [rectification.public(r, today) for r in rows]
+                        overdue: bool = False) -> RectificationList:
+    """A unit's open 整改通知 (an operator: its own), most urgent first; only the overdue ones with overdue=true."""
+    if actor.user.role == Role.operator:
+        rows = rectification.open_for_operator(session, operator_id=actor.user.operator_id, today=today,
+                                               overdue_only=overdue)
+    else:
+        unit = allowed_unit(session, actor, unit_code)
+        rows = rectification.open_rectifications(session, unit_code=unit, today=today, overdue_only=overdue)
+    return RectificationList(items=[rectification.public(r, today) for r in rows])
 
 
 @router.get("/rectifications/{rectification_id}", response_model=RectificationPublic, responses=errors(404))
