@@ -1,7 +1,7 @@
 """the verifying unit's 核对, the suspended police clock, two dates for two lateness rules (issue 13)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05
 
 * table `verification`: every 核对 (on-site check of the materials against reality) by the verifying unit,
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
