@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def page_routers() -> list[APIRouter]:
     """Every domain's page router, in menu order (a new domain's pages.py is added here)."""
     from registry.auth.pages import router as auth_pages
+    from registry.cameras.pages import router as camera_pages
     from registry.documents.pages import router as document_pages
     from registry.filings.apply_edits import router as apply_edits
     from registry.filings.apply_import import router as apply_import
@@ -18,4 +19,4 @@ def page_routers() -> list[APIRouter]:
     from registry.ui.home import router as home_pages
 
     return [auth_pages, home_pages, apply_pages, apply_edits, apply_import, placement_pages, filing_pages,
-            operator_pages, document_pages]
+            operator_pages, camera_pages, document_pages]

@@ -30,6 +30,7 @@ ENTRIES: list[Entry] = [
     Entry("备案申报", "新建备案", "/apply/new", (Role.operator,)),
     Entry("查询", "备案", "/filings", (*OFFICERS, Role.operator)),
     Entry("查询", "使用单位", "/operators", OFFICERS),
+    Entry("查询", "摄像机", "/cameras", OFFICERS),
     Entry("地图", "全市覆盖地图", "/maps/city", OFFICERS),
 ]
 
