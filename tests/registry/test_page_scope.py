@@ -28,6 +28,9 @@ AGGREGATES = ("/maps", "/dashboard")
 # Reached only through a link signed for the session that made it (an import's error file): 404 without it.
 SIGNED_LINKS = {"/apply/{filing_id}/cameras/errors/{name}"}
 OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
+# A step of a penalty case only its own officers take: a newly made user of any role is refused.
+ALL_ROLES = (*OFFICER_ROLES, Role.operator)
+NOT_LEADERS = tuple(r for r in ALL_ROLES if r != Role.leader)
 
 # (method, path) → (kind, form data for POSTs, roles of 东城 that are refused with 403 — empty: none).
 PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
@@ -90,6 +93,23 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/apply/footage/export.{fmt}"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/footage/new"): (OPEN, None, OFFICER_ROLES),
     ("POST", "/apply/footage/new"): (OPEN, lambda ids: {"reason": "x"}, OFFICER_ROLES),
+    # Penalty cases (registry/penalties/pages.py): officers' pages; each step refused to those who may not take it.
+    ("GET", "/penalties"): (LIST, None, (Role.operator,)),
+    ("GET", "/penalties/new"): (OPEN, None, (Role.admin, Role.operator)),
+    ("POST", "/penalties/new"): (OPEN, None, (Role.admin, Role.operator)),
+    ("GET", "/penalties/{case_id}"): (OBJECT, None, (Role.operator,)),
+    ("POST", "/penalties/{case_id}/join"): (OBJECT, None, (Role.admin, Role.operator)),
+    ("POST", "/penalties/{case_id}/evidence"): (OBJECT, lambda ids: {"description": "笔录"}, ALL_ROLES),
+    ("POST", "/penalties/{case_id}/propose"): (OBJECT, lambda ids: {"decision": "warning", "reason": "理由"},
+                                                ALL_ROLES),
+    ("POST", "/penalties/{case_id}/approve"): (OBJECT, lambda ids: {"opinion": "同意"}, NOT_LEADERS),
+    ("POST", "/penalties/{case_id}/return"): (OBJECT, lambda ids: {"opinion": "退回"}, NOT_LEADERS),
+    ("POST", "/penalties/{case_id}/issue"): (OBJECT, None, ALL_ROLES),
+    ("GET", "/penalties/{case_id}/evidence/{evidence_id}"): (OBJECT, None, (Role.operator,)),
+    ("GET", "/penalties/{case_id}/decision.pdf"): (OBJECT, None, ()),
+    ("GET", "/apply/penalties"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/penalties/{case_id}"): (OBJECT, None, OFFICER_ROLES),
+    ("POST", "/apply/penalties/{case_id}/statement"): (OBJECT, lambda ids: {"text": "陈述"}, OFFICER_ROLES),
 }
 
 
