@@ -5,7 +5,7 @@ from registry.auth.models import ApiToken, SignInThrottle, User
 from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
 from registry.documents.models import IssuedDocument
-from registry.filings.models import CorrectionNotice, Filing, Material
+from registry.filings.models import CorrectionNotice, Filing, Material, Verification
 from registry.footage.models import FootageAccess
 from registry.inspections.models import (
     ChecklistItem,
@@ -29,5 +29,5 @@ __all__ = [
     "CorrectionNotice", "Filing", "FootageAccess", "Inspection", "InspectionItem", "InspectionPhoto",
     "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence", "PenaltyOfficer",
     "PenaltyStep", "PoliceUnit", "Rectification", "RegistryMeta", "Scan", "SignInThrottle", "SpotCheckDraw",
-    "SpotCheckFinding", "SupervisionCounter", "User",
+    "SpotCheckFinding", "SupervisionCounter", "User", "Verification",
 ]

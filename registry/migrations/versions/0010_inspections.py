@@ -1,7 +1,7 @@
 """inspections: 检查 with their checklist lines and photos, 整改通知, the editable checklist, spot-check draws
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05
 
 The checklist table starts empty; the default lines (registry/inspections/default_checklist.json) are
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
