@@ -242,7 +242,9 @@ class _Replay:
         parent = self.filing_ids.get(filing["changes"]) if filing.get("changes") else None
         number = session.get_one(Filing, parent).number if parent else None
         try:
-            data = FilingCreate(**filing["form"], operator_id=self.operator_ids[filing["operator"]],
+            # The files give a change the date its changed system went into use: that is its date of change.
+            changed = {"change_date": filing["form"]["system_in_use_date"]} if number else {}
+            data = FilingCreate(**filing["form"], **changed, operator_id=self.operator_ids[filing["operator"]],
                                 changes_filing_number=number)
         except ValueError as exc:
             raise SampleCityError(f"filings.jsonl filing {filing['ref']}: {exc}") from exc
