@@ -56,6 +56,10 @@ class Filters:
     late: bool | None = None
     overdue_on: date | None = None
     q: str | None = None
+    code: str | None = None
+    serial: str | None = None
+    mac: str | None = None
+    ip: str | None = None
 
     def given(self) -> dict[str, Any]:
         """The filters actually set, for the audit log."""
@@ -111,7 +115,7 @@ def filtered_query(kind: Kind, user: User, filters: Filters, columns: list[Any])
         return query.where(*_filing_filters(filters)), Filing.id
     query = (select(*columns).select_from(Camera).join(Filing, col(Filing.id) == Camera.filing_id)
              .where(clause_for(Camera, user)))
-    for name in ("filing_id", "operator_id", "station_id", "district_code", "status"):
+    for name in ("filing_id", "operator_id", "station_id", "district_code", "status", "code", "serial", "mac", "ip"):
         value = getattr(filters, name)
         if value is not None:
             query = query.where(getattr(Camera, name) == value)
@@ -124,6 +128,8 @@ def _operator_filters(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(col(Operator.district_code) == filters.district_code)
     if filters.filing_unit_code:
         conditions.append(col(Operator.filing_unit_code) == filters.filing_unit_code)
+    if filters.station_id:
+        conditions.append(col(Operator.station_id) == filters.station_id)
     if filters.q:
         conditions.append(col(Operator.name).contains(filters.q) | (col(Operator.uscc) == filters.q.upper()))
     if filters.overdue_on is not None:
@@ -151,6 +157,8 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(col(Filing.operator_id) == filters.operator_id)
     if filters.district_code:
         conditions.append(col(Operator.district_code) == filters.district_code)
+    if filters.station_id:
+        conditions.append(col(Operator.station_id) == filters.station_id)
     if filters.late is not None:
         conditions.append(col(Filing.late) == filters.late)
     if filters.overdue_on is not None:

@@ -11,13 +11,15 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from registry.auth.scope import get_visible
+from registry.auth.models import Role
+from registry.auth.scope import clause_for, get_visible
 from registry.deps import PageActor, SessionDep, get_engine
 from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
 from registry.filings.models import Filing
 from registry.imports.columns import Kind
 from registry.operators.models import Operator
+from registry.operators.overview import overview
 from registry.timeutil import beijing_today
 from registry.ui import labels
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
@@ -32,11 +34,12 @@ class OperatorFilters(BaseModel):
 
     q: str | None = Field(default=None, max_length=100)
     district_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    station_id: str | None = Field(default=None, pattern=r"^\d{8}$")
     overdue: bool | None = None
 
     def to_export(self) -> Filters:
         """The same rows as the export (registry/exports): one query for both."""
-        return Filters(q=self.q, district_code=self.district_code,
+        return Filters(q=self.q, district_code=self.district_code, station_id=self.station_id,
                        overdue_on=beijing_today() if self.overdue else None)
 
 
@@ -50,6 +53,7 @@ OPERATORS = ListSpec(
     url="/operators", title="使用单位", filters=OperatorFilters,
     fields=(FilterField("q", "查找", placeholder="单位名称或统一社会信用代码"),
             FilterField("district_code", "区县", "select", labels.district_choices()),
+            FilterField("station_id", "派出所编码", placeholder="8 位，如 11010101"),
             FilterField("overdue", "有超期未办结的备案", "checkbox")),
     sorts=(Sort("id", "登记顺序", col(Operator.id)), Sort("name", "名称", col(Operator.name), str)),
     default_sort="-id", id_column=col(Operator.id),
@@ -75,9 +79,12 @@ def operator_export(request: Request, session: SessionDep, engine: EngineDep, ac
 
 @router.get("/operators/{operator_id}", response_class=HTMLResponse)
 def operator_detail(request: Request, session: SessionDep, actor: PageActor, operator_id: int) -> Response:
-    """One operator: who is responsible for it and why, and its filings."""
+    """One operator: who is responsible for it and why, its filings, sites, cameras and scans."""
     operator = get_visible(session, Operator, operator_id, actor.user)
-    filings = session.exec(select(Filing).where(Filing.operator_id == operator_id).order_by(col(Filing.id).desc())
-                           .limit(100)).all()
+    filings = session.exec(select(Filing).where(Filing.operator_id == operator_id).where(clause_for(Filing, actor.user))
+                           .order_by(col(Filing.id).desc()).limit(100)).all()
+    officer = actor.user.role != Role.operator
     return render(request, "operators/detail.html", {"operator": operator, "filings": filings,
-                                                      "title": operator.name}, actor=actor, session=session)
+                                                      "title": operator.name,
+                                                      **overview(session, operator, officer=officer)},
+                  actor=actor, session=session)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from registry.auth.models import Role, User
 
-OFFICERS = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin)
+OFFICERS = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
 DESK = (Role.intake, Role.reviewer)
 
 
@@ -28,8 +28,14 @@ ENTRIES: list[Entry] = [
     Entry("工作台", "首页", "/", (*OFFICERS, Role.operator)),
     Entry("备案申报", "我的备案", "/apply", (Role.operator,)),
     Entry("备案申报", "新建备案", "/apply/new", (Role.operator,)),
+    Entry("备案申报", "调取登记簿", "/apply/footage", (Role.operator,)),
+    Entry("备案申报", "行政处罚", "/apply/penalties", (Role.operator,)),
     Entry("查询", "备案", "/filings", (*OFFICERS, Role.operator)),
     Entry("查询", "使用单位", "/operators", OFFICERS),
+    Entry("查询", "摄像机", "/cameras", OFFICERS),
+    Entry("监督管理", "行政处罚", "/penalties", OFFICERS),
+    Entry("监督管理", "视频调取登记", "/footage", OFFICERS),
+    Entry("统计", "统计概览", "/dashboard", OFFICERS),
     Entry("地图", "全市覆盖地图", "/maps/city", OFFICERS),
 ]
 

@@ -23,9 +23,14 @@ OBJECT = "object"    # names a 东城 object: outsiders get the 404 page
 LIST = "list"        # a list: outsiders get 200 and none of 东城's rows
 OPEN = "open"        # not unit data: sign-in, the home page
 Body = Callable[[dict[str, Any]], dict[str, Any]] | None
+# Figures, not rows: no operator name to find, so the owner check below cannot see 东城 in them.
+AGGREGATES = ("/maps", "/dashboard")
 # Reached only through a link signed for the session that made it (an import's error file): 404 without it.
 SIGNED_LINKS = {"/apply/{filing_id}/cameras/errors/{name}"}
-OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin)
+OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
+# A step of a penalty case only its own officers take: a newly made user of any role is refused.
+ALL_ROLES = (*OFFICER_ROLES, Role.operator)
+NOT_LEADERS = tuple(r for r in ALL_ROLES if r != Role.leader)
 
 # (method, path) → (kind, form data for POSTs, roles of 东城 that are refused with 403 — empty: none).
 PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
@@ -46,6 +51,13 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/operators"): (LIST, None, ()),
     ("GET", "/operators/export.{fmt}"): (LIST, None, ()),
     ("GET", "/operators/{operator_id}"): (OBJECT, None, ()),
+    ("GET", "/cameras"): (LIST, None, ()),
+    ("GET", "/cameras/export.{fmt}"): (LIST, None, ()),
+    ("GET", "/cameras/{camera_id}"): (OBJECT, None, ()),
+    ("GET", "/search"): (LIST, None, ()),
+    # Public geography (district outlines) for the small maps; signed-in users only.
+    ("GET", "/geo/districts.geojson"): (OPEN, None, ()),
+    ("GET", "/dashboard"): (LIST, None, (Role.operator,)),
     ("GET", "/maps/city"): (LIST, None, ()),
     ("GET", "/maps/district/{district_code}"): (LIST, None, ()),
     ("GET", "/maps/operator/{operator_id}"): (OBJECT, None, ()),
@@ -73,19 +85,51 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/apply/{filing_id}/cameras/import"): (OBJECT, None, OFFICER_ROLES),
     ("GET", "/apply/{filing_id}/cameras/errors/{name}"): (OBJECT, None, OFFICER_ROLES),
     ("GET", "/materials/{material_id}/pages/{page}"): (OBJECT, None, ()),
+    # The footage-access register (registry/footage/pages.py): the police list, the operator's own register.
+    ("GET", "/footage"): (LIST, None, (Role.operator,)),
+    ("GET", "/footage/export.{fmt}"): (LIST, None, (Role.operator,)),
+    ("GET", "/footage/{access_id}"): (OBJECT, None, ()),
+    ("GET", "/apply/footage"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/footage/export.{fmt}"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/footage/new"): (OPEN, None, OFFICER_ROLES),
+    ("POST", "/apply/footage/new"): (OPEN, lambda ids: {"reason": "x"}, OFFICER_ROLES),
+    # Penalty cases (registry/penalties/pages.py): officers' pages; each step refused to those who may not take it.
+    ("GET", "/penalties"): (LIST, None, (Role.operator,)),
+    ("GET", "/penalties/new"): (OPEN, None, (Role.admin, Role.operator)),
+    ("POST", "/penalties/new"): (OPEN, None, (Role.admin, Role.operator)),
+    ("GET", "/penalties/{case_id}"): (OBJECT, None, (Role.operator,)),
+    ("POST", "/penalties/{case_id}/join"): (OBJECT, None, (Role.admin, Role.operator)),
+    ("POST", "/penalties/{case_id}/evidence"): (OBJECT, lambda ids: {"description": "笔录"}, ALL_ROLES),
+    ("POST", "/penalties/{case_id}/propose"): (OBJECT, lambda ids: {"decision": "warning", "reason": "理由"},
+                                                ALL_ROLES),
+    ("POST", "/penalties/{case_id}/approve"): (OBJECT, lambda ids: {"opinion": "同意"}, NOT_LEADERS),
+    ("POST", "/penalties/{case_id}/return"): (OBJECT, lambda ids: {"opinion": "退回"}, NOT_LEADERS),
+    ("POST", "/penalties/{case_id}/issue"): (OBJECT, None, ALL_ROLES),
+    ("GET", "/penalties/{case_id}/evidence/{evidence_id}"): (OBJECT, None, (Role.operator,)),
+    ("GET", "/penalties/{case_id}/decision.pdf"): (OBJECT, None, ()),
+    ("GET", "/apply/penalties"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/penalties/{case_id}"): (OBJECT, None, OFFICER_ROLES),
+    ("POST", "/apply/penalties/{case_id}/statement"): (OBJECT, lambda ids: {"text": "陈述"}, OFFICER_ROLES),
 }
 
 
+# Lists that show nothing without a query: the query every test sends (all test operators are 测试酒店N).
+QUERIES = {"/search": "?q=测试酒店"}
+
+
 def _url(path: str, ids: dict[str, Any]) -> str:
-    return path.format(**{**ids, "district_code": "110101", "page": 1, "name": "0" * 64 + ".csv"})
+    url = path.format(**{**ids, "district_code": "110101", "page": 1, "name": "0" * 64 + ".csv"})
+    return url + QUERIES.get(path, "")
 
 
 def _leaks(response: Any, world: dict[str, Any]) -> list[str]:  # noqa: F811
     """东城's operator or filing showing in a list page, a map or an export."""
     operator = world["desk"].operator
     if response.headers["content-type"].startswith("text/csv"):
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[2:]
-        return [",".join(r) for r in rows if operator.uscc in r or operator.name in r]
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        owner = lines[1].index("operator_id") if len(lines) > 1 and "operator_id" in lines[1] else None
+        return [",".join(r) for r in lines[2:] if operator.uscc in r or operator.name in r
+                or (owner is not None and r[owner] == str(operator.id))]
     text = response.text
     return [needle for needle in (operator.uscc, f">{operator.name}<", operator.name + "\\u") if needle in text]
 
@@ -102,8 +146,11 @@ def test_outsiders_get_the_404_page_and_no_rows(client: TestClient, world: dict[
     ids, checked = world["ids"], 0
     for who, person in world["outsiders"].items():
         token = sign_in(client, person)
-        for (method, path), (kind, body, _) in PAGE_ROUTES.items():
+        for (method, path), (kind, body, refused) in PAGE_ROUTES.items():
             if kind == OPEN:
+                continue
+            if person.user.role in refused and kind == LIST:  # a role refused the page everywhere
+                assert client.get(_url(path, ids), follow_redirects=False).status_code == 403, f"{who}: {path}"
                 continue
             data = {**(body(ids) if body else {}), "csrf_token": token}
             response = client.request(method, _url(path, ids), data=data if method == "POST" else None,
@@ -126,12 +173,12 @@ def test_the_owner_reads_every_page(client: TestClient, world: dict[str, Any]) -
             sign_in(client, desk.hotel if Role.intake in refused else desk.wang)
             response = client.get(_url(path, world["ids"]), follow_redirects=False)
             assert response.status_code == 200, f"owner: GET {path} → {response.status_code}"
-            if kind == LIST and not path.startswith("/maps"):
+            if kind == LIST and not path.startswith(AGGREGATES):
                 assert _leaks(response, world), f"the leak check would not see 东城's rows on {path}"
 
 
 @pytest.mark.parametrize("role", [Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin,
-                                  Role.operator])
+                                  Role.leader, Role.operator])
 def test_refused_roles_get_the_403_page(client: TestClient, world: dict[str, Any],  # noqa: F811
                                         make_person: Callable[..., Person], role: Role) -> None:
     """东城's own users whose role may not take an action: refused by the server, with a page saying so."""
