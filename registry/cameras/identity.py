@@ -2,7 +2,7 @@
 
 A factory-default serial with a factory-default MAC (no-name OEM boards) identifies nothing and is not compared.
 
-The database holds the rule (partial unique indexes over active coded cameras, migration 0009); this
+The database holds the rule (partial unique indexes over active coded cameras, migration 0011); this
 module finds a conflict before a write so the refusal names the other filing and code, and turns the
 index's own refusal (a concurrent writer) into the same message.
 """

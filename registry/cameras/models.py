@@ -26,7 +26,7 @@ def normalise_mac(value: str | None) -> str | None:
 _ACTIVE_CODED = "status = 'active' AND code IS NOT NULL"
 # No-name OEM boards ship with these factory defaults, shared by thousands of units: a camera with both a
 # default serial and a default MAC is not identified by them (only by its ONVIF UUID). Changing this list
-# changes the index (a migration, as 0009).
+# changes the index (a migration, as 0011).
 FACTORY_SERIALS = ("000000000000", "123456789ABCDEF", "XM0000000001")
 FACTORY_MACS = ("00:12:41:00:00:01", "00:12:12:12:12:12", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff")
 _FACTORY_PAIR = (f"serial IN ({', '.join(repr(v) for v in FACTORY_SERIALS)}) "
@@ -120,7 +120,7 @@ class Camera(CameraBase, table=True):
         Index("ix_camera_serial_id", "serial", "id"),
         Index("ix_camera_mac_id", "mac", "id"),
         Index("ix_camera_ip_id", "ip", "id"),
-        # One physical camera is active under one code only (migration 0009; registry/cameras/identity.py).
+        # One physical camera is active under one code only (migration 0011; registry/cameras/identity.py).
         *(Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
           for name, columns, where in IDENTITY_INDEXES),
     )

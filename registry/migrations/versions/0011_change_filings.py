@@ -1,7 +1,7 @@
 """change filings that cannot fork: superseded filings, a date of change, one physical camera under one code
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05
 
 * filing state `superseded`: a filed filing whose change filing (第十条) has been filed;
@@ -17,8 +17,8 @@ a list of them (code, filing) so they can be resolved by a change filing; nothin
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
