@@ -25,7 +25,7 @@ def desk(client: TestClient, make_operator: Callable[..., Operator], make_person
 def _filed(desk: Desk) -> tuple[int, str]:
     fid = desk.submit_complete()
     number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
-    filed = desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    filed = desk.file(fid)
     assert filed["body"]["state"] == "filed", filed
     return fid, number
 
@@ -39,7 +39,7 @@ def _change(desk: Desk, number: str, **changes: object) -> dict:  # type: ignore
 
 def _file(desk: Desk, fid: int) -> dict:  # type: ignore[type-arg]
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
-    return desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    return desk.file(fid)
 
 
 def test_one_open_change_per_filing(desk: Desk) -> None:
