@@ -53,6 +53,12 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/operators"): (LIST, None, ()),
     ("GET", "/operators/export.{fmt}"): (LIST, None, ()),
     ("GET", "/operators/{operator_id}"): (OBJECT, None, ()),
+    ("GET", "/cameras"): (LIST, None, ()),
+    ("GET", "/cameras/export.{fmt}"): (LIST, None, ()),
+    ("GET", "/cameras/{camera_id}"): (OBJECT, None, ()),
+    ("GET", "/search"): (LIST, None, ()),
+    # Public geography (district outlines) for the small maps; signed-in users only.
+    ("GET", "/geo/districts.geojson"): (OPEN, None, ()),
     ("GET", "/dashboard"): (LIST, None, (Role.operator,)),
     ("GET", "/maps/city"): (LIST, None, ()),
     ("GET", "/maps/district/{district_code}"): (LIST, None, ()),
@@ -126,16 +132,23 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
 }
 
 
+# Lists that show nothing without a query: the query every test sends (all test operators are 测试酒店N).
+QUERIES = {"/search": "?q=测试酒店"}
+
+
 def _url(path: str, ids: dict[str, Any]) -> str:
-    return path.format(**{**ids, "district_code": "110101", "page": 1, "name": "0" * 64 + ".csv"})
+    url = path.format(**{**ids, "district_code": "110101", "page": 1, "name": "0" * 64 + ".csv"})
+    return url + QUERIES.get(path, "")
 
 
 def _leaks(response: Any, world: dict[str, Any]) -> list[str]:  # noqa: F811
     """东城's operator or filing showing in a list page, a map or an export."""
     operator = world["desk"].operator
     if response.headers["content-type"].startswith("text/csv"):
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[2:]
-        return [",".join(r) for r in rows if operator.uscc in r or operator.name in r]
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        owner = lines[1].index("operator_id") if len(lines) > 1 and "operator_id" in lines[1] else None
+        return [",".join(r) for r in lines[2:] if operator.uscc in r or operator.name in r
+                or (owner is not None and r[owner] == str(operator.id))]
     text = response.text
     return [needle for needle in (operator.uscc, f">{operator.name}<", operator.name + "\\u") if needle in text]
 
