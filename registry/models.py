@@ -5,7 +5,7 @@ from registry.auth.models import ApiToken, SignInThrottle, User
 from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
 from registry.documents.models import IssuedDocument
-from registry.filings.models import CorrectionNotice, Filing, Material
+from registry.filings.models import CorrectionNotice, Filing, Material, Verification
 from registry.footage.models import FootageAccess
 from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
@@ -18,5 +18,5 @@ __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
     "Filing", "FootageAccess", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase",
     "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "RegistryMeta", "Scan", "SignInThrottle",
-    "User",
+    "User", "Verification",
 ]
