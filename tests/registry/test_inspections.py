@@ -20,7 +20,7 @@ from registry.inspections.spotcheck import draw_sample
 from registry.operators.models import Operator
 from tests.registry import pdf_tools
 from tests.registry.conftest import Person
-from tests.registry.test_filing_workflow import PNG, Desk
+from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
 from tests.registry.test_scans import _device, _report
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -38,14 +38,32 @@ class Site:
     def __init__(self, client: TestClient, operator: Operator, make_person: Callable[..., Person]) -> None:
         self.client = client
         self.desk = Desk(client, operator, make_person)
-        self.filing_id = self.desk.submit_complete()
+        self.operator = operator
+        self.filing_id = self.submit()
         self.desk.call(self.desk.wang, "POST", f"/filings/{self.filing_id}/accept")
         filed = self.desk.file(self.filing_id)
         assert filed["status"] == 200, filed
-        self.operator = operator
         self.station = operator.verifying_unit_code
         self.zhang = make_person(Role.inspector, self.station)
         self.zhao = make_person(Role.inspector, self.station)
+
+    def camera(self, n: int) -> dict[str, Any]:
+        """Camera n of this site, its serial and MAC its own (a camera is filed by one operator only)."""
+        k = self.operator.id or 0
+        return _camera(n, serial=f"SN{k:04d}{n:02d}", mac=f"00:11:22:{k // 256:02x}:{k % 256:02x}:{n:02x}",
+                       ip=f"192.0.2.{n}")
+
+    def submit(self) -> int:
+        desk = self.desk
+        filing = desk.call(desk.hotel, "POST", "/filings", json=_form(self.operator.id))
+        assert filing["status"] == 201, filing
+        fid = int(filing["body"]["id"])
+        for kind in ("location_diagram", "deployment_map"):
+            assert desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": kind},
+                             files={"file": ("plan.png", PNG, "image/png")})["status"] == 201
+        cams = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras", json=[self.camera(1), self.camera(2)])
+        assert cams["status"] == 201, cams
+        return fid
 
     def call(self, person: Person, method: str, path: str, **kwargs: Any) -> Any:
         response = self.client.request(method, f"/api/v1{path}", headers=person.headers, **kwargs)
@@ -53,7 +71,7 @@ class Site:
 
     def scan(self) -> int:
         up = self.client.post(f"/api/v1/filings/{self.filing_id}/scans", headers=self.zhang.headers, files={
-            "file": ("scan.json", _report([_device("192.0.2.1", "SN00001", "00:11:22:33:44:01"),
+            "file": ("scan.json", _report([_device("192.0.2.1", self.camera(1)["serial"], self.camera(1)["mac"]),
                                            _device("192.0.2.77", "NEW001", "00:11:22:33:44:77")],
                                           dt.datetime(2026, 6, 1, tzinfo=dt.UTC)))})
         assert up.status_code == 201, up.text
