@@ -12,10 +12,11 @@ def page_routers() -> list[APIRouter]:
     from registry.filings.apply_edits import router as apply_edits
     from registry.filings.apply_import import router as apply_import
     from registry.filings.apply_pages import router as apply_pages
+    from registry.filings.desk_pages import router as desk_pages
     from registry.filings.pages import router as filing_pages
     from registry.filings.placement_pages import router as placement_pages
     from registry.operators.pages import router as operator_pages
     from registry.ui.home import router as home_pages
 
-    return [auth_pages, home_pages, apply_pages, apply_edits, apply_import, placement_pages, filing_pages,
-            operator_pages, document_pages]
+    return [auth_pages, home_pages, apply_pages, apply_edits, apply_import, placement_pages, desk_pages,
+            filing_pages, operator_pages, document_pages]
