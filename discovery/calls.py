@@ -15,6 +15,7 @@ from discovery.models import Status
 from discovery.onvifclient import (
     DEVICE_BINDING,
     MEDIA_BINDING,
+    SEARCH_BINDING,
     AuthRefused,
     BoundedTransport,
     DeviceFault,
@@ -35,12 +36,12 @@ class ServiceSpec:
     binding: str
 
 
-#: The services identity reads. Another read of another service (issue 11: Recording Search's
-#: GetRecordingSummary) adds its WSDL here, its operation to guard.READ_ONLY_OPERATIONS and a `Read`
-#: to identity.READS.
+#: The services identity reads. Another read of another service adds its WSDL here, its operation to
+#: guard.READ_ONLY_OPERATIONS and a `Read` to identity.READS (or, like Recording Search, its own step).
 SERVICES: dict[str, ServiceSpec] = {
     "device": ServiceSpec("devicemgmt.wsdl", DEVICE_BINDING),
     "media": ServiceSpec("media.wsdl", MEDIA_BINDING),
+    "search": ServiceSpec("search.wsdl", SEARCH_BINDING),
 }
 
 TOLERATED: tuple[type[BaseException], ...] = (

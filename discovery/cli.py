@@ -100,6 +100,9 @@ def scan_command(
     ),
     identify: Annotated[bool, typer.Option(help="Ask each device who it is (ONVIF)")] = True,
     profiles: Annotated[bool, typer.Option(help="Also read media profiles and stream URIs")] = False,
+    recording: Annotated[
+        bool, typer.Option(help="Read the days of footage held where a device offers ONVIF Recording Search")
+    ] = True,
     timeout: Annotated[float, typer.Option(help="Seconds per ONVIF request")] = 3.0,
     max_auth_tries: Annotated[
         int,
@@ -142,6 +145,7 @@ def scan_command(
             identify_options=IdentifyOptions(
                 request_timeout_s=timeout,
                 profiles=profiles,
+                recording=recording,
                 max_auth_tries=max_auth_tries,
                 password_text=password_text,
                 fallback_ports=[p for p in _ports(ports) if p not in NON_HTTP_PORTS],

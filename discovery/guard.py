@@ -13,6 +13,8 @@ READ_ONLY_OPERATIONS: frozenset[str] = frozenset(
         "GetCapabilities",
         "GetProfiles",
         "GetStreamUri",
+        "GetServices",
+        "GetRecordingSummary",
     }
 )
 

@@ -12,6 +12,7 @@ new service, its WSDL in calls.SERVICES).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -26,8 +27,16 @@ from discovery.clock import camera_offset, offset_from_header
 from discovery.credentials import Credential
 from discovery.deviceauth import DEFAULT_MAX_TRIES, authenticate
 from discovery.hwaddr import normalise_mac, parse_mac
-from discovery.models import Identity, MediaProfile, Status
-from discovery.onvifclient import DEVICE_BINDING, AuthRefused, BoundedTransport, DeviceFault, WsdlCache, wsdl_dir
+from discovery.models import Identity, MediaProfile, RecordingSummary, Status
+from discovery.onvifclient import (
+    DEVICE_BINDING,
+    SEARCH_NS,
+    AuthRefused,
+    BoundedTransport,
+    DeviceFault,
+    WsdlCache,
+    wsdl_dir,
+)
 from discovery.safexml import DEFAULT_MAX_BYTES
 from discovery.wsd import rewrite_xaddr
 
@@ -94,6 +103,7 @@ class IdentifyOptions:
     max_auth_tries: int = DEFAULT_MAX_TRIES
     password_text: bool = False  # also try WS-Security PasswordText (the password crosses in clear text)
     fallback_ports: Sequence[int] = (80, 8080, 8000, 8899)  # tried when every known URL refused
+    recording: bool = True  # read the Recording Search summary where the device offers the service
 
 
 def _text(value: Any) -> str:
@@ -190,6 +200,11 @@ def identify(
             if status in (Status.HOSTILE_REPLY, Status.TIMEOUT):
                 ident.status = status
             notes.append(f"profiles: {err}")
+    if opts.recording and auth.status is Status.OK and ident.status is Status.OK:
+        try:
+            ident.recording = read_recording(service, session)
+        except TOLERATED as exc:
+            notes.append(f"recording summary: {status_of(exc)[1]}")
     ident.error = "; ".join(notes)
     return ident
 
@@ -306,6 +321,42 @@ def _read_profiles(device: Any, session: DeviceSession) -> list[MediaProfile]:
     return profiles
 
 
+def read_recording(device: Any, session: DeviceSession) -> RecordingSummary | None:
+    """The footage a device holds (799号令 第十七条): GetServices, then Recording Search's GetRecordingSummary.
+
+    None when the device lists no Recording Search service (most cameras without a memory card or NVR).
+    Only reads: both operations are on the guard's list.
+    """
+    listed = device.GetServices(IncludeCapability=False) or []
+    url = next((_text(getattr(s, "XAddr", None)) for s in listed
+                if _text(getattr(s, "Namespace", None)) == SEARCH_NS), "")
+    if not url:
+        return None
+    url = rewrite_xaddr(url, session.address, lambda h: h == session.address)
+    search = session.service("search", session.token, url)
+    try:
+        summary = search.GetRecordingSummary()
+    except TOLERATED as exc:
+        moved = _on_device_port(url, session.url)
+        if status_of(exc)[0] not in _TRY_NEXT or moved == url:
+            raise
+        summary = session.service("search", session.token, moved).GetRecordingSummary()
+    return recording_summary(getattr(summary, "DataFrom", None), getattr(summary, "DataUntil", None),
+                             getattr(summary, "NumberRecordings", None))
+
+
+def recording_summary(data_from: Any, data_until: Any, recordings: Any) -> RecordingSummary | None:
+    """A RecordingSummary from the reply's values; None when the device holds no recording at all."""
+    if not isinstance(data_from, dt.datetime) or not isinstance(data_until, dt.datetime) or not recordings:
+        return None
+    start = data_from if data_from.tzinfo else data_from.replace(tzinfo=dt.UTC)
+    end = data_until if data_until.tzinfo else data_until.replace(tzinfo=dt.UTC)
+    days = max(0.0, (end - start).total_seconds() / 86400)
+    return RecordingSummary(data_from=start.astimezone(dt.UTC).isoformat(),
+                            data_until=end.astimezone(dt.UTC).isoformat(), recordings=int(recordings),
+                            days=round(days, 2))
+
+
 def _on_device_port(url: str, device_url: str) -> str:
     """`url` moved to the scheme and port where the device service answered."""
     parts, dev = urlsplit(url), urlsplit(device_url)
@@ -325,6 +376,7 @@ def identify_many(
     cache.document("devicemgmt.wsdl")  # parse before the threads start, not inside each
     if options and options.profiles:
         cache.document("media.wsdl")
+    # search.wsdl is parsed (once, under the cache's lock) when a first device lists Recording Search.
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="identify") as pool:
         futures = {pool.submit(identify, t, credentials_for(t.address), cache, options): t for t in targets}
         for fut in as_completed(futures):

@@ -60,6 +60,8 @@ def up_cmd(
     drop_rate: Annotated[float, _opt("Share of probes and replies each camera loses.", min=0.0, max=0.99)] = 0.0,
     max_delay_ms: Annotated[int, _opt("Longest random delay before a ProbeMatch.", min=0)] = 500,
     seed: Annotated[int, _opt("Seed: same seed, same fleet.")] = 0,
+    recording: Annotated[int, _opt("Devices offering ONVIF Recording Search (12, 45, 30, 90, 7.5 days held in turn).",
+                                   min=0)] = 0,
     loopback: Annotated[bool, typer.Option("--loopback", help="Loopback mode: 127.77.x.y, ports per device.")] = False,
     name: NameOpt = "demo",
     state_dir: StateOpt = None,
@@ -87,6 +89,7 @@ def up_cmd(
             loopback=loopback,
             name=name,
             max_delay_ms=max_delay_ms,
+            recording=recording,
         )
         lab = up(spec, state_dir=state_dir)
     except (ValueError, LabError) as exc:

@@ -62,6 +62,20 @@ class MediaProfile:
 
 
 @dataclass
+class RecordingSummary:
+    """What a device's ONVIF Recording Search service says it holds (GetRecordingSummary, a read).
+
+    `days` is the span from the earliest to the latest recorded data: the footage the device keeps,
+    which 799号令 第十七条 wants at 30 days or more.
+    """
+
+    data_from: str  # ISO 8601 UTC, the earliest recorded data
+    data_until: str  # ISO 8601 UTC, the latest recorded data
+    recordings: int
+    days: float
+
+
+@dataclass
 class Identity:
     """What ONVIF calls told us about one device."""
 
@@ -80,6 +94,7 @@ class Identity:
     auth_tries: int = 0  # requests that carried a password (each may count towards an account lock)
     service_url: str = ""  # where the device service answered
     profiles: list[MediaProfile] = field(default_factory=list)
+    recording: RecordingSummary | None = None  # None: no Recording Search service offered (or not read)
 
 
 @dataclass
@@ -113,6 +128,7 @@ class Device:
     auth_tries: int = 0  # requests that carried a password (each may count towards an account lock)
     service_url: str = ""  # where the device service answered (may differ from the advertised XAddr)
     profiles: list[MediaProfile] = field(default_factory=list)
+    recording: RecordingSummary | None = None  # the footage the device holds, when it offers Recording Search
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -124,6 +140,8 @@ class Device:
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["profiles"] = [MediaProfile(**p) for p in data.get("profiles", [])]
+        recording = data.get("recording")
+        kwargs["recording"] = RecordingSummary(**recording) if recording else None
         kwargs["status"] = Status(data.get("status", Status.NOT_IDENTIFIED))
         kwargs["found_by"] = [FoundBy(f) for f in data.get("found_by", [])]
         return cls(**kwargs)
@@ -145,6 +163,7 @@ class Device:
         self.auth_tries = ident.auth_tries
         self.service_url = ident.service_url
         self.profiles = ident.profiles
+        self.recording = ident.recording
 
 
 @dataclass

@@ -32,6 +32,8 @@ from discovery.safexml import DEFAULT_MAX_BYTES, HostileXML, looks_like_html, pa
 SOAP_ENV = "http://www.w3.org/2003/05/soap-envelope"
 DEVICE_BINDING = "{http://www.onvif.org/ver10/device/wsdl}DeviceBinding"
 MEDIA_BINDING = "{http://www.onvif.org/ver10/media/wsdl}MediaBinding"
+SEARCH_NS = "http://www.onvif.org/ver10/search/wsdl"
+SEARCH_BINDING = f"{{{SEARCH_NS}}}SearchBinding"
 
 
 def wsdl_dir() -> Path:

@@ -26,6 +26,7 @@ from typing import Any
 
 from discovery.hwaddr import normalise_mac, parse_mac
 from discovery.models import Device, FiledCamera, Status
+from discovery.retention import RetentionCheck, check_retention
 
 WEIGHTS = {"endpoint_uuid": 40.0, "serial": 35.0, "mac": 35.0, "ip": 30.0, "hardware_id": 5.0}
 CONTRADICTION = {"endpoint_uuid": 20.0, "serial": 20.0, "mac": 20.0}
@@ -79,9 +80,11 @@ class Entry:
 
 @dataclass
 class Reconciliation:
-    """The result: entries in a stable order (filed cameras by code, then unfiled devices by address)."""
+    """The result: entries in a stable order (filed cameras by code, then unfiled devices by address), and
+    the footage each device holds against the filing's declared retention (`discovery.retention`)."""
 
     entries: list[Entry]
+    retention: list[RetentionCheck] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Entries per outcome (every outcome present, zeros included)."""
@@ -94,7 +97,9 @@ class Reconciliation:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for `camreg reconcile --json` and the API)."""
-        return {"counts": self.counts(), "entries": [_jsonable(dataclasses.asdict(e)) for e in self.entries]}
+        return {"counts": self.counts(), "entries": [_jsonable(dataclasses.asdict(e)) for e in self.entries],
+                "retention": [dataclasses.asdict(r) for r in self.retention],
+                "retention_flagged": sum(1 for r in self.retention if r.flagged)}
 
 
 def _jsonable(value: Any) -> Any:
@@ -178,8 +183,10 @@ def differences(f: FiledCamera, d: Device) -> list[Difference]:
     return out
 
 
-def reconcile(filed: Sequence[FiledCamera], devices: Sequence[Device]) -> Reconciliation:
-    """Classify every filed camera and every scanned device (rules in the module docstring)."""
+def reconcile(filed: Sequence[FiledCamera], devices: Sequence[Device], *,
+              declared_retention_days: int | None = None) -> Reconciliation:
+    """Classify every filed camera and every scanned device (rules in the module docstring), and check the
+    footage each device holds against 30 days and the declared retention."""
     devices = [d for d in devices if d.status is not Status.OUT_OF_SCOPE]
     fkeys = [_keys_of_filed(f) for f in filed]
     dkeys = [_keys_of_device(d) for d in devices]
@@ -229,7 +236,7 @@ def reconcile(filed: Sequence[FiledCamera], devices: Sequence[Device]) -> Reconc
             s, i = best_lost[j]
             note = f"resembles filed camera {filed[i].code} (score {s:g}), which matched another device better"
         entries.append(Entry(Outcome.UNFILED, device=d, note=note))
-    return Reconciliation(entries)
+    return Reconciliation(entries, check_retention(devices, declared_retention_days))
 
 
 def _tied_group(
@@ -329,4 +336,5 @@ def reconciliation_from_dict(data: dict[str, Any]) -> Reconciliation:
             note=str(e.get("note", "")),
         )
 
-    return Reconciliation([entry(e) for e in data.get("entries", [])])
+    return Reconciliation([entry(e) for e in data.get("entries", [])],
+                          [RetentionCheck(**r) for r in data.get("retention", [])])

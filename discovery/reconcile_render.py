@@ -145,5 +145,24 @@ def render_html(
                 f"</td><td>{_detail(e)}</td></tr>"
             )
         parts.append("</table>")
+    parts.extend(_retention_html(result))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _retention_html(result: Reconciliation) -> list[str]:
+    """The footage each device holds (799号令 第十七条), flagged devices first."""
+    if not result.retention:
+        return []
+    flagged = sum(1 for r in result.retention if r.flagged)
+    out = [f"<h2>录像保存天数 Retention held on site ({flagged} 项不符 flagged)</h2><table><tr>"
+           "<th>地址 address</th><th>名称 name</th><th>存储天数 days held</th><th>申报 declared</th>"
+           "<th>说明 details</th></tr>"]
+    for r in result.retention:
+        held = "—" if r.days_held is None else f"{r.days_held:g}"
+        declared = "—" if r.declared_days is None else str(r.declared_days)
+        cls = ' class="changed"' if r.flagged else ""
+        out.append(f"<tr{cls}><td>{escape(r.address)}</td><td>{escape(r.name)}</td><td>{held}</td>"
+                   f"<td>{declared}</td><td>{escape(r.message)}</td></tr>")
+    out.append("</table>")
+    return out

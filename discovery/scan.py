@@ -219,6 +219,7 @@ def run_scan(cfg: ScanConfig, progress: Progress | None = None) -> dict[str, Any
         options={
             "identify": cfg.identify,
             "profiles": cfg.identify_options.profiles,
+            "recording": cfg.identify_options.recording,
             "ports": list(cfg.sweep_options.ports),
             "request_timeout_s": cfg.identify_options.request_timeout_s,
             "max_auth_tries": cfg.identify_options.max_auth_tries,

@@ -8,13 +8,14 @@ from collections.abc import Callable, Sequence
 from itertools import zip_longest
 
 from discovery.lab import quirks as quirk_modes
-from discovery.lab.model import HTTP_HOSTILE_MODES, WSD_HOSTILE_MODES, DeviceSpec, FleetSpec
+from discovery.lab.model import HTTP_HOSTILE_MODES, IDENTIFIED, WSD_HOSTILE_MODES, DeviceSpec, FleetSpec
 from discovery.lab.vendors import DEFAULT_VENDORS, style
 
 MAX_PER_SUBNET = 252  # .1 is the router, .2 the laptop, .3-.254 cameras
 SKEWS_S = (37.0, -95.0, 8 * 3600.0, -8 * 3600.0, 3 * 86400.0, -836_000_000.0)  # last: clock reset to ~2000
 SITE_CREDENTIALS = [("admin", "Admin12345"), ("admin", "hik12345"), ("root", "pass")]
 PLACES = ("朝阳门外大街东口", "西单北大街", "中关村南路", "望京SOHO T1", "Gate 3 North", "Parking B2")
+RECORDING_DAYS = (12.0, 45.0, 30.0, 90.0, 7.5)  # footage held by devices with Recording Search, in turn
 CITIES = ("city/北京", "city/beijing", "country/china", "building/2/floor/1")
 # Hostile (channel, mode) pairs in the order `hostile=N` hands them out: HTTP and discovery alternate.
 HOSTILE_CYCLE: tuple[str, ...] = tuple(
@@ -82,6 +83,7 @@ def build_fleet(
     auth_window_s: float = 10.0,
     slow_delay_s: float = 30.0,
     lockout_after: int = 5,
+    recording: int | Sequence[float] = 0,
 ) -> FleetSpec:
     """A deterministic fleet: same arguments, same devices, byte for byte.
 
@@ -91,7 +93,10 @@ def build_fleet(
     198.18.2.0/24 behind the router, which multicast does not cross. Quirks go to distinct devices
     where there are enough, so each device's expected outcome stays unambiguous. `quirks=N` hands out the
     real-device behaviours of `discovery.lab.quirks` in order (or pass their names); `lockout_after`
-    failed logins lock a camera's account (0: never).
+    failed logins lock a camera's account (0: never). `recording=N` gives N devices an ONVIF Recording Search
+    service holding RECORDING_DAYS of footage in turn (or pass the days: `recording=[12, 45]`); they are the
+    first devices, in order, that a scan identifies plainly (no quirk, hostility or wrong password), and the
+    seeded draws of every other device stay as they were.
     """
     if cameras < 1:
         raise ValueError("cameras: must be at least 1")
@@ -197,6 +202,7 @@ def build_fleet(
         neighbour = same[(same.index(dev) + 1) % len(same)] if len(same) > 1 else None
         quirk_modes.apply(mode, dev, neighbour, loopback=loopback)
 
+    _give_recordings(devices, recording)
     return FleetSpec(
         name=name,
         seed=seed,
@@ -210,6 +216,23 @@ def build_fleet(
         laptop_ip="127.0.0.1" if loopback else "198.18.1.2",
         lockout_after=lockout_after,
     )
+
+
+def _give_recordings(devices: list[DeviceSpec], recording: int | Sequence[float]) -> None:
+    """Recording Search with `days` of footage on the first plainly identified devices (no rng drawn)."""
+    if isinstance(recording, int):
+        if recording < 0:
+            raise ValueError("recording: must be >= 0")
+        days = [RECORDING_DAYS[i % len(RECORDING_DAYS)] for i in range(recording)]
+    else:
+        days = [float(d) for d in recording]
+        if any(d < 0 for d in days):
+            raise ValueError("recording: days must be >= 0")
+    plain = [d for d in devices if d.expected == IDENTIFIED and not d.quirks and not d.shared]
+    if len(days) > len(plain):
+        raise ValueError(f"recording: only {len(plain)} devices can offer it in this fleet")
+    for dev, held in zip(plain, days, strict=False):
+        dev.recording_days = held
 
 
 def _take_eligible(take: Callable[[int], list[DeviceSpec]], mode: str, cameras: int) -> DeviceSpec:

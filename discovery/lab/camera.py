@@ -15,7 +15,7 @@ from discovery.lab import events, hostile, soap
 from discovery.lab.auth import AuthGate, HttpAnswer, http_date
 from discovery.lab.model import DeviceSpec, FleetSpec
 from discovery.lab.soap import SOAP_CT
-from discovery.lab.vendors import NS_DEVICE, NS_MEDIA, NS_SOAP12
+from discovery.lab.vendors import NS_DEVICE, NS_MEDIA, NS_SEARCH, NS_SOAP12, SEARCH_PATH
 
 MAX_HEADER = 16 * 1024
 MAX_BODY = 1024 * 1024
@@ -107,6 +107,8 @@ class SimCamera:
         self.servers: list[asyncio.Server] = []
         self._placeholders: list[socket.socket] = []  # ports kept bound but closed: connections are refused
         self.paths = {"/onvif/device_service", dev.style.media_path, dev.style.events_path}
+        if dev.recording_days is not None:
+            self.paths.add(SEARCH_PATH)
 
     async def start(self) -> None:
         """Bind the HTTP (and RTSP) ports; port 0 takes an ephemeral port and records it."""
@@ -302,6 +304,8 @@ class SimCamera:
             index = self._profile_index(el)
             if op == "GetStreamUri" and index is not None:
                 return soap.get_stream_uri(dev, index)
+        if ns == NS_SEARCH and op == "GetRecordingSummary" and dev.recording_days is not None:
+            return soap.get_recording_summary(dev, now)
         return None
 
     def _profile_index(self, el: etree._Element) -> int | None:

@@ -76,6 +76,7 @@ class DeviceSpec:
     quirks: list[str] = field(default_factory=list)  # real-device behaviours, see discovery/lab/quirks.py
     xaddr_port: int | None = None  # the port XAddrs and capabilities name when it is not http_port
     other_host: str = ""  # what "other" XAddrs point at (another address of the site)
+    recording_days: float | None = None  # footage held, offered by Recording Search; None: no such service
 
     # --- derived facts -------------------------------------------------------------------
     @property

@@ -10,10 +10,10 @@ import datetime as dt
 from xml.sax.saxutils import escape
 
 from discovery.lab.model import DeviceSpec
-from discovery.lab.vendors import NS_DEVICE, NS_EVENTS, NS_MEDIA, NS_SCHEMA, NS_SOAP12
+from discovery.lab.vendors import NS_DEVICE, NS_EVENTS, NS_MEDIA, NS_SCHEMA, NS_SEARCH, NS_SOAP12, SEARCH_PATH
 
 NS_ERROR = "http://www.onvif.org/ver10/error"
-_NS_DECLS = f'xmlns:tds="{NS_DEVICE}" xmlns:trt="{NS_MEDIA}" xmlns:tt="{NS_SCHEMA}"'
+_NS_DECLS = f'xmlns:tds="{NS_DEVICE}" xmlns:trt="{NS_MEDIA}" xmlns:tt="{NS_SCHEMA}" xmlns:tse="{NS_SEARCH}"'
 _TER_DECL = f' xmlns:ter="{NS_ERROR}"'
 SOAP_CT = "application/soap+xml; charset=utf-8"
 RESOLUTIONS = ((2560, 1440), (640, 360))
@@ -188,11 +188,13 @@ def get_capabilities(dev: DeviceSpec, category: str) -> str:
 
 def get_services(dev: DeviceSpec) -> str:
     """Body of GetServicesResponse (without capabilities)."""
-    services = (
+    services = [
         (NS_DEVICE, dev.advertised_url("/onvif/device_service"), 2, 60),
         (NS_MEDIA, dev.advertised_url(dev.style.media_path), 2, 60),
         (NS_EVENTS, dev.advertised_url(dev.style.events_path), 2, 60),
-    )
+    ]
+    if dev.recording_days is not None:
+        services.append((NS_SEARCH, dev.advertised_url(SEARCH_PATH), 2, 42))
     items = "".join(
         f"<tds:Service><tds:Namespace>{ns}</tds:Namespace><tds:XAddr>{url}</tds:XAddr>"
         f"<tds:Version><tt:Major>{major}</tt:Major><tt:Minor>{minor}</tt:Minor></tds:Version></tds:Service>"
@@ -234,4 +236,19 @@ def get_stream_uri(dev: DeviceSpec, index: int) -> str:
         f"<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>{escape(dev.stream_uri(index))}</tt:Uri>"
         "<tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false"
         "</tt:InvalidAfterReboot><tt:Timeout>PT60S</tt:Timeout></trt:MediaUri></trt:GetStreamUriResponse>"
+    )
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def get_recording_summary(dev: DeviceSpec, now: float) -> str:
+    """Body of Recording Search's GetRecordingSummaryResponse: `recording_days` of footage up to now."""
+    until = camera_now(dev, now).replace(microsecond=0)
+    since = until - dt.timedelta(days=dev.recording_days or 0.0)
+    return (
+        f"<tse:GetRecordingSummaryResponse><tse:Summary><tt:DataFrom>{_iso(since)}</tt:DataFrom>"
+        f"<tt:DataUntil>{_iso(until)}</tt:DataUntil><tt:NumberRecordings>1</tt:NumberRecordings>"
+        "</tse:Summary></tse:GetRecordingSummaryResponse>"
     )

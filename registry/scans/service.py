@@ -45,8 +45,8 @@ def filed_cameras(session: Session, filing: Filing) -> list[FiledCamera]:
 
 
 def reconcile_filing(session: Session, *, filing: Filing, report: ScanReport) -> Reconciliation:
-    """Classify every filed camera and every scanned device."""
-    return reconcile(filed_cameras(session, filing), report.devices)
+    """Classify every filed camera and every scanned device; check the footage held against the declared retention."""
+    return reconcile(filed_cameras(session, filing), report.devices, declared_retention_days=filing.retention_days)
 
 
 def record(session: Session, *, actor: Actor, filing_id: int, report: ScanReport) -> Scan:
@@ -72,5 +72,6 @@ def record(session: Session, *, actor: Actor, filing_id: int, report: ScanReport
     session.add(scan)
     session.flush()
     audit.append(session, actor=actor, action="scan.upload", object_type="scan", object_id=scan.id,
-                 details={"filing_id": filing_id, "checksum": report.checksum, "counts": scan.counts})
+                 details={"filing_id": filing_id, "checksum": report.checksum, "counts": scan.counts,
+                          "retention_flagged": result.to_dict()["retention_flagged"]})
     return scan

@@ -50,7 +50,7 @@ def test_reads_identity_without_auth(cache: WsdlCache) -> None:
     assert ident.clock_offset_s is not None and abs(ident.clock_offset_s + 120) < 3
     assert not ident.authenticated
     assert spec.requests == ["GetSystemDateAndTime", "GetDeviceInformation", "GetNetworkInterfaces",
-                             "GetScopes", "GetHostname"]
+                             "GetScopes", "GetHostname", "GetServices"]  # no Recording Search listed: no more
 
 
 def test_digest_is_signed_with_the_camera_clock_and_pairs_are_tried_in_turn(cache: WsdlCache) -> None:
@@ -180,7 +180,7 @@ def test_read_only_guard_blocks_writes_before_any_byte_leaves(cache: WsdlCache) 
 
 def test_every_allowed_operation_exists_in_the_wsdls(cache: WsdlCache) -> None:
     ops: set[str] = set()
-    for wsdl in ("devicemgmt.wsdl", "media.wsdl"):
+    for wsdl in ("devicemgmt.wsdl", "media.wsdl", "search.wsdl"):
         for binding in cache.document(wsdl).bindings.values():
             ops |= set(binding._operations)
     assert ops >= READ_ONLY_OPERATIONS

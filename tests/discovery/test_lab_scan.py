@@ -1,7 +1,8 @@
 """Integration: `camreg scan` inside the lab's laptop namespace against a 56-camera mixed site on two subnets
 (multicast reaches the flat one, the sweep the routed one): every vendor style, hostile and discovery-off
-devices, every real-device quirk, and a credentials file that lists a wrong pair first. Every device found,
-identified and classified as the lab's ground truth says; nothing written, no account locked."""
+devices, every real-device quirk, devices offering ONVIF Recording Search (12, 45 and 30 days of footage),
+and a credentials file that lists a wrong pair first. Every device found, identified and classified as the
+lab's ground truth says; the footage held read and a short one flagged; nothing written, no account locked."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _uuid(dev: DeviceSpec) -> str:
 def scanned(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[tuple[Lab, dict[str, Any], Path]]:
     require_netns()
     spec = build_fleet(cameras=56, subnets=2, hostile=10, faulty=2, seed=11, name=f"dzit-{worker_id}"[:20],
-                       quirks=list(QUIRK_MODES))
+                       quirks=list(QUIRK_MODES), recording=[12, 45, 30])
     assert len({d.vendor for d in spec.devices}) == 7 and all(any(q in d.quirks for d in spec.devices)
                                                               for q in QUIRK_MODES)
     tmp = tmp_path_factory.mktemp("labscan")
@@ -193,3 +194,24 @@ def test_reconciliation_against_a_filing(scanned: tuple[Lab, dict[str, Any], Pat
     seen_unfiled = {e.device.address for e in result.by_outcome(Outcome.UNFILED) if e.device}
     not_identified = {d.ip for d in lab.devices if d.expected != "identified"}
     assert seen_unfiled == unfiled | not_identified
+
+
+def test_recording_search_measures_retention(scanned: tuple[Lab, dict[str, Any], Path]) -> None:
+    """799号令 第十七条 on site: footage read from GetRecordingSummary; 12 days against 30 declared is flagged."""
+    lab, report, path = scanned
+    got = {d["address"]: d for d in report["devices"]}
+    offering = [d for d in lab.devices if d.recording_days is not None]
+    assert sorted(d.recording_days for d in offering) == [12.0, 30.0, 45.0]
+    for dev in lab.devices:
+        rec = got[dev.ip]["recording"]
+        if dev.recording_days is None:
+            assert rec is None, dev.id
+        else:
+            assert rec is not None and abs(rec["days"] - dev.recording_days) < 0.01, dev.id
+    assert report["options"]["recording"] is True
+    result = reconcile([], load_report(path).devices, declared_retention_days=30)
+    flagged = {r.address: r.problems for r in result.retention if r.flagged}
+    short = next(d for d in offering if d.recording_days == 12.0)
+    assert flagged == {short.ip: ["below_minimum", "below_declared"]}
+    measured = {r.address for r in result.retention if r.days_held is not None}
+    assert measured == {d.ip for d in offering}
