@@ -35,6 +35,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("dc_reviewer", "李警官（东城分局科信 复核）", Role.reviewer, "101"),
     DemoAccount("dc_inspector", "张警官（东城 派出所 检查）", Role.inspector, None),
     DemoAccount("dc_admin", "东城分局 管理员", Role.admin, "101"),
+    DemoAccount("dc_leader", "赵局长（东城分局 主管领导）", Role.leader, "101"),
     DemoAccount("city_supervisor", "刘科长（市局科技信息化部）", Role.supervisor, "001"),
     DemoAccount("city_admin", "市局 系统管理员", Role.admin, "001"),
 )

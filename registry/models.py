@@ -9,11 +9,13 @@ from registry.filings.models import CorrectionNotice, Filing, Material
 from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
+from registry.penalties.models import PenaltyCase, PenaltyEvidence, PenaltyOfficer, PenaltyStep
 from registry.scans.models import Scan
 from registry.units.models import PoliceUnit
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "IssuedDocument", "Material", "NumberCounter", "Operator", "PoliceUnit", "RegistryMeta", "Scan",
+    "Filing", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence",
+    "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "RegistryMeta", "Scan",
     "SignInThrottle", "User",
 ]

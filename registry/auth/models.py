@@ -22,9 +22,11 @@ class Role(StrEnum):
     inspector = "inspector"
     supervisor = "supervisor"
     admin = "admin"
+    leader = "leader"
+    """单位主管领导: approves penalty cases (第十八条); may take part in a case but then not approve it."""
 
 
-OFFICER_ROLES = frozenset({Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin})
+OFFICER_ROLES = frozenset({Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader})
 
 
 class UserBase(SQLModel):

@@ -66,7 +66,11 @@ def clause_for(model: type[SQLModel], user: User) -> ColumnElement[bool]:
     if operator_id is None:
         raise TypeError(f"{model.__name__} has no scope rule")
     if user.role == Role.operator:
-        return col(operator_id) == user.operator_id if user.operator_id is not None else false()
+        own = col(operator_id) == user.operator_id if user.operator_id is not None else false()
+        from registry.penalties.models import PenaltyCase, PenaltyState
+
+        # A penalty case is the police's own until its proposal tells the operator (陈述申辩).
+        return and_(own, col(PenaltyCase.state) != PenaltyState.preparing) if model is PenaltyCase else own
     officers = _officer_clause(model, user, operator_id)
     from registry.filings.models import Filing, FilingState
 

@@ -156,6 +156,27 @@ class AuthorizationData(DocumentData):
     filing_unit: str | None = None
 
 
+class PenaltyDecisionData(DocumentData):
+    """公安行政处罚决定书: the case, the decision, the rights; printed once per copy."""
+
+    number: str
+    operator_name: str
+    uscc: str
+    operator_address: str
+    contact_name: str
+    facts: str
+    legal_basis: str
+    decision: str
+    fine_yuan: int | None = None
+    statement: str | None = None
+    officers: list[str]
+    leader: str
+    approved_on: date
+    issued_on: date
+    issuing_unit: str
+    copies: list[str]
+
+
 @dataclass(frozen=True)
 class DocumentKind:
     """A kind of document: its name in URLs, its Chinese title, its template and its data."""
@@ -204,3 +225,5 @@ REVIEW_FORM = register(DocumentKind("review_form", "备案审核表", "review_fo
 BASIC_INFO = register(DocumentKind("basic_info", "备案基本信息表", "basic_info.typ", BasicInfoData, issued=False))
 AUTHORIZATION = register(DocumentKind("authorization", "委托办理备案登记授权书", "authorization.typ",
                                       AuthorizationData, issued=False, blank=True))
+PENALTY_DECISION = register(DocumentKind("penalty_decision", "公安行政处罚决定书", "penalty_decision.typ",
+                                         PenaltyDecisionData, issued=True))

@@ -124,6 +124,8 @@ def _operator_filters(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(col(Operator.district_code) == filters.district_code)
     if filters.filing_unit_code:
         conditions.append(col(Operator.filing_unit_code) == filters.filing_unit_code)
+    if filters.station_id:
+        conditions.append(col(Operator.station_id) == filters.station_id)
     if filters.q:
         conditions.append(col(Operator.name).contains(filters.q) | (col(Operator.uscc) == filters.q.upper()))
     if filters.overdue_on is not None:
@@ -151,6 +153,8 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(col(Filing.operator_id) == filters.operator_id)
     if filters.district_code:
         conditions.append(col(Operator.district_code) == filters.district_code)
+    if filters.station_id:
+        conditions.append(col(Operator.station_id) == filters.station_id)
     if filters.late is not None:
         conditions.append(col(Filing.late) == filters.late)
     if filters.overdue_on is not None:

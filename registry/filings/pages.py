@@ -42,6 +42,7 @@ class FilingFilters(BaseModel):
     q: str | None = Field(default=None, max_length=100)
     state: FilingState | None = None
     district_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    station_id: str | None = Field(default=None, pattern=r"^\d{8}$")
     operator_id: int | None = Field(default=None, ge=1)
     late: bool | None = None
     overdue: bool | None = None
@@ -49,6 +50,7 @@ class FilingFilters(BaseModel):
     def to_export(self) -> Filters:
         """The same rows as the export (registry/exports): one query for both."""
         return Filters(q=self.q, state=self.state, district_code=self.district_code, operator_id=self.operator_id,
+                       station_id=self.station_id,
                        late=True if self.late else None, overdue_on=beijing_today() if self.overdue else None)
 
 
@@ -72,6 +74,7 @@ FILINGS = ListSpec(
     fields=(FilterField("q", "查找", placeholder="备案编号、使用单位名称或信用代码"),
             FilterField("state", "状态", "select", labels.choices(FilingState)),
             FilterField("district_code", "区县", "select", labels.district_choices()),
+            FilterField("station_id", "派出所编码", placeholder="8 位，如 11010101"),
             FilterField("late", "逾期备案", "checkbox"),
             FilterField("overdue", "超期未办结", "checkbox")),
     sorts=FILING_SORTS, default_sort="-id", id_column=col(Filing.id), columns=FILING_COLUMNS,

@@ -8,10 +8,12 @@ from sqlmodel import Field, SQLModel
 
 
 class NumberKind(StrEnum):
-    """The two 13-digit sequences a filing unit keeps (SPEC §3)."""
+    """The 13-digit sequences a unit keeps: filings and correction notices (SPEC §3), penalty decisions."""
 
     filing = "filing"
     correction = "correction"
+    penalty = "penalty"
+    """公安行政处罚决定书 numbers (registry/penalties), per deciding unit and year."""
 
 
 class NumberCounter(SQLModel, table=True):

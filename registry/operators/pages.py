@@ -32,11 +32,12 @@ class OperatorFilters(BaseModel):
 
     q: str | None = Field(default=None, max_length=100)
     district_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    station_id: str | None = Field(default=None, pattern=r"^\d{8}$")
     overdue: bool | None = None
 
     def to_export(self) -> Filters:
         """The same rows as the export (registry/exports): one query for both."""
-        return Filters(q=self.q, district_code=self.district_code,
+        return Filters(q=self.q, district_code=self.district_code, station_id=self.station_id,
                        overdue_on=beijing_today() if self.overdue else None)
 
 
@@ -50,6 +51,7 @@ OPERATORS = ListSpec(
     url="/operators", title="使用单位", filters=OperatorFilters,
     fields=(FilterField("q", "查找", placeholder="单位名称或统一社会信用代码"),
             FilterField("district_code", "区县", "select", labels.district_choices()),
+            FilterField("station_id", "派出所编码", placeholder="8 位，如 11010101"),
             FilterField("overdue", "有超期未办结的备案", "checkbox")),
     sorts=(Sort("id", "登记顺序", col(Operator.id)), Sort("name", "名称", col(Operator.name), str)),
     default_sort="-id", id_column=col(Operator.id),

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def page_routers() -> list[APIRouter]:
     """Every domain's page router, in menu order (a new domain's pages.py is added here)."""
     from registry.auth.pages import router as auth_pages
+    from registry.dashboard.pages import router as dashboard_pages
     from registry.documents.pages import router as document_pages
     from registry.filings.apply_edits import router as apply_edits
     from registry.filings.apply_import import router as apply_import
@@ -18,5 +19,5 @@ def page_routers() -> list[APIRouter]:
     from registry.operators.pages import router as operator_pages
     from registry.ui.home import router as home_pages
 
-    return [auth_pages, home_pages, apply_pages, apply_edits, apply_import, placement_pages, desk_pages,
-            filing_pages, operator_pages, document_pages]
+    return [auth_pages, home_pages, dashboard_pages, apply_pages, apply_edits, apply_import, placement_pages,
+            desk_pages, filing_pages, operator_pages, document_pages]

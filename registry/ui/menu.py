@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from registry.auth.models import Role, User
 
-OFFICERS = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin)
+OFFICERS = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
 DESK = (Role.intake, Role.reviewer)
 
 
@@ -32,6 +32,7 @@ ENTRIES: list[Entry] = [
     Entry("受理审核", "待复核", "/desk/recheck", DESK),
     Entry("查询", "备案", "/filings", (*OFFICERS, Role.operator)),
     Entry("查询", "使用单位", "/operators", OFFICERS),
+    Entry("统计", "统计概览", "/dashboard", OFFICERS),
     Entry("地图", "全市覆盖地图", "/maps/city", OFFICERS),
 ]
 

@@ -24,7 +24,8 @@ from registry.workdays import WorkCalendar
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 FLASH_COOKIE = "camreg_flash"
 ROLE_NAMES = {Role.operator: "使用单位", Role.intake: "受理民警", Role.reviewer: "复核民警",
-              Role.inspector: "检查民警", Role.supervisor: "监督管理", Role.admin: "系统管理员"}
+              Role.inspector: "检查民警", Role.supervisor: "监督管理", Role.admin: "系统管理员",
+              Role.leader: "主管领导"}
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 env = templates.env

@@ -91,6 +91,21 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/exports/operators.{fmt}"): (LIST_ROUTE, None),
     ("GET", "/api/v1/exports/filings.{fmt}"): (LIST_ROUTE, None),
     ("GET", "/api/v1/exports/cameras.{fmt}"): (LIST_ROUTE, None),
+    ("GET", "/api/v1/penalties"): (LIST_ROUTE, None),
+    ("POST", "/api/v1/penalties"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "operator_id": ids["operator_id"], "violation": "not_filed", "facts": "未按规定备案的事实"}}),
+    ("GET", "/api/v1/penalties/{case_id}"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/penalties/{case_id}/join"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/penalties/{case_id}/evidence"): (OBJECT_ROUTE, lambda ids: {
+        "data": {"description": "笔录"}, "files": {"file": ("x.png", PNG, "image/png")}}),
+    ("GET", "/api/v1/penalties/{case_id}/evidence/{evidence_id}"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/penalties/{case_id}/propose"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "decision": "warning", "reason": "理由"}}),
+    ("POST", "/api/v1/penalties/{case_id}/statement"): (OBJECT_ROUTE, lambda ids: {"json": {"text": "陈述"}}),
+    ("POST", "/api/v1/penalties/{case_id}/approve"): (OBJECT_ROUTE, lambda ids: {"json": {}}),
+    ("POST", "/api/v1/penalties/{case_id}/return"): (OBJECT_ROUTE, lambda ids: {"json": {}}),
+    ("POST", "/api/v1/penalties/{case_id}/issue"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/penalties/{case_id}/decision"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/audit/events"): (CITY_ONLY, None),
     ("GET", "/api/v1/audit/verify"): (CITY_ONLY, None),
 }
@@ -117,11 +132,12 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
         "scan.json", _report([_device("192.0.2.1", "SN1", "00:11:22:33:44:01")], datetime(2026, 6, 1, tzinfo=UTC)))})
     assert scan.status_code == 201, scan.text
     cameras = desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]
+    penalty = _issued_penalty(desk, make_person)
     haidian_operator = make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
     ids = {"filing_id": fid, "operator_id": desk.operator.id, "camera_id": cameras[0]["id"],
            "material_id": materials[0]["id"], "code": "101",
            "scan_id": scan.json()["id"], "kind": "cameras", "fmt": "csv",
-           "document_kind": "correction_notice", "user_id": desk.wang.user.id}
+           "document_kind": "correction_notice", "user_id": desk.wang.user.id, **penalty}
     outsiders = {
         "haidian intake": make_person(Role.intake, "108"),
         "haidian reviewer": make_person(Role.reviewer, "108"),
@@ -130,6 +146,20 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
         "other operator": make_person(Role.operator, operator_id=haidian_operator.id),
     }
     return {"desk": desk, "ids": ids, "outsiders": outsiders}
+
+
+def _issued_penalty(desk: Desk, make_person: Callable[..., Person]) -> dict[str, int]:
+    """A penalty case against 东城's operator, taken to its decision document (registry/penalties)."""
+    leader = make_person(Role.leader, "101")
+    case = desk.client.post("/api/v1/penalties", headers=desk.wang.headers, json={
+        "operator_id": desk.operator.id, "violation": "not_filed", "facts": "未按规定备案的事实"}).json()
+    evidence = desk.client.post(f"/api/v1/penalties/{case['id']}/evidence", headers=desk.wang.headers,
+                                data={"description": "笔录"}, files={"file": ("x.png", PNG, "image/png")}).json()
+    for person, step, body in ((desk.li, "join", None), (desk.li, "propose", {"decision": "warning", "reason": "理由"}),
+                               (leader, "approve", {}), (desk.wang, "issue", None)):
+        answer = desk.client.post(f"/api/v1/penalties/{case['id']}/{step}", headers=person.headers, json=body)
+        assert answer.status_code == 200, answer.text
+    return {"case_id": case["id"], "evidence_id": evidence["id"]}
 
 
 def _list_rows(response: Any) -> list[dict[str, Any]]:

@@ -1,0 +1,73 @@
+"""The supervisor's dashboard page (/dashboard): every figure links to the list that holds its rows."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from registry.auth.scope import require_role
+from registry.dashboard import service
+from registry.deps import PageActor, SessionDep, read_only
+from registry.timeutil import beijing_today
+from registry.ui.menu import OFFICERS
+from registry.ui.templating import render
+
+router = APIRouter(include_in_schema=False)
+_DISTRICT = re.compile(r"^\d{6}$")
+
+
+class Links:
+    """The list URLs behind one dashboard row (its district, and station if any)."""
+
+    def __init__(self, level: str, district_code: str | None, key: str | None) -> None:
+        self.area: dict[str, str] = {}
+        if level == "district" and key:
+            self.area = {"district_code": key}
+        elif level == "station":
+            self.area = {"district_code": district_code or ""}
+            if key:
+                self.area["station_id"] = key
+
+    def _url(self, path: str, **extra: str) -> str:
+        query = urlencode({**self.area, **extra})
+        return f"{path}?{query}" if query else path
+
+    def operators(self, **extra: str) -> str:
+        """The operator list of this area (with extra filters, e.g. overdue=true)."""
+        return self._url("/operators", **extra)
+
+    def filings(self, **extra: str) -> str:
+        """The filing list of this area (with extra filters: state, overdue, late)."""
+        return self._url("/filings", **extra)
+
+
+def _links(dashboard: service.Dashboard, key: str | None, total: bool = False) -> Links | None:
+    if total:
+        links = Links("total", None, None)
+        if dashboard.district_code:
+            links.area = {"district_code": dashboard.district_code}
+        return links
+    if key is None:
+        return None  # operators routed to no district or station: no list filter can name them
+    return Links(dashboard.level, dashboard.district_code, key)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+@read_only
+def dashboard(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """Figures per district (the city) or per station (a district), scoped to what the user may see."""
+    require_role(actor.user, *OFFICERS)
+    district = request.query_params.get("district")
+    if district is not None and not _DISTRICT.match(district):
+        district = None
+    if district is None and "district" not in request.query_params:
+        district = service.home_district(session, actor.user)
+    data = service.figures(session, user=actor.user, today=beijing_today(), district_code=district)
+    context: dict[str, Any] = {
+        "title": "统计概览", "dash": data, "shown_states": service.SHOWN_STATES, "links": lambda key: _links(data, key),
+        "total_links": _links(data, None, total=True), "today": beijing_today()}
+    return render(request, "dashboard/dashboard.html", context, actor=actor, session=session)
