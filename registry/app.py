@@ -118,6 +118,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.exports.views import router as exports_router
     from registry.filings.views import materials_router
     from registry.filings.views import router as filings_router
+    from registry.footage.views import router as footage_router
     from registry.imports.views import router as imports_router
     from registry.operators.views import router as operators_router
     from registry.penalties.views import router as penalties_router
@@ -147,7 +148,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.reading_engine = reading_engine(app.state.engine)  # for routes marked read_only
     # Routes are matched in order: the busiest lookups first (a request tried ~25 routes before its own).
     for router in (cameras_router, filings_router, operators_router, auth_router, units_router, materials_router,
-                   documents_router, scans_router, imports_router, exports_router, audit_router, penalties_router):
+                   documents_router, scans_router, imports_router, exports_router, audit_router, penalties_router,
+                   footage_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
     docs_ui.install(app)  # /docs with Swagger UI from the package, not a CDN

@@ -5,7 +5,8 @@ from registry.auth.models import ApiToken, SignInThrottle, User
 from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
 from registry.documents.models import IssuedDocument
-from registry.filings.models import CorrectionNotice, Filing, Material
+from registry.filings.models import CorrectionNotice, Filing, Material, Verification
+from registry.footage.models import FootageAccess
 from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
@@ -15,7 +16,7 @@ from registry.units.models import PoliceUnit
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence",
-    "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "RegistryMeta", "Scan",
-    "SignInThrottle", "User",
+    "Filing", "FootageAccess", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase",
+    "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "RegistryMeta", "Scan", "SignInThrottle",
+    "User", "Verification",
 ]

@@ -56,6 +56,7 @@ class DeskActions:
     record_correction: bool
     review: bool
     review_refused: str | None  # why the re-check is not offered to this officer, if it would be otherwise
+    review_waiting: str | None  # what the re-check still waits for (the verifying unit's 核对)
     reject: bool
     upload: bool
 
@@ -68,12 +69,18 @@ def desk_actions(actor: Actor, filing: Filing) -> DeskActions | None:
     state = filing.state
     awaiting_review = state in (FilingState.accepted, FilingState.corrected)
     own = filing.accepted_by_id == user.id
+    verifier = filing.verified_by_id == user.id
     return DeskActions(
         accept=state == FilingState.submitted,
         correct=state == FilingState.accepted,
         record_correction=state == FilingState.correction_requested,
-        review=awaiting_review and not own,
-        review_refused="本备案由您受理，复核须由其他民警办理（两人审核）" if awaiting_review and own else None,
+        review=awaiting_review and not own and not verifier,
+        review_refused=("本备案由您受理，复核须由其他民警办理（两人审核）" if awaiting_review and own
+                        else "本备案由您核对，复核须由其他民警办理" if awaiting_review and verifier else None),
+        review_waiting=("尚未核对：须由核对单位先核对备案材料与现场，核对结果为“一致”后方可复核备案"
+                        if filing.verification_result is None else
+                        "核对结果为与现场不符：请出具补正通知或不予备案" if filing.verification_result != "matches"
+                        else None),
         reject=state in AWAITING_DECISION,
         upload=state in EDITABLE_STATES,
     )

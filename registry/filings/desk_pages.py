@@ -24,7 +24,14 @@ from registry.exports import views as exports
 from registry.exports.service import Filters
 from registry.filings import page_uploads, service
 from registry.filings.desk_context import DEFECT_NAMES, OTHER
-from registry.filings.models import AWAITING_DECISION, CorrectionItem, Filing, FilingState, MaterialKind
+from registry.filings.models import (
+    AWAITING_DECISION,
+    CorrectionItem,
+    Filing,
+    FilingState,
+    MaterialKind,
+    VerificationResult,
+)
 from registry.filings.pages import DEADLINE_ORDER, EngineDep, filing_rows, show_detail
 from registry.filings.views import RejectRequest
 from registry.imports.columns import Kind
@@ -98,10 +105,16 @@ def queue_export(request: Request, session: SessionDep, engine: EngineDep, actor
 
 
 def recheck_rows(actor: Actor, filters: QueueFilters) -> Select[Any]:
-    """Filings awaiting the re-check that this officer may do: not those he accepted himself (two-person rule)."""
+    """Filings ready for the re-check this officer may do: verified on site (核对: matches), neither accepted nor
+    verified by himself (two-person rule)."""
     query = filing_rows(actor.user, Filters(q=filters.q, filing_unit_code=actor.user.unit_code or "-",
                                             states=STAGES["review"]))
-    return query.where(col(Filing.accepted_by_id) != actor.user.id)
+    return (query.where(col(Filing.accepted_by_id) != actor.user.id)
+            .where(col(Filing.verification_result) == VerificationResult.matches.value)
+            .where(col(Filing.verified_by_id) != actor.user.id))
+
+
+RECHECK_INTRO = "核对单位已核对一致、等待复查复核的备案。您本人受理或核对的备案不在此列，须由其他民警复核。"
 
 
 @router.get("/desk/recheck", response_class=HTMLResponse)
@@ -109,7 +122,7 @@ def recheck_queue(request: Request, session: SessionDep, actor: PageActor) -> Re
     """The re-check queue: accepted or corrected filings another officer accepted."""
     _desk_officer(session, actor)
     return show_list(request, session, actor, RECHECK, lambda f: recheck_rows(actor, f),
-                     extra={"intro": "由其他民警受理、等待复核的备案。您本人受理的备案不在此列，须由其他民警复核。"})
+                     extra={"intro": RECHECK_INTRO})
 
 
 # --- actions on a filing's page ------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from functools import cache
 
 from registry.cameras.models import CameraStatus, FormFactor
 from registry.filings.models import Channel, FilingKind, FilingState, MaterialKind
+from registry.footage.models import FootageKind
 from registry.operators.models import Datum, SystemKind
+from registry.penalties.models import PenaltyDecision, PenaltyState, PenaltyViolation
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     FilingState: {"draft": "草稿", "submitted": "待受理", "accepted": "已受理", "correction_requested": "待补正",
@@ -22,6 +24,10 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
             "cgcs2000": "CGCS2000"},
     SystemKind: {"ordinary": "一般单位自建", "city_government": "市政府建设（道路、广场）",
                  "district_government": "区政府建设（道路、广场）"},
+    FootageKind: {"view": "查阅", "copy": "复制", "take": "调取"},
+    PenaltyState: {"preparing": "办理中", "proposed": "待审批", "approved": "已批准", "issued": "已开具决定书"},
+    PenaltyViolation: {"not_filed": "未按规定备案", "other": "其他违法行为"},
+    PenaltyDecision: {"warning": "警告", "fine": "罚款"},
 }
 
 

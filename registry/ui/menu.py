@@ -30,8 +30,13 @@ ENTRIES: list[Entry] = [
     Entry("备案申报", "新建备案", "/apply/new", (Role.operator,)),
     Entry("受理审核", "待办备案", "/desk", DESK),
     Entry("受理审核", "待复核", "/desk/recheck", DESK),
+    Entry("备案申报", "调取登记簿", "/apply/footage", (Role.operator,)),
+    Entry("备案申报", "行政处罚", "/apply/penalties", (Role.operator,)),
     Entry("查询", "备案", "/filings", (*OFFICERS, Role.operator)),
     Entry("查询", "使用单位", "/operators", OFFICERS),
+    Entry("查询", "摄像机", "/cameras", OFFICERS),
+    Entry("监督管理", "行政处罚", "/penalties", OFFICERS),
+    Entry("监督管理", "视频调取登记", "/footage", OFFICERS),
     Entry("统计", "统计概览", "/dashboard", OFFICERS),
     Entry("地图", "全市覆盖地图", "/maps/city", OFFICERS),
 ]

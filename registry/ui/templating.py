@@ -16,7 +16,7 @@ from sqlmodel import Session
 from registry.actor import Actor
 from registry.auth.models import Role
 from registry.filings import models as filing_models
-from registry.timeutil import BEIJING, beijing_today
+from registry.timeutil import BEIJING, as_utc, beijing_today
 from registry.ui import labels, menu
 from registry.ui.security import CSRF_FIELD, CSRF_HEADER, PRESESSION_COOKIE, csrf_token
 from registry.workdays import WorkCalendar
@@ -34,11 +34,14 @@ env.lstrip_blocks = True
 
 
 def zh_date(value: date | datetime | None, *, with_time: bool = False) -> str:
-    """2026年12月5日 (datetimes are shown in Beijing time; with_time adds 14:03)."""
+    """2026年12月5日 (datetimes are shown in Beijing time; with_time adds 14:03).
+
+    A naive datetime is a stored UTC time read back from SQLite (registry.timeutil.as_utc).
+    """
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        local = value.astimezone(BEIJING) if value.tzinfo else value.replace(tzinfo=BEIJING)
+        local = as_utc(value).astimezone(BEIJING)
         text = f"{local.year}年{local.month}月{local.day}日"
         return f"{text} {local:%H:%M}" if with_time else text
     return f"{value.year}年{value.month}月{value.day}日"

@@ -131,6 +131,12 @@ def test_accept_issue_one_notice_record_the_correction_and_file(client: TestClie
                      files={"file": ("布防图（补正）.pdf", pdf((842, 595)))}).status_code == 303
     assert post_form(client, f"/filings/{fid}/corrected", token).status_code == 303
     assert stored(session, fid).state == FilingState.corrected
+    # Until the verifying unit's 核对 the re-check is not possible, and not in anyone's re-check queue.
+    token = sign_in(client, desk.li)
+    assert f'href="/filings/{fid}"' not in client.get("/desk/recheck").text
+    assert "尚未核对" in client.get(f"/filings/{fid}").text
+    assert desk.verify(fid)["status"] == 201
+    token = sign_in(client, desk.wang)
     # 李 finds it in his re-check queue (王 does not: he accepted it) and files it; the codes are shown.
     assert f'href="/filings/{fid}"' not in client.get("/desk/recheck").text
     token = sign_in(client, desk.li)

@@ -15,6 +15,7 @@ from registry.auth.models import Role
 from registry.operators.models import Operator
 from tests.registry.conftest import HAIDIAN_POINT, Person
 from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
+from tests.registry.test_footage import entry as footage_entry
 from tests.registry.test_scans import _device, _report
 
 OBJECT_ROUTE = "object"       # names a 东城 object: outsiders get 404, the owner does not
@@ -55,6 +56,9 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/filings/{filing_id}/correction-notice"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/corrected"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/review"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/verifications"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "result": "matches", "notes": "x"}}),
+    ("GET", "/api/v1/filings/{filing_id}/verifications"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/reject"): (OBJECT_ROUTE, lambda ids: {"json": {"reason": "x"}}),
     ("GET", "/api/v1/filings/{filing_id}/receipt"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/materials"): (OBJECT_ROUTE, lambda ids: {
@@ -106,6 +110,10 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("POST", "/api/v1/penalties/{case_id}/return"): (OBJECT_ROUTE, lambda ids: {"json": {}}),
     ("POST", "/api/v1/penalties/{case_id}/issue"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/penalties/{case_id}/decision"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/footage-accesses"): (LIST_ROUTE, None),
+    ("GET", "/api/v1/footage-accesses/export.{fmt}"): (LIST_ROUTE, None),
+    ("POST", "/api/v1/footage-accesses"): (OBJECT_ROUTE, lambda ids: {"json": footage_entry(ids["operator_id"])}),
+    ("GET", "/api/v1/footage-accesses/{access_id}"): (OBJECT_ROUTE, None),
     ("GET", "/api/v1/audit/events"): (CITY_ONLY, None),
     ("GET", "/api/v1/audit/verify"): (CITY_ONLY, None),
 }
@@ -127,17 +135,20 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     materials = desk.call(desk.wang, "GET", f"/filings/{fid}/materials")["body"]
     filed_id = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{filed_id}/accept")
-    desk.call(desk.li, "POST", f"/filings/{filed_id}/review")
+    desk.file(filed_id)
     scan = desk.client.post(f"/api/v1/filings/{filed_id}/scans", headers=desk.wang.headers, files={"file": (
         "scan.json", _report([_device("192.0.2.1", "SN1", "00:11:22:33:44:01")], datetime(2026, 6, 1, tzinfo=UTC)))})
     assert scan.status_code == 201, scan.text
     cameras = desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]
     penalty = _issued_penalty(desk, make_person)
+    access = client.post("/api/v1/footage-accesses", headers=desk.hotel.headers, json=footage_entry(desk.operator.id))
+    assert access.status_code == 201, access.text
     haidian_operator = make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
     ids = {"filing_id": fid, "operator_id": desk.operator.id, "camera_id": cameras[0]["id"],
            "material_id": materials[0]["id"], "code": "101",
            "scan_id": scan.json()["id"], "kind": "cameras", "fmt": "csv",
-           "document_kind": "correction_notice", "user_id": desk.wang.user.id, **penalty}
+           "document_kind": "correction_notice", "user_id": desk.wang.user.id, **penalty,
+           "access_id": access.json()["id"]}
     outsiders = {
         "haidian intake": make_person(Role.intake, "108"),
         "haidian reviewer": make_person(Role.reviewer, "108"),

@@ -1,0 +1,57 @@
+"""The register's pages: the operator's form and register, the police list of the unit's area, search, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
+
+from registry.auth.models import Role
+from registry.operators.models import Operator
+from tests.registry.conftest import Person
+from tests.registry.page_helpers import post_form, sign_in
+
+DAY = date.today() - timedelta(days=1)
+FORM = {"accessed_on": str(DAY), "kind": "take", "reason": "侦办盗窃案件", "cameras": "大堂入口",
+        "footage_from": f"{DAY - timedelta(days=1)}T20:00", "footage_to": f"{DAY - timedelta(days=1)}T22:00",
+        "taker_unit_code": "101", "taker_unit_name": "", "taker_names": "陈警官（012345）",
+        "approver_unit_code": "101", "approver_name": "赵局长", "approver_title": "副局长",
+        "approval_number": "东公调字〔2026〕7号", "approved_on": str(DAY)}
+
+
+def test_the_operator_registers_an_access_and_the_police_see_it(
+        client: TestClient, make_operator: Callable[..., Operator], make_person: Callable[..., Person]) -> None:
+    operator = make_operator()
+    token = sign_in(client, make_person(Role.operator, operator_id=operator.id))
+    page = client.get("/apply/footage")
+    assert page.status_code == 200 and "调取登记簿" in page.text and "不得收取任何费用" in page.text
+
+    # A station's head cannot approve; the form comes back with what was typed and the error beside the field.
+    refused = post_form(client, "/apply/footage/new", token, {**FORM, "approver_unit_code": "11010101",
+                                                              "footage_to": FORM["footage_from"]})
+    assert refused.status_code == 422
+    assert 'id="e-footage_to"' in refused.text and "东公调字〔2026〕7号" in refused.text
+    refused = post_form(client, "/apply/footage/new", token, {**FORM, "approver_unit_code": "11010101"})
+    assert refused.status_code == 422 and 'id="e-approver_unit_code"' in refused.text and "派出所" in refused.text
+
+    saved = post_form(client, "/apply/footage/new", token, FORM)
+    assert saved.status_code == 303, saved.text
+    detail = client.get(saved.headers["location"])
+    assert detail.status_code == 200
+    for text in ("侦办盗窃案件", "调取", "东城分局", "陈警官", "赵局长（副局长）",
+                 f"{DAY.year}年{DAY.month}月{DAY.day}日"):
+        assert text in detail.text, text
+    assert "20:00 至" in detail.text  # the time typed, shown back in Beijing time
+    assert "侦办盗窃案件" in client.get("/apply/footage").text
+    csv_export = client.get("/apply/footage/export.csv")
+    assert csv_export.status_code == 200 and "侦办盗窃案件" in csv_export.content.decode("utf-8-sig")
+
+    sign_in(client, make_person(Role.inspector, "101"))
+    listed = client.get("/footage?q=盗窃")
+    assert listed.status_code == 200 and f">{operator.name}<" in listed.text and "/footage/export.csv?q=" in listed.text
+    assert "侦办盗窃案件" not in client.get("/footage?q=交通事故").text
+    assert client.get(saved.headers["location"]).status_code == 200
+    sign_in(client, make_person(Role.inspector, "108"))
+    assert "侦办盗窃案件" not in client.get("/footage").text
+    assert client.get(saved.headers["location"]).status_code == 404
