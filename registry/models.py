@@ -7,6 +7,16 @@ from registry.cameras.models import Camera
 from registry.documents.models import IssuedDocument
 from registry.filings.models import CorrectionNotice, Filing, Material, Verification
 from registry.footage.models import FootageAccess
+from registry.inspections.models import (
+    ChecklistItem,
+    Inspection,
+    InspectionItem,
+    InspectionPhoto,
+    Rectification,
+    SpotCheckDraw,
+    SpotCheckFinding,
+    SupervisionCounter,
+)
 from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
@@ -15,8 +25,9 @@ from registry.scans.models import Scan
 from registry.units.models import PoliceUnit
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "FootageAccess", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase",
-    "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "RegistryMeta", "Scan", "SignInThrottle",
-    "User", "Verification",
+    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "ChecklistItem",
+    "CorrectionNotice", "Filing", "FootageAccess", "Inspection", "InspectionItem", "InspectionPhoto",
+    "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence", "PenaltyOfficer",
+    "PenaltyStep", "PoliceUnit", "Rectification", "RegistryMeta", "Scan", "SignInThrottle", "SpotCheckDraw",
+    "SpotCheckFinding", "SupervisionCounter", "User", "Verification",
 ]
