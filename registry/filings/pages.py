@@ -140,3 +140,9 @@ def material_file(session: SessionDep, settings: SettingsDep, actor: PageActor, 
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# The desk's routes (queue, actions on this page) are served with the filing pages.
+from registry.filings.desk_pages import router as desk_router  # noqa: E402  (it builds on the names above)
+
+router.include_router(desk_router)
