@@ -145,4 +145,4 @@ def material_file(session: SessionDep, settings: SettingsDep, actor: PageActor, 
 # The desk's routes (queue, actions on this page) are served with the filing pages.
 from registry.filings.desk_pages import router as desk_router  # noqa: E402  (it builds on the names above)
 
-router.include_router(desk_router)  # type: ignore[has-type]  (import cycle: mypy sees router late)
+router.include_router(desk_router)  # type: ignore[has-type]  # import cycle
