@@ -106,6 +106,8 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/footage"): (LIST, None, (Role.operator,)),
     ("GET", "/footage/export.{fmt}"): (LIST, None, (Role.operator,)),
     ("GET", "/footage/{access_id}"): (OBJECT, None, ()),
+    ("GET", "/footage/new"): (OPEN, None, (Role.admin, Role.operator)),
+    ("POST", "/footage/new"): (OPEN, None, (Role.admin, Role.operator)),
     ("GET", "/apply/footage"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/footage/export.{fmt}"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/footage/new"): (OPEN, None, OFFICER_ROLES),
