@@ -4,6 +4,7 @@ from registry.audit.models import AuditEvent, AuditHead
 from registry.auth.models import ApiToken, SignInThrottle, User
 from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
+from registry.checks.models import ProhibitedTerm, StaffMember, TrainingRecord
 from registry.documents.models import IssuedDocument
 from registry.filings.models import CorrectionNotice, Filing, Material
 from registry.footage.models import FootageAccess
@@ -17,6 +18,6 @@ from registry.units.models import PoliceUnit
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
     "Filing", "FootageAccess", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase",
-    "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "RegistryMeta", "Scan", "SignInThrottle",
-    "User",
+    "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "ProhibitedTerm", "RegistryMeta", "Scan",
+    "SignInThrottle", "StaffMember", "TrainingRecord", "User",
 ]
