@@ -6,7 +6,7 @@ from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
 from registry.checks.models import ProhibitedTerm, StaffMember, TrainingRecord
 from registry.documents.models import IssuedDocument
-from registry.filings.models import CorrectionNotice, Filing, Material
+from registry.filings.models import CorrectionNotice, Filing, Material, Verification
 from registry.footage.models import FootageAccess
 from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
@@ -19,5 +19,5 @@ __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
     "Filing", "FootageAccess", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase",
     "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "ProhibitedTerm", "RegistryMeta", "Scan",
-    "SignInThrottle", "StaffMember", "TrainingRecord", "User",
+    "SignInThrottle", "StaffMember", "TrainingRecord", "User", "Verification",
 ]

@@ -27,7 +27,16 @@ from registry.actor import Actor
 from registry.auth.models import Role, User
 from registry.cameras.models import Camera, CameraCreate
 from registry.filings import service as filings
-from registry.filings.models import CorrectionItem, CorrectionNotice, Filing, FilingCreate, MaterialKind
+from registry.filings import verification
+from registry.filings.models import (
+    CorrectionItem,
+    CorrectionNotice,
+    Filing,
+    FilingCreate,
+    MaterialKind,
+    VerificationCreate,
+    VerificationResult,
+)
 from registry.operators import service as operators
 from registry.operators.models import Operator, OperatorCreate, SystemKind
 from registry.settings import Settings
@@ -170,12 +179,13 @@ class _Replay:
         return self.users[username]
 
     def officer(self, session: Session, unit_code: str, role: Role) -> Actor:
-        """The sample intake officer or reviewer of a filing unit (two people, so the re-check rule holds)."""
+        """The sample intake officer or reviewer of a filing unit (two people, so the re-check rule holds), or the
+        inspector of a verifying unit who records the 核对."""
         username = f"sample_{unit_code}_{role.value}"
         if username not in self.users:
             unit = session.get_one(PoliceUnit, unit_code)
-            label = "受理" if role == Role.intake else "复核"
-            self.user(session, username, full_name=f"{unit.name}科信 {label}（样例）", role=role, unit_code=unit_code)
+            label = {Role.intake: "科信 受理", Role.reviewer: "科信 复核"}.get(role, " 核对")
+            self.user(session, username, full_name=f"{unit.name}{label}（样例）", role=role, unit_code=unit_code)
         return Actor(self.users[username])
 
     def submitter(self, session: Session, filing: dict[str, Any]) -> Actor:
@@ -299,6 +309,11 @@ class _Replay:
         elif step == CORRECTED:
             self.corrected(session, filing, at)
         elif filing.get("filed_at"):
+            # 核对 by the verifying unit (the station, or the filing unit itself), then 复查/复核 and filing.
+            verifying = session.get_one(Operator, session.get_one(Filing, filing_id).operator_id).verifying_unit_code
+            verification.record(session, actor=self.officer(session, verifying, Role.inspector), filing_id=filing_id,
+                                data=VerificationCreate(result=VerificationResult.matches,
+                                                        notes="现场核对：备案材料与现场一致（样例）"), now=at)
             filings.review(session, actor=self.officer(session, unit, Role.reviewer), filing_id=filing_id,
                            settings=self.settings, now=at)
         else:

@@ -56,6 +56,10 @@ class Filters:
     late: bool | None = None
     overdue_on: date | None = None
     q: str | None = None
+    code: str | None = None
+    serial: str | None = None
+    mac: str | None = None
+    ip: str | None = None
 
     def given(self) -> dict[str, Any]:
         """The filters actually set, for the audit log."""
@@ -111,7 +115,7 @@ def filtered_query(kind: Kind, user: User, filters: Filters, columns: list[Any])
         return query.where(*_filing_filters(filters)), Filing.id
     query = (select(*columns).select_from(Camera).join(Filing, col(Filing.id) == Camera.filing_id)
              .where(clause_for(Camera, user)))
-    for name in ("filing_id", "operator_id", "station_id", "district_code", "status"):
+    for name in ("filing_id", "operator_id", "station_id", "district_code", "status", "code", "serial", "mac", "ip"):
         value = getattr(filters, name)
         if value is not None:
             query = query.where(getattr(Camera, name) == value)

@@ -27,12 +27,24 @@ class FilingState(StrEnum):
     rejected = "rejected"
 
 
-# Accepted and not yet decided: the filing unit's 15-working-day clock is running.
+# Accepted and not yet decided (the filing unit's 15-working-day case is open).
 AWAITING_DECISION = (FilingState.accepted, FilingState.corrected, FilingState.correction_requested)
+# The police clock runs: accepted or corrected. While the operator corrects (correction_requested) it is
+# suspended, so such a filing is never 办理超期 (police past the deadline).
+CLOCK_RUNNING = (FilingState.accepted, FilingState.corrected)
+# The verifying unit may record its 核对 (on-site check of materials against reality) until the decision.
+VERIFIABLE_STATES = AWAITING_DECISION
 # The operator (or the desk) may still add materials and cameras.
 EDITABLE_STATES = (FilingState.draft, FilingState.submitted, FilingState.accepted, FilingState.correction_requested)
 # The operator may still change the form itself: its draft, and while correcting (补正).
 FORM_EDITABLE_STATES = (FilingState.draft, FilingState.correction_requested)
+
+
+class VerificationResult(StrEnum):
+    """What the verifying unit found on site, against the filed materials."""
+
+    matches = "matches"
+    differs = "differs"
 
 
 class FilingKind(StrEnum):
@@ -126,6 +138,8 @@ class Filing(FilingForm, table=True):
     channel: Channel = Channel.online
     late: bool = Field(default=False, index=True)
     late_days: int = 0
+    late_days_acceptance: int = 0  # 第七条: days past 30 days from 竣工验收合格
+    late_days_in_use: int = 0  # 799号令 第十四条: days past 30 days from going into use (grace for older systems)
     submitted_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), index=True))
     submitted_by_id: int = Field(foreign_key="app_user.id")
     accepted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
@@ -134,6 +148,10 @@ class Filing(FilingForm, table=True):
     deadline_provisional: bool = False
     deadline_calendar_version: str | None = Field(default=None, max_length=64)
     reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    # The latest 核对 of the verifying unit (history in `verification`); the filing unit files only after it.
+    verified_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    verified_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    verification_result: str | None = Field(default=None, max_length=16)
     filed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     rejected_reason: str | None = Field(default=None, max_length=500)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
@@ -158,8 +176,55 @@ class FilingPublic(FilingForm):
     deadline: date | None
     deadline_provisional: bool
     reviewed_by_id: int | None
+    verified_at: UTCDateTime | None
+    verified_by_id: int | None
+    verification_result: VerificationResult | None
     filed_at: UTCDateTime | None
     rejected_reason: str | None
+
+
+class VerificationCreate(PlainTextInput):
+    """A 核对 as the verifying unit records it."""
+
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"notes"})
+
+    result: VerificationResult
+    notes: str = Field(default="", max_length=2000, description="what was checked; for differs, what differs")
+    scan_id: int | None = Field(default=None, ge=1, description="a scan of the site uploaded for this filing")
+
+    @model_validator(mode="after")
+    def _differs_says_what(self) -> VerificationCreate:
+        if self.result == VerificationResult.differs and not self.notes.strip():
+            raise ValueError("核对结果与现场不符时须写明不符之处 / notes are required when the site differs")
+        return self
+
+
+class Verification(SQLModel, table=True):
+    """核对: the verifying unit's check of the materials against the site (notice, 第一节); every one is kept."""
+
+    __tablename__ = "verification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    unit_code: str = Field(foreign_key="police_unit.code", max_length=8)
+    result: VerificationResult
+    notes: str = Field(default="", max_length=2000)
+    scan_id: int | None = Field(default=None, foreign_key="scan.id")
+    verified_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    verified_by_id: int = Field(foreign_key="app_user.id")
+
+
+class VerificationPublic(SQLModel):
+    """A 核对 as the API returns it."""
+
+    id: int
+    filing_id: int
+    unit_code: str
+    result: VerificationResult
+    notes: str
+    scan_id: int | None
+    verified_at: UTCDateTime
+    verified_by_id: int
 
 
 class CorrectionItem(PlainTextInput):

@@ -16,7 +16,7 @@ from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate
 from registry.deadlines import working_days_after
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.filings import documents, materials
+from registry.filings import documents, materials, verification
 from registry.filings.models import (
     AWAITING_DECISION,
     EDITABLE_STATES,
@@ -201,6 +201,7 @@ def submit_correction(session: Session, *, actor: Actor, filing_id: int, now: da
     notice.corrected_at = corrected_at
     notice.late = beijing_today(corrected_at) > notice.due_date
     filing.state, filing.updated_at = FilingState.corrected, corrected_at
+    verification.forget_after_correction(filing)
     session.add_all([notice, filing])
     session.flush()
     audit.append(session, actor=actor, action="filing.corrected", object_type="filing", object_id=filing_id,
@@ -220,12 +221,14 @@ def missing_items(session: Session, filing: Filing) -> list[str]:
 
 def review(session: Session, *, actor: Actor, filing_id: int, settings: Settings,
            now: datetime | None = None) -> Filing:
-    """复核 by a second officer: if complete, file it, issue the receipt and the camera codes."""
+    """复查、复核 by a second officer after the verifying unit's 核对: if complete, file it, issue the receipt
+    and the camera codes."""
     filing = _officer_of_filing_unit(session, actor, filing_id)
     _require_state(filing, FilingState.accepted, FilingState.corrected)
     if filing.accepted_by_id == actor.user_id:
         raise Conflict("复核须由受理人以外的民警进行 / the re-check must be done by an officer other than the one "
                        "who accepted", details={"state": filing.state.value, "rule": "two_person"})
+    verification.require_verified(session, filing, actor)
     missing = missing_items(session, filing)
     if missing:
         raise Conflict(f"材料不齐：{', '.join(missing)} / the filing is incomplete: {', '.join(missing)}",
@@ -264,7 +267,7 @@ def list_visible(session: Session, *, actor: Actor, state: FilingState | None = 
                  filing_unit_code: str | None = None, district_code: str | None = None,
                  operator_id: int | None = None, submitted_from: date | None = None,
                  submitted_to: date | None = None, late: bool | None = None, overdue_on: date | None = None,
-                 after_id: int = 0, limit: int = 50) -> Sequence[Filing]:
+                 awaiting_verification: bool | None = None, after_id: int = 0, limit: int = 50) -> Sequence[Filing]:
     """Filings the user may see, filtered, in id order after a keyset cursor."""
     query = select(Filing).where(clause_for(Filing, actor.user)).where(col(Filing.id) > after_id)
     if state is not None:
@@ -285,6 +288,8 @@ def list_visible(session: Session, *, actor: Actor, state: FilingState | None = 
         query = query.where(Filing.late == late)
     if overdue_on is not None:
         query = query.where(col(Filing.state).in_(AWAITING_DECISION)).where(col(Filing.deadline) < overdue_on)
+    if awaiting_verification is not None:
+        query = query.where(verification.awaiting_clause(awaiting_verification))
     # Equality-filtered key first (same order): the (key, id) index then serves the page without a sort.
     leading = next((c for c, v in ((Filing.operator_id, operator_id), (Filing.filing_unit_code, filing_unit_code),
                                     (Filing.state, state)) if v is not None and v != ""), None)

@@ -17,7 +17,7 @@ from registry.cameras.models import Camera, CameraCreate, CameraPublic
 from registry.cameras.placement import Placement
 from registry.deps import CurrentActor, SessionDep, SettingsDep, read_only
 from registry.errors import NotFound, TooLarge
-from registry.filings import drafts, mapimages, service
+from registry.filings import drafts, mapimages, service, verification
 from registry.filings.models import (
     CorrectionNotice,
     CorrectionNoticePublic,
@@ -30,6 +30,9 @@ from registry.filings.models import (
     Material,
     MaterialKind,
     MaterialPublic,
+    Verification,
+    VerificationCreate,
+    VerificationPublic,
 )
 from registry.operators.models import Operator
 from registry.pagination import AfterQuery, LimitQuery, Page, page_of
@@ -68,12 +71,14 @@ def list_filings(session: SessionDep, actor: CurrentActor, state: FilingState | 
                  filing_unit_code: str | None = None, district_code: str | None = None,
                  operator_id: int | None = None, submitted_from: date | None = None,
                  submitted_to: date | None = None, late: bool | None = None, overdue_on: date | None = None,
-                 after: AfterQuery = 0, limit: LimitQuery = 50) -> Response:
-    """Filings in the user's responsibility, by state, unit, district, operator, dates, lateness."""
+                 awaiting_verification: bool | None = None, after: AfterQuery = 0,
+                 limit: LimitQuery = 50) -> Response:
+    """Filings in the user's responsibility, by state, unit, district, operator, dates, lateness, 核对 due."""
     rows = service.list_visible(session, actor=actor, state=state, filing_unit_code=filing_unit_code,
                                 district_code=district_code, operator_id=operator_id,
                                 submitted_from=submitted_from, submitted_to=submitted_to, late=late,
-                                overdue_on=overdue_on, after_id=after, limit=limit)
+                                overdue_on=overdue_on, awaiting_verification=awaiting_verification,
+                                after_id=after, limit=limit)
     return page_of(rows, limit, FilingPublic)
 
 
@@ -125,6 +130,20 @@ def get_correction(session: SessionDep, actor: CurrentActor, filing_id: int) -> 
 def corrected(session: SessionDep, actor: CurrentActor, filing_id: int) -> Filing:
     """Report the correction done (after re-uploading what was missing)."""
     return service.submit_correction(session, actor=actor, filing_id=filing_id)
+
+
+@router.post("/{filing_id}/verifications", response_model=VerificationPublic, status_code=201,
+             responses=errors(403, 404, 409))
+def verify_filing(session: SessionDep, actor: CurrentActor, filing_id: int, data: VerificationCreate) -> Verification:
+    """核对 by the verifying unit: the materials against the site (matches / differs, notes, a scan)."""
+    return verification.record(session, actor=actor, filing_id=filing_id, data=data)
+
+
+@router.get("/{filing_id}/verifications", response_model=list[VerificationPublic], responses=errors(404))
+@read_only
+def list_verifications(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[Verification]:
+    """Every 核对 of the filing, oldest first (the filing unit sees them before it files)."""
+    return list(verification.history(session, actor=actor, filing_id=filing_id))
 
 
 @router.post("/{filing_id}/review", response_model=FilingPublic, responses=errors(403, 404, 409))

@@ -11,13 +11,15 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from registry.auth.scope import get_visible
+from registry.auth.models import Role
+from registry.auth.scope import clause_for, get_visible
 from registry.deps import PageActor, SessionDep, get_engine
 from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
 from registry.filings.models import Filing
 from registry.imports.columns import Kind
 from registry.operators.models import Operator
+from registry.operators.overview import overview
 from registry.timeutil import beijing_today
 from registry.ui import labels
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
@@ -77,9 +79,12 @@ def operator_export(request: Request, session: SessionDep, engine: EngineDep, ac
 
 @router.get("/operators/{operator_id}", response_class=HTMLResponse)
 def operator_detail(request: Request, session: SessionDep, actor: PageActor, operator_id: int) -> Response:
-    """One operator: who is responsible for it and why, and its filings."""
+    """One operator: who is responsible for it and why, its filings, sites, cameras and scans."""
     operator = get_visible(session, Operator, operator_id, actor.user)
-    filings = session.exec(select(Filing).where(Filing.operator_id == operator_id).order_by(col(Filing.id).desc())
-                           .limit(100)).all()
+    filings = session.exec(select(Filing).where(Filing.operator_id == operator_id).where(clause_for(Filing, actor.user))
+                           .order_by(col(Filing.id).desc()).limit(100)).all()
+    officer = actor.user.role != Role.operator
     return render(request, "operators/detail.html", {"operator": operator, "filings": filings,
-                                                      "title": operator.name}, actor=actor, session=session)
+                                                      "title": operator.name,
+                                                      **overview(session, operator, officer=officer)},
+                  actor=actor, session=session)

@@ -77,7 +77,7 @@ def officer_ids(session: Session, case_id: int) -> list[int]:
     return [o.user_id for o in officers_of(session, case_id)]
 
 
-def _require_handler(session: Session, actor: Actor, case: PenaltyCase) -> None:
+def require_handler(session: Session, actor: Actor, case: PenaltyCase) -> None:
     _require_unit_officer(actor, case)
     if actor.user_id not in officer_ids(session, case.id or 0):
         raise Forbidden("只有本案办案民警可以办理此步骤，请先加入办案 / only the case's officers may do this: "
@@ -143,7 +143,7 @@ def add_evidence(session: Session, *, actor: Actor, case_id: int, description: s
                  settings: Settings) -> PenaltyEvidence:
     """Attach evidence or written material (PDF, PNG, JPEG), stored under its SHA-256 like filing materials."""
     case = get(session, actor=actor, case_id=case_id, lock=True)
-    _require_handler(session, actor, case)
+    require_handler(session, actor, case)
     _require_state(case, PenaltyState.preparing)
     text = description.strip()
     if not 2 <= len(text) <= 200:
@@ -186,7 +186,7 @@ def propose(session: Session, *, actor: Actor, case_id: int, data: PenaltyPropos
     its case (陈述、申辩) before the leader decides.
     """
     case = get(session, actor=actor, case_id=case_id, lock=True)
-    _require_handler(session, actor, case)
+    require_handler(session, actor, case)
     _require_state(case, PenaltyState.preparing)
     missing = []
     if len(officer_ids(session, case_id)) < MIN_OFFICERS:
@@ -261,7 +261,7 @@ def issue(session: Session, *, actor: Actor, case_id: int, settings: Settings) -
 
     case = get(session, actor=actor, case_id=case_id, lock=True)
     if actor.user_id != case.approved_by_id:  # the approving leader may hand the decision out himself
-        _require_handler(session, actor, case)
+        require_handler(session, actor, case)
     _require_state(case, PenaltyState.approved)
     document = documents.issue_decision(session, actor=actor, case=case, settings=settings)
     case.state, case.issued_at, case.issued_by_id = PenaltyState.issued, document.issued_at, actor.user_id

@@ -15,7 +15,7 @@ from registry.auth.models import Role
 from registry.auth.scope import get_visible, require_role
 from registry.cameras.models import Camera, CameraStatus
 from registry.errors import InvalidInput, TooLarge
-from registry.filings.models import Filing, FilingState
+from registry.filings.models import AWAITING_DECISION, Filing, FilingState
 from registry.scans.models import Scan
 
 SCAN_ROLES = (Role.inspector, Role.intake, Role.reviewer, Role.supervisor, Role.admin)
@@ -53,9 +53,10 @@ def record(session: Session, *, actor: Actor, filing_id: int, report: ScanReport
     """Store a scan against its filing and operator, reconciled, with the changes since the last scan."""
     filing = get_visible(session, Filing, filing_id, actor.user)
     require_role(actor.user, *SCAN_ROLES)
-    if filing.state != FilingState.filed:
-        raise InvalidInput("只能对已备案的系统进行核查比对 / only a filed filing can be checked against a scan",
-                           field="filing_id")
+    # A site is scanned for the 核对 before it is filed (accepted onwards), and on inspections after.
+    if filing.state not in (*AWAITING_DECISION, FilingState.filed):
+        raise InvalidInput("只能对已受理或已备案的系统进行核查比对 / only an accepted or filed filing can be checked "
+                           "against a scan", field="filing_id")
     result = reconcile_filing(session, filing=filing, report=report)
     previous = session.exec(select(Scan).where(Scan.operator_id == filing.operator_id)
                             .order_by(col(Scan.scanned_at).desc(), col(Scan.id).desc())).first()

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def page_routers() -> list[APIRouter]:
     """Every domain's page router, in menu order (a new domain's pages.py is added here)."""
     from registry.auth.pages import router as auth_pages
+    from registry.cameras.pages import router as camera_pages
     from registry.dashboard.pages import router as dashboard_pages
     from registry.documents.pages import router as document_pages
     from registry.filings.apply_edits import router as apply_edits
@@ -17,8 +18,9 @@ def page_routers() -> list[APIRouter]:
     from registry.filings.placement_pages import router as placement_pages
     from registry.footage.pages import router as footage_pages
     from registry.operators.pages import router as operator_pages
+    from registry.penalties.pages import router as penalty_pages
     from registry.ui.home import router as home_pages
 
-    # footage_pages before apply_pages: /apply/footage is not the filing /apply/{filing_id}.
-    return [auth_pages, home_pages, dashboard_pages, footage_pages, apply_pages, apply_edits, apply_import,
-            placement_pages, filing_pages, operator_pages, document_pages]
+    # footage and penalty pages before apply_pages: /apply/footage is not the filing /apply/{filing_id}.
+    return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, apply_pages, apply_edits,
+            apply_import, placement_pages, filing_pages, operator_pages, camera_pages, document_pages]

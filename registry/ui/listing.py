@@ -77,6 +77,7 @@ class ListSpec:
     row_template: str
     export_url: str | None = None
     template: str = "inc/list_page.html"
+    hidden: tuple[str, ...] = ()  # filters set by links (an operator's cameras), kept by the form as hidden inputs
 
     def sort(self, key: str) -> Sort:
         """The sort named `key` (without its direction)."""

@@ -115,7 +115,8 @@ def _seed(client: TestClient, session: Session, admin: str) -> tuple[dict[str, s
     operators_service.create(session, actor=Actor(admin_user, "127.0.0.1"), data=operator_data(2))
     assert operator.id is not None
     tokens = {"operator": _token(session, Role.operator, operator_id=operator.id),
-              "intake": _token(session, Role.intake, "101"), "reviewer": _token(session, Role.reviewer, "101")}
+              "intake": _token(session, Role.intake, "101"), "reviewer": _token(session, Role.reviewer, "101"),
+              "station": _token(session, Role.inspector, operator.verifying_unit_code)}
     session.commit()
 
     def call(who: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -139,6 +140,7 @@ def _seed(client: TestClient, session: Session, admin: str) -> tuple[dict[str, s
         camera = call("operator", "POST", f"/filings/{fid}/cameras", json=cameras)[0]
         if filed:
             call("intake", "POST", f"/filings/{fid}/accept")
+            call("station", "POST", f"/filings/{fid}/verifications", json={"result": "matches", "notes": ""})
             call("reviewer", "POST", f"/filings/{fid}/review")
             known.update(filing_id=fid, material_id=material["id"], camera_id=camera["id"])
             scan = call("intake", "POST", f"/filings/{fid}/scans", files={"file": ("scan.json", _scan(), "text/json")})

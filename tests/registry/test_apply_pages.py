@@ -194,7 +194,7 @@ def test_correction_read_fixed_and_resubmitted_then_a_change(client: TestClient,
     filing = stored(session, fid)
     assert filing.state == FilingState.corrected and filing.retention_days == 60
     assert post_form(client, f"/apply/{fid}/corrected", token).status_code == 409
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     assert "可下载回执、办理变更" in client.get("/apply").text
     assert f"/filings/{fid}/documents/receipt.pdf" in client.get(f"/apply/{fid}").text
     receipt = client.get(f"/filings/{fid}/documents/receipt.pdf")

@@ -27,7 +27,7 @@ def busy_log(client: TestClient, make_operator: Callable[..., Operator], make_pe
     desk = Desk(client, make_operator(), make_person)
     fid = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     material = desk.call(desk.li, "GET", f"/filings/{fid}/materials")["body"][0]
     assert desk.client.get(f"/api/v1/materials/{material['id']}", headers=desk.li.headers).status_code == 200
     return desk

@@ -31,7 +31,7 @@ def busy(client: TestClient, make_operator: Callable[..., Operator], make_person
     desk = Desk(client, make_operator(), make_person)
     fid = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     return desk
 
 

@@ -64,7 +64,7 @@ def _corrected_and_filed(desk: Desk) -> tuple[int, str, dict[str, Any]]:
     notice = desk.call(desk.wang, "POST", f"/filings/{fid}/correction-notice", json={"items": DEFECTS})
     assert notice["status"] == 201, notice
     desk.call(desk.hotel, "POST", f"/filings/{fid}/corrected")
-    assert desk.call(desk.li, "POST", f"/filings/{fid}/review")["body"]["state"] == "filed"
+    assert desk.file(fid)["body"]["state"] == "filed"
     return fid, number, notice["body"]
 
 
@@ -88,7 +88,7 @@ def test_each_document_is_issued_at_its_step_and_reads_back(desk: Desk) -> None:
         assert expected in notice_text, expected
 
     desk.call(desk.hotel, "POST", f"/filings/{fid}/corrected")
-    filed = desk.call(desk.li, "POST", f"/filings/{fid}/review")["body"]
+    filed = desk.file(fid)["body"]
     filed_on = _cn(beijing_today(datetime.fromisoformat(filed["filed_at"])).isoformat())
     kinds = [d["kind"] for d in desk.call(desk.hotel, "GET", f"/filings/{fid}/documents")["body"]]
     assert kinds == ["correction_notice", "review_form", "receipt"]
@@ -101,8 +101,9 @@ def test_each_document_is_issued_at_its_step_and_reads_back(desk: Desk) -> None:
 
     codes = [c["code"] for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]]
     review = pdf_tools.text(_get(desk, desk.wang, fid, "review_form").content)
-    for expected in (number, "受理审查", "复查、复核", "经受理审查、复查、复核，", "Testintake", "Testreviewer",
-                     notice["number"], "按时", "摄像机清单（共2台）", *codes, "大堂1", "一层大堂东侧1"):
+    for expected in (number, "受理审查", "核对", "复查、复核", "经受理审查、核对、复查、复核，", "Testintake",
+                     "Testreviewer", "Testinspector", notice["number"],
+                     "按时", "摄像机清单（共2台）", *codes, "大堂1", "一层大堂东侧1"):
         assert expected in review, expected
 
     info = pdf_tools.text(_get(desk, desk.hotel, fid, "basic_info").content)
@@ -143,7 +144,7 @@ def test_an_altered_file_is_refused_not_served(desk: Desk, settings: Settings) -
 def test_a_change_filing_supersedes_the_old_receipt(desk: Desk) -> None:
     fid = desk.submit_complete()
     number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     old_receipt = _get(desk, desk.hotel, fid, "receipt").content
     old_code = _short_code(old_receipt)
     assert "有效" in desk.client.get("/verify", params={"code": old_code}).text
@@ -157,7 +158,7 @@ def test_a_change_filing_supersedes_the_old_receipt(desk: Desk) -> None:
     desk.call(desk.hotel, "POST", f"/filings/{cid}/cameras", json=[_camera(1, existing_code=old["大堂1"]["code"]),
                                                                      _camera(3)])
     new_number = desk.call(desk.wang, "POST", f"/filings/{cid}/accept")["body"]["number"]
-    assert desk.call(desk.li, "POST", f"/filings/{cid}/review")["body"]["state"] == "filed"
+    assert desk.file(cid)["body"]["state"] == "filed"
 
     new_receipt = _get(desk, desk.hotel, cid, "receipt").content
     assert f"原备案编号{number}" in pdf_tools.text(new_receipt)

@@ -213,7 +213,7 @@ def test_placing_on_pdf_and_image_pages_in_their_frames(desk: Desk, settings: Se
 def test_a_change_carries_over_materials_placements_and_codes(desk: Desk) -> None:
     fid = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
-    filed = desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    filed = desk.file(fid)
     assert filed["body"]["state"] == "filed", filed
     old = {c["code"]: c for c in desk.call(desk.hotel, "GET", f"/cameras?filing_id={fid}")["body"]["items"]}
     started = desk.call(desk.hotel, "POST", f"/filings/{fid}/change")
@@ -234,7 +234,7 @@ def test_a_change_carries_over_materials_placements_and_codes(desk: Desk) -> Non
     desk.call(desk.hotel, "POST", f"/filings/{change}/cameras", json=[_camera(7)])
     assert desk.call(desk.hotel, "POST", f"/filings/{change}/submit")["status"] == 200
     desk.call(desk.wang, "POST", f"/filings/{change}/accept")
-    assert desk.call(desk.li, "POST", f"/filings/{change}/review")["body"]["state"] == "filed"
+    assert desk.file(change)["body"]["state"] == "filed"
     now = desk.call(desk.hotel, "GET", f"/cameras?filing_id={change}")["body"]["items"]
     assert copied[0]["existing_code"] in {c["code"] for c in now}
     assert dropped["existing_code"] not in {c["code"] for c in now if c["status"] == "active"}

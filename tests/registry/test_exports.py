@@ -33,7 +33,7 @@ def desk(client: TestClient, make_operator: Callable[..., Operator], make_person
     desk = Desk(client, make_operator(), make_person)
     fid = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     desk.submit_complete()
     make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
     return desk

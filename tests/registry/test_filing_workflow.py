@@ -46,10 +46,22 @@ class Desk:
         self.hotel = make_person(Role.operator, operator_id=operator.id)
         self.wang = make_person(Role.intake, "101")
         self.li = make_person(Role.reviewer, "101")
+        # The verifying unit (rule 5: the station whose area holds the operator) records the 核对.
+        self.zhang = make_person(Role.inspector, operator.verifying_unit_code)
 
     def call(self, person: Person, method: str, path: str, **kwargs: object) -> dict:  # type: ignore[type-arg]
         response = self.client.request(method, f"/api/v1{path}", headers=person.headers, **kwargs)  # type: ignore[arg-type]
         return {"status": response.status_code, "body": response.json()}
+
+    def verify(self, fid: int, result: str = "matches", notes: str = "现场与备案材料一致") -> dict:  # type: ignore[type-arg]
+        """The station's 核对 of the materials against the site."""
+        return self.call(self.zhang, "POST", f"/filings/{fid}/verifications", json={"result": result, "notes": notes})
+
+    def file(self, fid: int) -> dict:  # type: ignore[type-arg]
+        """核对 by the station, then 复查/复核 by the second officer of the filing unit (files it)."""
+        verified = self.verify(fid)
+        assert verified["status"] == 201, verified
+        return self.call(self.li, "POST", f"/filings/{fid}/review")
 
     def submit_complete(self) -> int:
         filing = self.call(self.hotel, "POST", "/filings", json=_form(self.operator.id))
@@ -79,7 +91,7 @@ def test_happy_path_numbers_codes_and_receipt(desk: Desk) -> None:
     year = date.today().year
     assert accepted["body"]["number"] == f"101{year}000001"
     assert accepted["body"]["deadline"] is not None
-    filed = desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    filed = desk.file(fid)
     assert filed["status"] == 200, filed
     assert filed["body"]["state"] == "filed"
     cameras = desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]
@@ -99,7 +111,7 @@ def test_two_person_rule_is_enforced_by_the_server(desk: Desk) -> None:
     same = desk.call(desk.wang, "POST", f"/filings/{fid}/review")
     assert same["status"] == 409
     assert same["body"]["error"]["details"]["rule"] == "two_person"
-    assert desk.call(desk.li, "POST", f"/filings/{fid}/review")["status"] == 200
+    assert desk.file(fid)["status"] == 200
 
 
 def test_one_correction_notice_with_its_own_number(desk: Desk) -> None:
@@ -117,11 +129,12 @@ def test_one_correction_notice_with_its_own_number(desk: Desk) -> None:
     assert desk.call(desk.hotel, "POST", f"/filings/{fid}/corrected")["body"]["state"] == "corrected"
     shown = desk.call(desk.hotel, "GET", f"/filings/{fid}/correction-notice")["body"]
     assert shown["late"] is False and shown["corrected_at"]
-    assert desk.call(desk.li, "POST", f"/filings/{fid}/review")["body"]["state"] == "filed"
+    assert desk.file(fid)["body"]["state"] == "filed"
 
 
 def test_illegal_transition_is_409_naming_the_state(desk: Desk) -> None:
     fid = desk.submit_complete()
+    assert desk.verify(fid)["status"] == 409  # no 核对 before acceptance either
     response = desk.call(desk.li, "POST", f"/filings/{fid}/review")
     assert response["status"] == 409
     assert "submitted" in response["body"]["error"]["message"]
@@ -132,7 +145,7 @@ def test_incomplete_filing_cannot_be_filed(desk: Desk) -> None:
     filing = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id))
     fid = filing["body"]["id"]
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
-    response = desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    response = desk.file(fid)
     assert response["status"] == 409
     assert set(response["body"]["error"]["details"]["missing"]) == {"location_diagram", "deployment_map", "cameras"}
 
@@ -162,7 +175,7 @@ def test_materials_are_sniffed_and_size_capped(desk: Desk, settings: Settings) -
 def test_change_filing_keeps_codes_and_history(desk: Desk) -> None:
     fid = desk.submit_complete()
     number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     old = {c["name"]: c for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]}
     change = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, changes_filing_number=number))
     assert change["status"] == 201 and change["body"]["kind"] == "change"
@@ -174,7 +187,7 @@ def test_change_filing_keeps_codes_and_history(desk: Desk) -> None:
     added = desk.call(desk.hotel, "POST", f"/filings/{cid}/cameras", json=[kept, _camera(3)])
     assert added["status"] == 201, added
     desk.call(desk.wang, "POST", f"/filings/{cid}/accept")
-    assert desk.call(desk.li, "POST", f"/filings/{cid}/review")["body"]["state"] == "filed"
+    assert desk.file(cid)["body"]["state"] == "filed"
     now = {c["name"]: c for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={cid}")["body"]["items"]}
     assert now["大堂1"]["code"] == old["大堂1"]["code"] and now["大堂1"]["id"] == old["大堂1"]["id"]
     assert now["大堂1"]["ip"] == "192.0.2.99"

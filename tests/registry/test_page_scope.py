@@ -28,6 +28,9 @@ AGGREGATES = ("/maps", "/dashboard")
 # Reached only through a link signed for the session that made it (an import's error file): 404 without it.
 SIGNED_LINKS = {"/apply/{filing_id}/cameras/errors/{name}"}
 OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
+# A step of a penalty case only its own officers take: a newly made user of any role is refused.
+ALL_ROLES = (*OFFICER_ROLES, Role.operator)
+NOT_LEADERS = tuple(r for r in ALL_ROLES if r != Role.leader)
 
 # (method, path) → (kind, form data for POSTs, roles of 东城 that are refused with 403 — empty: none).
 PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
@@ -48,6 +51,12 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/operators"): (LIST, None, ()),
     ("GET", "/operators/export.{fmt}"): (LIST, None, ()),
     ("GET", "/operators/{operator_id}"): (OBJECT, None, ()),
+    ("GET", "/cameras"): (LIST, None, ()),
+    ("GET", "/cameras/export.{fmt}"): (LIST, None, ()),
+    ("GET", "/cameras/{camera_id}"): (OBJECT, None, ()),
+    ("GET", "/search"): (LIST, None, ()),
+    # Public geography (district outlines) for the small maps; signed-in users only.
+    ("GET", "/geo/districts.geojson"): (OPEN, None, ()),
     ("GET", "/dashboard"): (LIST, None, (Role.operator,)),
     ("GET", "/maps/city"): (LIST, None, ()),
     ("GET", "/maps/district/{district_code}"): (LIST, None, ()),
@@ -84,19 +93,43 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/apply/footage/export.{fmt}"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/footage/new"): (OPEN, None, OFFICER_ROLES),
     ("POST", "/apply/footage/new"): (OPEN, lambda ids: {"reason": "x"}, OFFICER_ROLES),
+    # Penalty cases (registry/penalties/pages.py): officers' pages; each step refused to those who may not take it.
+    ("GET", "/penalties"): (LIST, None, (Role.operator,)),
+    ("GET", "/penalties/new"): (OPEN, None, (Role.admin, Role.operator)),
+    ("POST", "/penalties/new"): (OPEN, None, (Role.admin, Role.operator)),
+    ("GET", "/penalties/{case_id}"): (OBJECT, None, (Role.operator,)),
+    ("POST", "/penalties/{case_id}/join"): (OBJECT, None, (Role.admin, Role.operator)),
+    ("POST", "/penalties/{case_id}/evidence"): (OBJECT, lambda ids: {"description": "笔录"}, ALL_ROLES),
+    ("POST", "/penalties/{case_id}/propose"): (OBJECT, lambda ids: {"decision": "warning", "reason": "理由"},
+                                                ALL_ROLES),
+    ("POST", "/penalties/{case_id}/approve"): (OBJECT, lambda ids: {"opinion": "同意"}, NOT_LEADERS),
+    ("POST", "/penalties/{case_id}/return"): (OBJECT, lambda ids: {"opinion": "退回"}, NOT_LEADERS),
+    ("POST", "/penalties/{case_id}/issue"): (OBJECT, None, ALL_ROLES),
+    ("GET", "/penalties/{case_id}/evidence/{evidence_id}"): (OBJECT, None, (Role.operator,)),
+    ("GET", "/penalties/{case_id}/decision.pdf"): (OBJECT, None, ()),
+    ("GET", "/apply/penalties"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/penalties/{case_id}"): (OBJECT, None, OFFICER_ROLES),
+    ("POST", "/apply/penalties/{case_id}/statement"): (OBJECT, lambda ids: {"text": "陈述"}, OFFICER_ROLES),
 }
 
 
+# Lists that show nothing without a query: the query every test sends (all test operators are 测试酒店N).
+QUERIES = {"/search": "?q=测试酒店"}
+
+
 def _url(path: str, ids: dict[str, Any]) -> str:
-    return path.format(**{**ids, "district_code": "110101", "page": 1, "name": "0" * 64 + ".csv"})
+    url = path.format(**{**ids, "district_code": "110101", "page": 1, "name": "0" * 64 + ".csv"})
+    return url + QUERIES.get(path, "")
 
 
 def _leaks(response: Any, world: dict[str, Any]) -> list[str]:  # noqa: F811
     """东城's operator or filing showing in a list page, a map or an export."""
     operator = world["desk"].operator
     if response.headers["content-type"].startswith("text/csv"):
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[2:]
-        return [",".join(r) for r in rows if operator.uscc in r or operator.name in r]
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        owner = lines[1].index("operator_id") if len(lines) > 1 and "operator_id" in lines[1] else None
+        return [",".join(r) for r in lines[2:] if operator.uscc in r or operator.name in r
+                or (owner is not None and r[owner] == str(operator.id))]
     text = response.text
     return [needle for needle in (operator.uscc, f">{operator.name}<", operator.name + "\\u") if needle in text]
 

@@ -36,7 +36,7 @@ def filed_desk(client: TestClient, make_operator: Callable[..., Operator],
     desk = Desk(client, make_operator(), make_person)
     fid = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     return desk
 
 

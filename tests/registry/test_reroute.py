@@ -28,7 +28,7 @@ def stale(client: TestClient, make_operator: Callable[..., Operator], make_perso
     desk = Desk(client, make_operator(), make_person)
     fid = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     with engine.begin() as conn:
         conn.execute(update(Operator).values(filing_unit_code="108", verifying_unit_code="11010821",
                                              station_id="11010821", district_code="110108"))

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from registry.audit import service as audit
 from registry.audit.models import AuditEvent
+from registry.auth.models import User
 from registry.bootstrap import prepare
 from registry.camera_codes import validate_code
 from registry.cameras.models import Camera
@@ -106,6 +107,11 @@ def test_loading_part_of_the_city_replays_the_whole_workflow(engine: Engine, set
         filed = session.exec(select(Camera, Filing.state).join(Filing, col(Camera.filing_id) == Filing.id)
                              .where(Filing.state == FilingState.filed)).all()
         assert filed
+        # Every filed filing went through the verifying unit's 核对 (issue 13), by someone other than the reviewer.
+        for filing in session.exec(select(Filing).where(Filing.state == FilingState.filed)).all():
+            assert filing.verification_result == "matches" and filing.verified_by_id != filing.reviewed_by_id
+            verifier = session.get_one(User, filing.verified_by_id)
+            assert verifier.unit_code == session.get_one(Operator, filing.operator_id).verifying_unit_code
         for camera, _state in filed:
             assert camera.code is not None, camera.name
             assert validate_code(camera.code, camera.code_edition).valid, camera.code

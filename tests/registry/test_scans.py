@@ -40,7 +40,7 @@ def filed(client: TestClient, make_operator: Callable[..., Operator],
     desk = Desk(client, make_operator(), make_person)
     fid = desk.submit_complete()
     number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
-    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    desk.file(fid)
     return desk, {"id": fid, "number": number}
 
 

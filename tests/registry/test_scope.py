@@ -56,6 +56,9 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/filings/{filing_id}/correction-notice"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/corrected"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/review"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/filings/{filing_id}/verifications"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "result": "matches", "notes": "x"}}),
+    ("GET", "/api/v1/filings/{filing_id}/verifications"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/reject"): (OBJECT_ROUTE, lambda ids: {"json": {"reason": "x"}}),
     ("GET", "/api/v1/filings/{filing_id}/receipt"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/materials"): (OBJECT_ROUTE, lambda ids: {
@@ -143,7 +146,7 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     materials = desk.call(desk.wang, "GET", f"/filings/{fid}/materials")["body"]
     filed_id = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{filed_id}/accept")
-    desk.call(desk.li, "POST", f"/filings/{filed_id}/review")
+    desk.file(filed_id)
     scan = desk.client.post(f"/api/v1/filings/{filed_id}/scans", headers=desk.wang.headers, files={"file": (
         "scan.json", _report([_device("192.0.2.1", "SN1", "00:11:22:33:44:01")], datetime(2026, 6, 1, tzinfo=UTC)))})
     assert scan.status_code == 201, scan.text

@@ -69,6 +69,7 @@ class Cast:
     point: tuple[float, float]
     tokens: dict[str, str] = field(default_factory=dict)
     filings: list[int] = field(default_factory=list)
+    verifiers: list[str] = field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -120,6 +121,14 @@ def _arrange(engine: Engine, settings: Settings) -> dict[str, Cast]:
                     username=f"op-{operator.id}", full_name="operator", role=Role.operator,
                     operator_id=operator.id, password="correct horse battery"))
                 cast.tokens[f"op{i}"], _ = auth_service.issue_token(session, user=owner, ttl_hours=2)
+                # The station of the operator's area records the 核对 (issue 13): one account per station.
+                station = f"station-{operator.verifying_unit_code}"
+                if station not in cast.tokens:
+                    inspector = auth_service.create(session, data=UserCreate(
+                        username=f"{station}-{unit}", full_name="inspector", role=Role.inspector,
+                        unit_code=operator.verifying_unit_code, password="correct horse battery"))
+                    cast.tokens[station], _ = auth_service.issue_token(session, user=inspector, ttl_hours=2)
+                cast.verifiers.append(station)
                 actor = Actor(owner, "127.0.0.1")
                 filing = filings_service.submit(session, actor=actor, settings=settings, data=FilingCreate(
                     operator_id=operator.id or 0, system_name="监控系统", system_location="北京市测试路1号",
@@ -187,6 +196,9 @@ class Driver:
             self.call(cast.tokens["intake"], "intake", "POST", f"/filings/{fid}/correction-notice",
                       json={"items": [{"item": "deployment_map", "message": "缺少摄像机位置"}]})
             self.call(cast.tokens[op], op, "POST", f"/filings/{fid}/corrected")
+        station = cast.verifiers[index]
+        self.call(cast.tokens[station], station, "POST", f"/filings/{fid}/verifications",
+                  json={"result": "matches", "notes": "现场一致"})
         # The officer who accepted cannot re-check (two-person rule): one of these is refused.
         self.call(cast.tokens["intake"], "intake", "POST", f"/filings/{fid}/review")
         self.call(cast.tokens["reviewer"], "reviewer", "POST", f"/filings/{fid}/review")
@@ -309,6 +321,9 @@ def _check_stored(engine: Engine, answered: list[Call]) -> None:
                 stored = conn.execute(text("SELECT count(*) FROM camera WHERE filing_id = :f AND id = ANY(:ids)"),
                                       {"f": fid, "ids": ids}).scalar_one()
                 assert stored == len(ids) == 3
+            elif call.path.endswith("/verifications"):
+                assert conn.execute(text("SELECT count(*) FROM verification WHERE id = :v AND filing_id = :f"),
+                                    {"v": call.body["id"], "f": fid}).scalar_one() == 1
             elif call.path.endswith("/review"):
                 assert conn.execute(text("SELECT state FROM filing WHERE id = :f"), {"f": fid}).scalar_one() \
                     == "filed"

@@ -1,0 +1,119 @@
+"""The inspector's pages: the search box, the camera list and detail, the operator's sites, cameras and scans."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.auth.models import Role
+from registry.operators.models import Operator
+from tests.registry.conftest import HAIDIAN_POINT, Person
+from tests.registry.page_helpers import sign_in
+from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
+
+
+def _plan_png() -> bytes:
+    """A real 400×300 floor plan (the tests' usual PNG is only a signature, with no page to place on)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def submit_site(desk: Desk) -> int:
+    """A complete filing whose first camera sits on a real deployment-map page, aimed east."""
+    filing = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id))
+    fid = filing["body"]["id"]
+    desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": "location_diagram"},
+              files={"file": ("site.png", PNG, "image/png")})
+    plan = desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": "deployment_map"},
+                     files={"file": ("plan.png", _plan_png(), "image/png")})["body"]["id"]
+    cams = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras",
+                     json=[_camera(1, map_material_id=plan, map_page=1, map_x=120, map_y=80), _camera(2)])
+    assert cams["status"] == 201, cams
+    return int(fid)
+
+
+@pytest.fixture
+def site(client: TestClient, make_operator: Callable[..., Operator],
+         make_person: Callable[..., Person]) -> dict[str, Any]:
+    """东城's hotel with a filed system of two coded cameras, its inspector, and a 海淀 inspector."""
+    desk = Desk(client, make_operator(), make_person)
+    fid = submit_site(desk)
+    number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
+    desk.call(desk.li, "POST", f"/filings/{fid}/review")
+    cameras = desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]
+    other = make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
+    return {"desk": desk, "filing_id": fid, "number": number, "cameras": cameras, "other": other,
+            "zhang": make_person(Role.inspector, "101"), "haidian": make_person(Role.inspector, "108")}
+
+
+def test_search_opens_a_camera_by_code_serial_mac_or_ip(client: TestClient, site: dict[str, Any]) -> None:
+    sign_in(client, site["zhang"])
+    camera = site["cameras"][0]
+    for text in (camera["code"], camera["serial"], camera["mac"].upper().replace(":", "-"), camera["ip"]):
+        response = client.get("/search", params={"q": f" {text} "}, follow_redirects=False)
+        assert response.status_code == 303, text
+        assert response.headers["location"] == f"/cameras/{camera['id']}"
+    page = client.get(f"/cameras/{camera['id']}").text
+    assert camera["code"] in page and "东城区" in page and "网络摄像机" in page  # the code's fields explained
+    assert site["number"] in page and site["desk"].operator.name in page
+    assert f"/materials/{camera['map_material_id']}/pages/1" in page and 'class="sector"' in page
+    assert 'data-outlines="/geo/districts.geojson"' in page
+    assert client.get("/geo/districts.geojson").json()["type"] == "FeatureCollection"
+
+
+def test_search_finds_operators_by_name_or_credit_code(client: TestClient, site: dict[str, Any]) -> None:
+    sign_in(client, site["zhang"])
+    operator = site["desk"].operator
+    exact = client.get("/search", params={"q": operator.uscc.lower()}, follow_redirects=False)
+    assert exact.status_code == 303 and exact.headers["location"] == f"/operators/{operator.id}"
+    part = client.get("/search", params={"q": operator.name[:4]})
+    assert part.status_code == 200 and f">{operator.name}<" in part.text
+    assert site["other"].name not in part.text  # 海淀's operator is not 东城's inspector's
+    nothing = client.get("/search", params={"q": "不存在的单位"})
+    assert nothing.status_code == 200 and "没有找到" in nothing.text
+
+
+def test_another_units_camera_is_not_found(client: TestClient, site: dict[str, Any]) -> None:
+    sign_in(client, site["haidian"])
+    camera = site["cameras"][0]
+    response = client.get("/search", params={"q": camera["code"]}, follow_redirects=False)
+    assert response.status_code == 200 and "没有找到" in response.text
+    assert client.get(f"/cameras/{camera['id']}").status_code == 404
+    assert site["desk"].operator.name not in client.get("/cameras").text
+
+
+def test_camera_list_filters_pages_and_exports_the_rows_shown(client: TestClient, site: dict[str, Any]) -> None:
+    sign_in(client, site["zhang"])
+    camera = site["cameras"][1]
+    listed = client.get("/cameras")
+    assert listed.status_code == 200 and "共 <b>2</b> 条" in listed.text
+    by_mac = client.get("/cameras", params={"mac": camera["mac"].replace(":", "")})
+    assert "共 <b>1</b> 条" in by_mac.text and camera["code"] in by_mac.text
+    one_page = client.get("/cameras", params={"per_page": 20, "sort": "id"})
+    assert one_page.text.index(site["cameras"][0]["code"]) < one_page.text.index(camera["code"])
+    bad = client.get("/cameras", params={"ip": "999.1.1.1"})
+    assert bad.status_code == 200 and "不是有效的 IP 地址" in bad.text
+    export = client.get("/cameras/export.csv", params={"ip": camera["ip"]})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [r[rows[1].index("code")] for r in rows[2:]] == [camera["code"]]
+    mine = client.get("/cameras", params={"operator_id": site["desk"].operator.id, "status": "active"})
+    assert "共 <b>2</b> 条" in mine.text and f'name="operator_id" value="{site["desk"].operator.id}"' in mine.text
+
+
+def test_operator_page_shows_sites_cameras_and_no_drafts(client: TestClient, site: dict[str, Any]) -> None:
+    desk = site["desk"]
+    draft = desk.call(desk.hotel, "POST", "/filings/drafts", json={"system_name": "草稿系统"})
+    sign_in(client, site["zhang"])
+    page = client.get(f"/operators/{desk.operator.id}").text
+    assert "场所（已备案系统 1）" in page and site["number"] in page and "摄像机（2）" in page
+    assert all(c["code"] in page for c in site["cameras"])
+    if draft["status"] == 201:
+        assert "草稿系统" not in page  # the draft is the operator's until submitted
