@@ -121,6 +121,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.filings.views import router as filings_router
     from registry.footage.views import router as footage_router
     from registry.imports.views import router as imports_router
+    from registry.inspections.views import router as inspections_router
     from registry.operators.views import router as operators_router
     from registry.penalties.views import router as penalties_router
     from registry.scans.views import router as scans_router
@@ -150,7 +151,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     # Routes are matched in order: the busiest lookups first (a request tried ~25 routes before its own).
     for router in (cameras_router, filings_router, operators_router, auth_router, units_router, materials_router,
                    documents_router, scans_router, imports_router, exports_router, audit_router, penalties_router,
-                   footage_router, checks_router):
+                   footage_router, inspections_router, checks_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
     docs_ui.install(app)  # /docs with Swagger UI from the package, not a CDN

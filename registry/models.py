@@ -8,6 +8,16 @@ from registry.checks.models import ProhibitedTerm, StaffMember, TrainingRecord
 from registry.documents.models import IssuedDocument
 from registry.filings.models import CorrectionNotice, Filing, Material, Verification
 from registry.footage.models import FootageAccess
+from registry.inspections.models import (
+    ChecklistItem,
+    Inspection,
+    InspectionItem,
+    InspectionPhoto,
+    Rectification,
+    SpotCheckDraw,
+    SpotCheckFinding,
+    SupervisionCounter,
+)
 from registry.meta import RegistryMeta
 from registry.numbering.models import CameraSerialCounter, NumberCounter
 from registry.operators.models import Operator
@@ -16,8 +26,10 @@ from registry.scans.models import Scan
 from registry.units.models import PoliceUnit
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "CorrectionNotice",
-    "Filing", "FootageAccess", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase",
-    "PenaltyEvidence", "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "ProhibitedTerm", "RegistryMeta", "Scan",
-    "SignInThrottle", "StaffMember", "TrainingRecord", "User", "Verification",
+    "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "ChecklistItem",
+    "CorrectionNotice", "Filing", "FootageAccess", "Inspection", "InspectionItem", "InspectionPhoto",
+    "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence", "PenaltyOfficer",
+    "PenaltyStep", "PoliceUnit", "ProhibitedTerm", "Rectification", "RegistryMeta", "Scan", "SignInThrottle",
+    "SpotCheckDraw", "SpotCheckFinding", "StaffMember", "SupervisionCounter", "TrainingRecord", "User",
+    "Verification",
 ]

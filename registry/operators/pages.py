@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from registry.actor import Actor
 from registry.auth.models import Role
 from registry.auth.scope import clause_for, get_visible
 from registry.deps import PageActor, SessionDep, get_engine
@@ -20,6 +21,7 @@ from registry.filings.models import Filing
 from registry.imports.columns import Kind
 from registry.operators.models import Operator
 from registry.operators.overview import overview
+from registry.scans.service import SCAN_ROLES
 from registry.timeutil import beijing_today
 from registry.ui import labels
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
@@ -81,10 +83,16 @@ def operator_export(request: Request, session: SessionDep, engine: EngineDep, ac
 def operator_detail(request: Request, session: SessionDep, actor: PageActor, operator_id: int) -> Response:
     """One operator: who is responsible for it and why, its filings, sites, cameras and scans."""
     operator = get_visible(session, Operator, operator_id, actor.user)
-    filings = session.exec(select(Filing).where(Filing.operator_id == operator_id).where(clause_for(Filing, actor.user))
+    return detail_page(request, session, actor, operator)
+
+
+def detail_page(request: Request, session: Session, actor: Actor, operator: Operator, *,
+                extra: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """The operator's page (scope already checked); `extra` carries a form coming back with its errors."""
+    filings = session.exec(select(Filing).where(Filing.operator_id == operator.id).where(clause_for(Filing, actor.user))
                            .order_by(col(Filing.id).desc()).limit(100)).all()
     officer = actor.user.role != Role.operator
-    return render(request, "operators/detail.html", {"operator": operator, "filings": filings,
-                                                      "title": operator.name,
-                                                      **overview(session, operator, officer=officer)},
-                  actor=actor, session=session)
+    context = {"operator": operator, "filings": filings, "title": operator.name,
+               "may_scan": actor.user.role in SCAN_ROLES, **overview(session, operator, officer=officer),
+               **(extra or {})}
+    return render(request, "operators/detail.html", context, actor=actor, session=session, status_code=status_code)

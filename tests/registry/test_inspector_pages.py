@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from registry.auth.models import Role
+from registry.cli import app as cli
 from registry.operators.models import Operator
 from tests.registry.conftest import HAIDIAN_POINT, Person
 from tests.registry.page_helpers import sign_in
 from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
+from tests.registry.test_scans import _device, _report
 
 
 def _plan_png() -> bytes:
@@ -117,3 +123,80 @@ def test_operator_page_shows_sites_cameras_and_no_drafts(client: TestClient, sit
     assert all(c["code"] in page for c in site["cameras"])
     if draft["status"] == 201:
         assert "草稿系统" not in page  # the draft is the operator's until submitted
+
+
+def _scan_upload(client: TestClient, token: str, operator_id: int, filing_id: int, body: bytes,
+                 name: str = "scan.json") -> Any:
+    return client.post(f"/operators/{operator_id}/scans", data={"filing_id": str(filing_id), "csrf_token": token},
+                       files={"file": (name, body, "application/json")}, follow_redirects=False)
+
+
+def test_scan_uploaded_on_the_operator_page_is_reconciled_and_compared(client: TestClient,
+                                                                       site: dict[str, Any]) -> None:
+    token = sign_in(client, site["zhang"])
+    operator_id, fid = site["desk"].operator.id, site["filing_id"]
+    first = [_device("192.0.2.1", "SN00001", "00:11:22:33:44:01"),                    # matched
+             _device("192.0.2.50", "SN00002", "00:11:22:33:44:02"),                   # changed: IP moved
+             _device("192.0.2.77", "NEW001", "00:11:22:33:44:77")]                    # unfiled
+    up = _scan_upload(client, token, operator_id, fid, _report(first, dt.datetime(2026, 6, 1, tzinfo=dt.UTC)))
+    assert up.status_code == 303 and up.headers["location"].startswith("/scans/")
+    page = client.get(up.headers["location"])
+    assert "扫描已保存并比对：有变化 1，未发现 0，未备案 1" in page.text
+    assert "这是该单位的第一次扫描" in page.text and "192.0.2.50" in page.text and "192.0.2.2" in page.text
+    second = [_device("192.0.2.1", "SN00001", "00:11:22:33:44:01"),
+              _device("192.0.2.51", "SN00002", "00:11:22:33:44:02")]                  # moved again; NEW001 gone
+    up2 = _scan_upload(client, token, operator_id, fid, _report(second, dt.datetime(2026, 12, 1, tzinfo=dt.UTC)))
+    page2 = client.get(up2.headers["location"]).text
+    assert "消失 <b>1</b> 台，有变化 <b>1</b> 台" in page2 and "192.0.2.51" in page2
+    operator_page = client.get(f"/operators/{operator_id}").text
+    assert "现场扫描核查（2）" in operator_page and up.headers["location"] in operator_page
+    csv_text = client.get(up.headers["location"] + "/export.csv").content.decode("utf-8-sig")
+    assert "unfiled" in csv_text and "NEW001" in csv_text
+
+
+def test_a_bad_scan_file_comes_back_beside_the_field(client: TestClient, site: dict[str, Any]) -> None:
+    token = sign_in(client, site["zhang"])
+    operator_id, fid = site["desk"].operator.id, site["filing_id"]
+    body = json.loads(_report([_device("192.0.2.1", "SN00001", "00:11:22:33:44:01")],
+                              dt.datetime(2026, 6, 1, tzinfo=dt.UTC)))
+    body["devices"][0]["serial"] = "EDITED"
+    edited = _scan_upload(client, token, operator_id, fid, json.dumps(body).encode(), "edited.json")
+    assert edited.status_code == 422 and 'id="e-file"' in edited.text and "edited.json" in edited.text
+    wrong_site = _scan_upload(client, token, operator_id, 10**6, b"{}")
+    assert wrong_site.status_code == 422 and 'id="e-filing_id"' in wrong_site.text
+
+
+def test_another_units_inspector_cannot_upload_or_read_scans(client: TestClient, site: dict[str, Any]) -> None:
+    token = sign_in(client, site["zhang"])
+    report = _report([_device("192.0.2.1", "SN00001", "00:11:22:33:44:01")], dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    scan_url = _scan_upload(client, token, site["desk"].operator.id, site["filing_id"], report).headers["location"]
+    token = sign_in(client, site["haidian"])
+    assert _scan_upload(client, token, site["desk"].operator.id, site["filing_id"], report).status_code == 404
+    assert client.get(scan_url).status_code == 404
+    assert client.get(f"/operators/{site['desk'].operator.id}/filed-cameras.json").status_code == 404
+
+
+def test_filed_cameras_download_reconciles_offline_like_the_registry(client: TestClient, site: dict[str, Any],
+                                                                     tmp_path: Path) -> None:
+    token = sign_in(client, site["zhang"])
+    download = client.get(f"/operators/{site['desk'].operator.id}/filed-cameras.json")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    filed_path = tmp_path / "filed.json"
+    filed_path.write_bytes(download.content)
+    devices = [_device("192.0.2.1", "SN00001", "00:11:22:33:44:01"),
+               _device("192.0.2.50", "SN00002", "00:11:22:33:44:02"), _device("192.0.2.9", "X9", "00:11:22:33:44:99")]
+    scan_path = tmp_path / "scan.json"
+    scan_path.write_bytes(_report(devices, dt.datetime(2026, 6, 1, tzinfo=dt.UTC)))
+    offline = CliRunner().invoke(cli, ["reconcile", site["number"], str(scan_path), "--filed", str(filed_path),
+                                       "--json"])
+    assert offline.exit_code == 0, offline.output
+    up = _scan_upload(client, token, site["desk"].operator.id, site["filing_id"], scan_path.read_bytes())
+    stored = client.get(up.headers["location"]).text
+    counts = json.loads(offline.output)["counts"]
+    assert counts == {"matched": 1, "changed": 1, "missing": 0, "unfiled": 1, "ambiguous": 0}
+    assert "有变化</a><b>1</b>" in stored and "未备案</a><b>1</b>" in stored
+    data = json.loads(download.content)
+    data["sites"][0]["cameras"][0]["mac"] = "00:00:00:00:00:00"
+    filed_path.write_text(json.dumps(data))
+    tampered = CliRunner().invoke(cli, ["reconcile", site["number"], str(scan_path), "--filed", str(filed_path)])
+    assert tampered.exit_code == 1 and "校验和不符" in tampered.output

@@ -55,6 +55,10 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/cameras/export.{fmt}"): (LIST, None, ()),
     ("GET", "/cameras/{camera_id}"): (OBJECT, None, ()),
     ("GET", "/search"): (LIST, None, ()),
+    ("POST", "/operators/{operator_id}/scans"): (OBJECT, lambda ids: {"filing_id": "1"}, (Role.operator,)),
+    ("GET", "/operators/{operator_id}/filed-cameras.json"): (OBJECT, None, (Role.operator,)),
+    ("GET", "/scans/{scan_id}"): (OBJECT, None, ()),
+    ("GET", "/scans/{scan_id}/export.csv"): (OBJECT, None, ()),
     # Public geography (district outlines) for the small maps; signed-in users only.
     ("GET", "/geo/districts.geojson"): (OPEN, None, ()),
     ("GET", "/dashboard"): (LIST, None, (Role.operator,)),

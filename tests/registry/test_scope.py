@@ -16,6 +16,7 @@ from registry.operators.models import Operator
 from tests.registry.conftest import HAIDIAN_POINT, Person
 from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
 from tests.registry.test_footage import entry as footage_entry
+from tests.registry.test_inspections import recorded_for_scope
 from tests.registry.test_scans import _device, _report
 
 OBJECT_ROUTE = "object"       # names a 东城 object: outsiders get 404, the owner does not
@@ -125,6 +126,40 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("POST", "/api/v1/operators/{operator_id}/staff/{staff_id}/leave"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/operators/{operator_id}/staff/{staff_id}/trainings"): (OBJECT_ROUTE, lambda ids: {"json": {
         "trained_on": "2026-01-05", "content": "799号令培训"}}),
+    ("GET", "/api/v1/inspections"): (LIST_ROUTE, None),
+    ("POST", "/api/v1/inspections"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "operator_id": ids["operator_id"], "officer_ids": [1, 2]}}),
+    # A unit's own list (another unit's is a 403, an operator's a 403): tests/registry/test_inspections.py.
+    ("GET", "/api/v1/inspections/due"): (OPEN_ROUTE, None),
+    ("GET", "/api/v1/inspections/due/summary"): (CITY_ONLY, None),
+    ("GET", "/api/v1/inspections/review-progress"): (CITY_ONLY, None),
+    ("GET", "/api/v1/inspections/{inspection_id}"): (OBJECT_ROUTE, None),
+    ("PUT", "/api/v1/inspections/{inspection_id}/items"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "items": [{"key": "signage", "result": "ok"}]}}),
+    ("POST", "/api/v1/inspections/{inspection_id}/scan"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "scan_id": ids["scan_id"]}}),
+    ("POST", "/api/v1/inspections/{inspection_id}/photos"): (OBJECT_ROUTE, lambda ids: {
+        "files": {"file": ("x.png", PNG, "image/png")}}),
+    ("GET", "/api/v1/inspections/{inspection_id}/photos"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/inspection-photos/{photo_id}"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/inspections/{inspection_id}/record"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "representative_name": "x", "signed": True}}),
+    ("GET", "/api/v1/inspections/{inspection_id}/record.pdf"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/inspections/{inspection_id}/review"): (OBJECT_ROUTE, lambda ids: {"json": {"comment": "x"}}),
+    ("GET", "/api/v1/inspection-checklist"): (OPEN_ROUTE, None),
+    ("POST", "/api/v1/inspection-checklist"): (CITY_ONLY, lambda ids: {"json": {"key": "k_x", "label": "检查项"}}),
+    ("PATCH", "/api/v1/inspection-checklist/{key}"): (CITY_ONLY, lambda ids: {"json": {"active": False}}),
+    ("GET", "/api/v1/rectifications"): (LIST_ROUTE, None),
+    ("GET", "/api/v1/rectifications/{rectification_id}"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/rectifications/{rectification_id}/follow-up"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "inspection_id": ids["inspection_id"], "rectified": True, "note": "x"}}),
+    ("GET", "/api/v1/rectifications/{rectification_id}/notice.pdf"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/spot-checks"): (CITY_ONLY, lambda ids: {"json": {"size": 1}}),
+    ("GET", "/api/v1/spot-checks"): (CITY_ONLY, None),
+    ("GET", "/api/v1/spot-checks/{draw_id}"): (CITY_ONLY, None),
+    ("GET", "/api/v1/spot-checks/{draw_id}/findings"): (CITY_ONLY, None),
+    ("POST", "/api/v1/spot-checks/{draw_id}/findings"): (CITY_ONLY, lambda ids: {"json": {
+        "inspection_id": ids["inspection_id"], "conforming": True, "finding": "x"}}),
     ("GET", "/api/v1/audit/events"): (CITY_ONLY, None),
     ("GET", "/api/v1/audit/verify"): (CITY_ONLY, None),
 }
@@ -161,7 +196,8 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
            "material_id": materials[0]["id"], "code": "101",
            "scan_id": scan.json()["id"], "kind": "cameras", "fmt": "csv",
            "document_kind": "correction_notice", "user_id": desk.wang.user.id, **penalty,
-           "access_id": access.json()["id"], "term_id": 1, "staff_id": staff["id"]}
+           "access_id": access.json()["id"], **recorded_for_scope(client, desk, make_person),
+           "term_id": 1, "staff_id": staff["id"]}
     outsiders = {
         "haidian intake": make_person(Role.intake, "108"),
         "haidian reviewer": make_person(Role.reviewer, "108"),

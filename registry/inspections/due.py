@@ -1,0 +1,116 @@
+"""Who must be inspected this half-year: every filed operator, at least once per half-year (twice a year).
+
+One grouped query per call (operators × their first filing × their recorded inspections), classified in
+Python, so a unit's list and the city's roll-up cost the same few statements at any size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from registry.auth.scope import CITY_UNIT
+from registry.filings.models import Filing, FilingState
+from registry.inspections.models import RECORDED, Inspection
+from registry.inspections.periods import HalfYear, first_due_half
+from registry.operators.models import Operator
+from registry.timeutil import as_utc, beijing_today
+
+
+class DueStatus(StrEnum):
+    """Where an operator stands for a half-year."""
+
+    never_inspected = "never_inspected"  # never inspected at all, and the half-year is not over
+    due = "due"                          # not inspected this half-year yet, and it is not over
+    overdue = "overdue"                  # the half-year ended without an inspection
+    done = "done"                        # inspected (record signed or refusal noted) in the half-year
+
+
+ORDER = {DueStatus.overdue: 0, DueStatus.never_inspected: 1, DueStatus.due: 2, DueStatus.done: 3}
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """One operator on a unit's due list."""
+
+    operator_id: int
+    name: str
+    address: str
+    verifying_unit_code: str
+    filing_unit_code: str
+    first_filed_on: date
+    last_inspected_on: date | None
+    inspections_in_half: int
+    status: DueStatus
+    never_inspected: bool
+    due_by: date
+
+
+def classify(*, half: HalfYear, today: date, inspections_in_half: int, last_inspected_on: date | None) -> DueStatus:
+    """The status of one operator for a half-year, seen on `today`."""
+    if inspections_in_half > 0:
+        return DueStatus.done
+    if today > half.end:
+        return DueStatus.overdue
+    return DueStatus.never_inspected if last_inspected_on is None else DueStatus.due
+
+
+def due_list(session: Session, *, unit_code: str, half: HalfYear, today: date,
+             status: DueStatus | None = None) -> list[DueRow]:
+    """The unit's operators that must be inspected in `half` (filed in time for it), most urgent first.
+
+    A unit's operators are those it verifies (business departments, stations) or files for (a branch
+    sees its stations' operators too); the city department's list covers every operator.
+    """
+    filed = (select(Filing.operator_id, func.min(Filing.filed_at).label("first_filed"))
+             .where(Filing.state == FilingState.filed).group_by(col(Filing.operator_id)).subquery())
+    recorded = col(Inspection.state).in_(RECORDED)
+    in_half = (select(Inspection.operator_id, func.count().label("n"))
+               .where(recorded, col(Inspection.inspected_on) >= half.start, col(Inspection.inspected_on) <= half.end)
+               .group_by(col(Inspection.operator_id)).subquery())
+    last = (select(Inspection.operator_id, func.max(Inspection.inspected_on).label("last_on"))
+            .where(recorded, col(Inspection.inspected_on) <= max(half.end, today))
+            .group_by(col(Inspection.operator_id)).subquery())
+    query = (sa_select(col(Operator.id), col(Operator.name), col(Operator.address), col(Operator.verifying_unit_code),
+                       col(Operator.filing_unit_code), filed.c.first_filed, in_half.c.n, last.c.last_on)
+             .join(filed, filed.c.operator_id == Operator.id)
+             .outerjoin(in_half, in_half.c.operator_id == Operator.id)
+             .outerjoin(last, last.c.operator_id == Operator.id))
+    if unit_code != CITY_UNIT:
+        query = query.where(or_(col(Operator.verifying_unit_code) == unit_code,
+                                col(Operator.filing_unit_code) == unit_code))
+    rows: list[DueRow] = []
+    for op_id, name, address, verifying, filing_unit, first_filed, n, last_on in session.execute(query).all():
+        filed_on = beijing_today(as_utc(first_filed))
+        if first_due_half(filed_on) > half:
+            continue  # filed too late in (or after) the half-year: first due in a later one
+        last_date = last_on if isinstance(last_on, date) or last_on is None else date.fromisoformat(str(last_on))
+        state = classify(half=half, today=today, inspections_in_half=n or 0, last_inspected_on=last_date)
+        if status is not None and state != status:
+            continue
+        rows.append(DueRow(operator_id=op_id, name=name, address=address, verifying_unit_code=verifying,
+                           filing_unit_code=filing_unit, first_filed_on=filed_on, last_inspected_on=last_date,
+                           inspections_in_half=n or 0, status=state, never_inspected=last_date is None,
+                           due_by=half.end))
+    rows.sort(key=lambda r: (ORDER[r.status], r.name, r.operator_id))
+    return rows
+
+
+def summary(rows: list[DueRow]) -> dict[str, int]:
+    """Counts by status (and the total) of a due list."""
+    counts = Counter(r.status.value for r in rows)
+    return {"total": len(rows), **{s.value: counts.get(s.value, 0) for s in DueStatus}}
+
+
+def summary_by_unit(session: Session, *, half: HalfYear, today: date) -> dict[str, dict[str, int]]:
+    """The city's roll-up: counts by status per responsible (verifying) unit."""
+    by_unit: dict[str, list[DueRow]] = {}
+    for row in due_list(session, unit_code=CITY_UNIT, half=half, today=today):
+        by_unit.setdefault(row.verifying_unit_code, []).append(row)
+    return {unit: summary(rows) for unit, rows in sorted(by_unit.items())}
