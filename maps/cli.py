@@ -67,30 +67,12 @@ def layers_check_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the issues as JSON.")] = False,
 ) -> None:
     """Validate a department's jurisdiction layers: invalid geometries, overlaps, gaps, nesting."""
-    from maps.layers import (
-        LEVELS,
-        LayerError,
-        LayerIssue,
-        has_level,
-        read_layer,
-        validate_layer,
-        validate_nesting,
-        validate_ownership,
-    )
+    from maps.layers import LayerError, check_layers
 
-    issues: list[LayerIssue] = []
     try:
-        # Districts and stations are required; special-branch areas are optional.
-        layers = {level: read_layer(path, level, crs=crs) for level in LEVELS
-                  if level != "special_branch" or has_level(path, level)}
+        issues = check_layers(path, crs=crs)
     except LayerError as exc:
         raise _fail(json_output, "bad_layer", str(exc), EXIT_ROUTING) from exc
-    for level, gdf in layers.items():
-        issues += validate_layer(gdf, level)
-        if level != "district":
-            issues += validate_nesting(gdf, layers["district"], level)
-    if "special_branch" in layers:
-        issues += validate_ownership(layers["station"], layers["special_branch"])
     if json_output:
         typer.echo(json.dumps({"ok": not issues, "issues": [asdict(i) for i in issues]}, ensure_ascii=False))
     else:

@@ -335,3 +335,20 @@ def load_layer(path: str | Path, level: str, *, crs: str | None = None, layer: s
         raise LayerError(f"{gdf.attrs['source']}: {len(fatal)} problem(s) in the {level} layer", fatal)
     gdf.attrs["issues"] = issues
     return gdf
+
+
+def check_layers(path: str | Path, *, crs: str | None = None) -> list[LayerIssue]:
+    """Every issue of a layer directory or GeoPackage (`camreg layers-check`, the administrator's page).
+
+    Districts and stations are required, special-branch areas optional; LayerError if a layer cannot be read.
+    """
+    layers = {level: read_layer(path, level, crs=crs) for level in LEVELS
+              if level != "special_branch" or has_level(path, level)}
+    issues: list[LayerIssue] = []
+    for level, gdf in layers.items():
+        issues += validate_layer(gdf, level)
+        if level != "district":
+            issues += validate_nesting(gdf, layers["district"], level)
+    if "special_branch" in layers:
+        issues += validate_ownership(layers["station"], layers["special_branch"])
+    return issues

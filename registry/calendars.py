@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from registry.actor import Actor
 from registry.timeutil import beijing_today, utcnow
 from registry.workdays import CalendarFileError, WorkCalendar, YearCalendar, parse_calendar_text
 
@@ -42,8 +43,9 @@ class LoadReport:
     still_provisional: int
 
 
-def load_year(session: Session, *, text: str, path: str = "<upload>") -> LoadReport:
-    """Store a year file (replacing that year's) and recompute every provisional deadline with it."""
+def load_year(session: Session, *, text: str, path: str = "<upload>", actor: Actor | None = None) -> LoadReport:
+    """Store a year file (replacing that year's) and recompute every provisional deadline with it (audited)."""
+    from registry.audit import service as audit
     from registry.filings.models import CorrectionNotice, Filing
 
     parsed: YearCalendar = parse_calendar_text(text, path=path)
@@ -71,7 +73,12 @@ def load_year(session: Session, *, text: str, path: str = "<upload>") -> LoadRep
         still += result.provisional
         session.add(notice)
     session.flush()
-    return LoadReport(parsed.year, parsed.official, len(filings), len(notices), still)
+    report = LoadReport(parsed.year, parsed.official, len(filings), len(notices), still)
+    audit.append(session, actor=actor, action="calendar.load", object_type="calendar_year", object_id=parsed.year,
+                 details={"digest": parsed.digest, "official": parsed.official, "source": parsed.source[:300],
+                          "filings_recomputed": report.filings_recomputed,
+                          "notices_recomputed": report.notices_recomputed, "still_provisional": still})
+    return report
 
 
 __all__ = ["CalendarFileError", "CalendarYear", "LoadReport", "current_calendar", "load_year"]

@@ -1,4 +1,5 @@
-"""Account lifecycle: list, disable, enable, reset and change passwords, end sessions, lift sign-in locks.
+"""Account lifecycle: create, list, change role and unit, disable, enable, reset and change passwords, end
+sessions, lift sign-in locks.
 
 Every function takes the acting administrator (`actor`), who sees and manages only the accounts
 `scope.user_clause` gives them; `actor=None` is the server's own administrator at the command line
@@ -14,9 +15,9 @@ from sqlmodel import Session, col, select
 from registry.actor import Actor
 from registry.audit import service as audit
 from registry.auth import service, throttle
-from registry.auth.models import Role, User, UserPublic
+from registry.auth.models import Role, User, UserCreate, UserPublic, UserUpdate
 from registry.auth.scope import CITY_UNIT, get_visible, require_role, require_unit, user_clause
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.settings import Settings
 from registry.timeutil import utcnow
 
@@ -40,6 +41,70 @@ def list_users(session: Session, *, actor: Actor, role: Role | None = None, acti
     if unit_code is not None:
         query = query.where(User.unit_code == unit_code)
     return list(session.exec(query.order_by(col(User.id)).limit(limit)).all())
+
+
+def _check_unit(session: Session, actor: Actor | None, unit_code: str | None) -> None:
+    """A unit's administrator gives police accounts to their own unit and the units under it only."""
+    from registry.units.models import PoliceUnit
+
+    if actor is None or unit_code is None or actor.user.unit_code == CITY_UNIT or unit_code == actor.user.unit_code:
+        return
+    unit = session.get(PoliceUnit, unit_code)
+    if unit is None or unit.parent_code != actor.user.unit_code:
+        raise Forbidden("只能为本单位及下属派出所创建或调整账户 / admins manage accounts of their own unit and its "
+                        "stations only")
+
+
+def create(session: Session, *, actor: Actor | None, data: UserCreate, settings: Settings,
+           must_change_password: bool = True) -> User:
+    """Create an account (the API, the pages and the command line): a unit's admin for their own unit.
+
+    An administrator chose the password, so by default the user must replace it at first sign-in.
+    """
+    if actor is not None:
+        from registry.operators.models import Operator
+
+        if data.role == Role.operator and data.operator_id is not None:
+            get_visible(session, Operator, data.operator_id, actor.user)
+        require_role(actor.user, Role.admin)
+        if data.role != Role.operator:
+            _check_unit(session, actor, data.unit_code)
+    user = service.create(session, data=data, must_change_password=must_change_password,
+                          password_min_length=settings.password_min_length)
+    audit.append(session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+                 details={"username": user.username, "role": user.role.value})
+    return user
+
+
+def update(session: Session, *, actor: Actor | None, user_id: int, data: UserUpdate) -> User:
+    """Change an account's name, role or police unit; a role change ends its sessions.
+
+    An operator account stays an operator's and a police account a police unit's (create another
+    account instead); nobody changes their own role or unit.
+    """
+    from registry.units.models import PoliceUnit
+
+    user = get_user(session, actor=actor, user_id=user_id, lock=True)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    role, unit_code = changes.get("role", user.role), changes.get("unit_code", user.unit_code)
+    if (role == Role.operator) != (user.role == Role.operator):
+        raise InvalidInput("使用单位账户与民警账户不能互相转换，请另建账户 / an operator account cannot become "
+                           "a police account or the reverse", field="role")
+    if (role, unit_code) != (user.role, user.unit_code):
+        _refuse_self(actor, user, "调整")
+    if role != Role.operator and unit_code != user.unit_code:
+        if unit_code is None or session.get(PoliceUnit, unit_code) is None:
+            raise InvalidInput(f"公安机关 {unit_code} 不存在 / unknown police unit {unit_code}", field="unit_code")
+        _check_unit(session, actor, unit_code)
+    before = {"role": user.role.value, "unit_code": user.unit_code, "full_name": user.full_name}
+    user.role, user.unit_code = role, unit_code if role != Role.operator else None
+    user.full_name = changes.get("full_name", user.full_name)
+    session.add(user)
+    ended = service.end_sessions(session, user_id=user_id) if role != before["role"] else 0
+    after = {"role": user.role.value, "unit_code": user.unit_code, "full_name": user.full_name}
+    audit.append(session, actor=actor, action="user.update", object_type="user", object_id=user_id,
+                 details={"username": user.username, "before": before, "after": after, "sessions_ended": ended})
+    return user
 
 
 def get_user(session: Session, *, actor: Actor | None, user_id: int, lock: bool = False,
@@ -95,7 +160,8 @@ def enable(session: Session, *, actor: Actor | None, user_id: int) -> User:
     return user
 
 
-def _temporary_password(user: User, min_length: int) -> str:
+def temporary_password(user: User | UserCreate, min_length: int) -> str:
+    """A random password that passes the rules for this account (handed over once, changed at first sign-in)."""
     while True:  # a random 16-character password passes the rules; the loop only guards the rare dictionary hit
         candidate = secrets.token_urlsafe(max(12, min_length))
         try:
@@ -114,7 +180,7 @@ def reset_password(session: Session, *, actor: Actor | None, user_id: int, passw
     user = get_user(session, actor=actor, user_id=user_id, lock=True)
     generated = None
     if password is None:
-        password = generated = _temporary_password(user, settings.password_min_length)
+        password = generated = temporary_password(user, settings.password_min_length)
     else:
         service.check_password(user, password, min_length=settings.password_min_length)
     user.password_hash = service.hash_password(password)

@@ -60,6 +60,14 @@ class UserCreate(UserBase, PlainTextInput):
     password: str = Field(min_length=1, max_length=200, description="checked by the password rules")
 
 
+class UserUpdate(PlainTextInput):
+    """An administrator's change to an account: name, role, police unit (each optional)."""
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=100)
+    role: Role | None = None
+    unit_code: str | None = Field(default=None, min_length=3, max_length=8)
+
+
 class UserPublic(UserBase):
     """An account as the API returns it (never the hash)."""
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from registry.audit import service as audit
 from registry.auth import accounts, service
 from registry.auth.models import (
     PasswordChange,
@@ -18,8 +17,8 @@ from registry.auth.models import (
     TokenPublic,
     UserCreate,
     UserPublic,
+    UserUpdate,
 )
-from registry.auth.scope import CITY_UNIT, get_visible, require_role
 from registry.deps import (
     ActorBeforePasswordChange,
     CurrentActor,
@@ -28,8 +27,6 @@ from registry.deps import (
     client_addr,
     oauth2_scheme,
 )
-from registry.errors import Forbidden
-from registry.operators.models import Operator
 from registry.pagination import AfterQuery, LimitQuery, Page, page_of
 from registry.responses import errors
 
@@ -74,15 +71,7 @@ def change_password(session: SessionDep, settings: SettingsDep, actor: ActorBefo
 @router.post("/users", response_model=UserPublic, status_code=201, responses=errors(403, 404, 409))
 def create_user(session: SessionDep, settings: SettingsDep, actor: CurrentActor, data: UserCreate) -> UserPublic:
     """Create an account (the user must change the password at first sign-in): a unit's admin for their unit."""
-    if data.role == Role.operator and data.operator_id is not None:
-        get_visible(session, Operator, data.operator_id, actor.user)
-    require_role(actor.user, Role.admin)
-    if data.role != Role.operator and actor.user.unit_code != CITY_UNIT and data.unit_code != actor.user.unit_code:
-        raise Forbidden("只能为本单位创建账户 / admins create accounts for their own unit only")
-    user = service.create(session, data=data, must_change_password=True,
-                          password_min_length=settings.password_min_length)
-    audit.append(session, actor=actor, action="user.create", object_type="user", object_id=user.id,
-                 details={"username": user.username, "role": user.role.value})
+    user = accounts.create(session, actor=actor, data=data, settings=settings)
     return UserPublic.model_validate(user, from_attributes=True)
 
 
@@ -100,6 +89,12 @@ def list_users(session: SessionDep, actor: CurrentActor, after: AfterQuery = 0, 
 def get_user(session: SessionDep, actor: CurrentActor, user_id: int) -> UserPublic:
     """One managed account (or one's own), with any sign-in lock in force."""
     return accounts.public(session, [accounts.get_user(session, actor=actor, user_id=user_id, manage=False)])[0]
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic, responses=errors(403, 404, 409))
+def update_user(session: SessionDep, actor: CurrentActor, user_id: int, data: UserUpdate) -> UserPublic:
+    """Change an account's name, role or police unit (a role change ends its sessions)."""
+    return accounts.public(session, [accounts.update(session, actor=actor, user_id=user_id, data=data)])[0]
 
 
 @router.post("/users/{user_id}/disable", response_model=UserPublic, responses=errors(403, 404, 409))

@@ -70,8 +70,7 @@ def users_create(username: str, full_name: str, role: str,
     """Create an account; the password is asked for twice and never echoed (or read from standard input)."""
     from pydantic import ValidationError
 
-    from registry.audit import service as audit
-    from registry.auth import service
+    from registry.auth import accounts
     from registry.auth.models import Role, UserCreate
 
     password = _read_password("password")
@@ -83,10 +82,8 @@ def users_create(username: str, full_name: str, role: str,
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from None
     with _session(settings) as session:
-        user = service.create(session, data=data, must_change_password=change_required,
-                              password_min_length=settings.password_min_length)
-        audit.append(session, actor=None, action="user.create", object_type="user", object_id=user.id,
-                     details={"username": user.username, "role": user.role.value})
+        user = accounts.create(session, actor=None, data=data, settings=settings,
+                               must_change_password=change_required)
     console.print(f"created user {user.username} (id {user.id})"
                   + ("; the password must be changed at first sign-in" if change_required else ""))
 

@@ -7,6 +7,8 @@ from fastapi import APIRouter
 
 def page_routers() -> list[APIRouter]:
     """Every domain's page router, in menu order (a new domain's pages.py is added here)."""
+    from registry.admin.system import router as system_pages
+    from registry.admin.users import router as user_pages
     from registry.auth.pages import router as auth_pages
     from registry.cameras.pages import router as camera_pages
     from registry.dashboard.pages import router as dashboard_pages
@@ -24,4 +26,5 @@ def page_routers() -> list[APIRouter]:
 
     # footage and penalty pages before apply_pages: /apply/footage is not the filing /apply/{filing_id}.
     return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, apply_pages, apply_edits,
-            apply_import, placement_pages, filing_pages, operator_pages, camera_pages, scan_pages, document_pages]
+            apply_import, placement_pages, filing_pages, operator_pages, camera_pages, scan_pages, document_pages,
+            user_pages, system_pages]

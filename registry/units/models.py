@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from registry.text import PlainTextInput
+
 
 class UnitKind(StrEnum):
     """Kinds of police unit (SPEC §1)."""
@@ -43,3 +45,9 @@ class PoliceUnitPublic(PoliceUnitBase):
     def files(self) -> bool:
         """Whether this unit accepts filings (stations verify, branches file)."""
         return self.kind != UnitKind.station
+
+
+class PoliceUnitUpdate(PlainTextInput):
+    """An administrator's change to a police unit: its name."""
+
+    name: str = Field(min_length=2, max_length=100)

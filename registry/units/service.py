@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from registry.actor import Actor
 from registry.errors import InvalidInput
 from registry.units.models import PoliceUnit, UnitKind
 
@@ -76,3 +77,27 @@ def list_units(session: Session, *, kind: UnitKind | None = None) -> list[Police
     if kind is not None:
         query = query.where(PoliceUnit.kind == kind)
     return list(session.exec(query).all())
+
+
+def update(session: Session, *, actor: Actor | None, code: str, name: str) -> PoliceUnit:
+    """Rename a police unit (the city's administrators any unit; a unit's its own and its stations)."""
+    from registry.audit import service as audit
+    from registry.auth.models import Role
+    from registry.auth.scope import CITY_UNIT, require_role
+    from registry.errors import Forbidden, NotFound
+
+    unit = session.get(PoliceUnit, code, with_for_update=True)
+    if unit is None:
+        raise NotFound(f"单位 {code} 不存在 / unit {code} not found")
+    if actor is not None:
+        require_role(actor.user, Role.admin)
+        if actor.user.unit_code != CITY_UNIT and actor.user.unit_code not in (unit.code, unit.parent_code):
+            raise Forbidden("只能修改本单位及下属派出所 / admins edit their own unit and its stations only")
+    name = name.strip()
+    if not 2 <= len(name) <= 100:
+        raise InvalidInput("名称应为 2–100 个字符 / the name must have 2–100 characters", field="name")
+    before, unit.name = unit.name, name
+    session.add(unit)
+    audit.append(session, actor=actor, action="unit.update", object_type="police_unit", object_id=code,
+                 details={"name": [before, name]})
+    return unit

@@ -35,6 +35,7 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("POST", "/api/v1/auth/password"): (OPEN_ROUTE, None),
     ("GET", "/api/v1/auth/users"): (LIST_ROUTE, None),
     ("GET", "/api/v1/auth/users/{user_id}"): (OBJECT_ROUTE, None),
+    ("PATCH", "/api/v1/auth/users/{user_id}"): (OBJECT_ROUTE, lambda ids: {"json": {"full_name": "改名"}}),
     ("POST", "/api/v1/auth/users/{user_id}/disable"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/auth/users/{user_id}/enable"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/auth/users/{user_id}/password-reset"): (OBJECT_ROUTE, None),
