@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from registry.text import PlainTextInput
 from registry.timeutil import UTCDateTime, utcnow
 
-#: 799号令 第八条's places, shipped as the default list (migration 0011 loads them as rows).
+#: 799号令 第八条's places, shipped as the default list (migration 0012 loads them as rows).
 DEFAULT_TERMS = ("客房", "宿舍", "卫生间", "厕所", "洗手间", "浴室", "更衣室", "哺乳室", "母婴室", "试衣间", "淋浴",
                  "病房", "诊室")
 

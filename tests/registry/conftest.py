@@ -79,7 +79,7 @@ def _reset_postgres(engine: Engine) -> None:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"))
         conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
-        # The data migration 0011 loads: the default prohibited-place terms.
+        # The data migration 0012 loads: the default prohibited-place terms.
         conn.execute(text("INSERT INTO prohibited_term (term, active, note, changed_at) VALUES (:t, true, '', now())"),
                      [{"t": t} for t in DEFAULT_TERMS])
 

@@ -1,8 +1,8 @@
 """799号令 checks: prohibited-place terms (第八条, the default list loaded as rows), the operator's staff and
 their training records (第十九条)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05
 """
 from datetime import UTC, datetime
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
