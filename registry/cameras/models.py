@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import field_validator
-from sqlalchemy import Column, DateTime, Index
+from sqlalchemy import Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 from registry.text import PlainTextInput
@@ -21,6 +21,23 @@ def normalise_mac(value: str | None) -> str | None:
     if len(hexdigits) != 12 or len(value) not in (12, 14, 17):
         raise ValueError("mac must be 12 hex digits, e.g. 00:11:22:aa:bb:cc")
     return ":".join(hexdigits[i : i + 2] for i in range(0, 12, 2))
+
+
+_ACTIVE_CODED = "status = 'active' AND code IS NOT NULL"
+# No-name OEM boards ship with these factory defaults, shared by thousands of units: a camera with both a
+# default serial and a default MAC is not identified by them (only by its ONVIF UUID). Changing this list
+# changes the index (a migration, as 0011).
+FACTORY_SERIALS = ("000000000000", "123456789ABCDEF", "XM0000000001")
+FACTORY_MACS = ("00:12:41:00:00:01", "00:12:12:12:12:12", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff")
+_FACTORY_PAIR = (f"serial IN ({', '.join(repr(v) for v in FACTORY_SERIALS)}) "
+                 f"AND mac IN ({', '.join(repr(v) for v in FACTORY_MACS)})")
+# (index, columns, predicate): the keys that identify a physical camera among the active coded ones.
+IDENTITY_INDEXES = (
+    ("ux_camera_active_serial_mac", ("serial", "mac"),
+     f"{_ACTIVE_CODED} AND serial IS NOT NULL AND serial <> '' AND mac IS NOT NULL AND NOT ({_FACTORY_PAIR})"),
+    ("ux_camera_active_onvif_uuid", ("onvif_uuid",),
+     f"{_ACTIVE_CODED} AND onvif_uuid IS NOT NULL AND onvif_uuid <> ''"),
+)
 
 
 class CameraStatus(StrEnum):
@@ -103,6 +120,9 @@ class Camera(CameraBase, table=True):
         Index("ix_camera_serial_id", "serial", "id"),
         Index("ix_camera_mac_id", "mac", "id"),
         Index("ix_camera_ip_id", "ip", "id"),
+        # One physical camera is active under one code only (migration 0011; registry/cameras/identity.py).
+        *(Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
+          for name, columns, where in IDENTITY_INDEXES),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -9,13 +9,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
 
 from registry.actor import Actor
 from registry.cameras.models import CameraCreate
 from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError
-from registry.filings import drafts, mapimages, paste_rows, service
+from registry.filings import drafts, page_uploads, paste_rows, service
 from registry.filings.apply_pages import own_filing, show
 from registry.filings.models import Filing, MaterialKind
 from registry.settings import Settings
@@ -25,7 +24,6 @@ from registry.ui.templating import redirect
 router = APIRouter(include_in_schema=False)
 ROW_FIELDS = ("name", "position_text", "device_type", "form_factor", "manufacturer", "model", "serial", "mac", "ip",
               "lon", "lat", "azimuth", "hfov")
-MAX_FILES = 20  # per upload form
 
 
 def _refused(request: Request, session: Any, settings: Settings, actor: Actor, filing: Filing, field: str | None,
@@ -46,23 +44,13 @@ async def upload(request: Request, session: SessionDep, settings: SettingsDep, a
         kind = MaterialKind(str(form.get("kind", "")))
     except ValueError:
         return _refused(request, session, settings, actor, filing, "kind", "请选择材料类别")
-    files = [f for f in form.getlist("file") if isinstance(f, UploadFile) and f.filename]
+    files = page_uploads.files_of(form)
     if not files:
         return _refused(request, session, settings, actor, filing, "file", "请选择要上传的文件（PDF、PNG 或 JPEG）")
-    if len(files) > MAX_FILES:
-        return _refused(request, session, settings, actor, filing, "file", f"一次最多上传 {MAX_FILES} 个文件")
     savepoint = session.begin_nested()
     try:
-        for item in files:
-            data = await item.read(settings.max_upload_bytes + 1)
-            try:
-                material = service.upload_material(session, actor=actor, filing_id=filing_id, kind=kind,
-                                                   filename=item.filename or "upload", data=data, settings=settings)
-            except DomainError as exc:
-                raise DomainError(f"{item.filename}：{exc.message.split(' / ')[0]}", field="file") from exc
-            if kind == MaterialKind.deployment_map and not mapimages.frames(settings.materials_dir, material.sha256,
-                                                                            material.mime):
-                raise DomainError(f"{item.filename}：文件无法打开，请另存为 PDF 或图片后重新上传", field="file")
+        await page_uploads.store_files(session, actor=actor, settings=settings, filing_id=filing_id, kind=kind,
+                                       files=files)
     except DomainError as exc:
         savepoint.rollback()
         return _refused(request, session, settings, actor, filing, "file", exc.message, {"kind": kind.value})

@@ -18,13 +18,14 @@ from registry.auth.scope import get_visible, require_role
 from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate, CameraStatus
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.filings import service
+from registry.filings import changes, service
 from registry.filings.models import (
     EDITABLE_STATES,
     FORM_EDITABLE_STATES,
     Filing,
     FilingCreate,
     FilingForm,
+    FilingKind,
     FilingState,
     Material,
     MaterialKind,
@@ -36,7 +37,8 @@ from registry.timeutil import beijing_today, utcnow
 FORM_FIELDS = tuple(FilingForm.model_fields)
 # Wording of what is still missing, as the operator reads it before submitting.
 MISSING_NAMES = {"location_diagram": "单位位置示意图", "deployment_map": "布防图", "cameras": "摄像机清单",
-                 "form": "备案表", "authorization": "委托办理备案登记授权书"}
+                 "form": "备案表", "authorization": "委托办理备案登记授权书",
+                 "change_date": "变更日期"}
 
 
 def open_for_edit(session: Session, *, actor: Actor, filing_id: int, states: tuple[FilingState, ...]) -> Filing:
@@ -64,8 +66,8 @@ def create_draft(session: Session, *, actor: Actor, data: FilingCreate, settings
 
 def _refresh_lateness(filing: Filing, settings: Settings) -> None:
     """Lateness as of the day the filing was (or is now being) submitted."""
-    filing.late_days = service.late_days(filing.system_in_use_date, beijing_today(filing.submitted_at),
-                                         settings.late_filing_days)
+    filing.late_days = service.late_days(changes.lateness_start(filing, filing.kind),
+                                         beijing_today(filing.submitted_at), settings.late_filing_days)
     filing.late = filing.late_days > 0
 
 
@@ -92,6 +94,8 @@ def update_form(session: Session, *, actor: Actor, filing_id: int, data: FilingF
 def missing_before_submit(session: Session, filing: Filing) -> list[str]:
     """What a draft still lacks: the officers' completeness list, and the letter when an agent files."""
     missing = service.missing_items(session, filing)
+    if filing.kind == FilingKind.change and filing.change_date is None:
+        missing.append("change_date")
     if filing.agent_name:
         kinds = set(session.exec(select(Material.kind).where(Material.filing_id == filing.id)).all())
         if MaterialKind.authorization not in kinds:
@@ -111,6 +115,10 @@ def submit_draft(session: Session, *, actor: Actor, filing_id: int, settings: Se
     at = now or utcnow()
     if filing.system_in_use_date > beijing_today(at):
         raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    changes.check_change_date(filing.kind, filing.change_date, beijing_today(at))
+    if filing.changes_filing_id is not None:
+        changes.check_can_change(session, original=session.exec(
+            select(Filing).where(Filing.id == filing.changes_filing_id).with_for_update()).one(), change=filing)
     filing.state, filing.submitted_at, filing.submitted_by_id, filing.updated_at = (
         FilingState.submitted, at, actor.user_id, at)
     _refresh_lateness(filing, settings)
@@ -139,8 +147,7 @@ def discard_draft(session: Session, *, actor: Actor, filing_id: int) -> None:
 
 def open_change(session: Session, *, original_id: int) -> Filing | None:
     """The change filing of a filed filing that is still open (draft included), if there is one."""
-    return session.exec(select(Filing).where(Filing.changes_filing_id == original_id)
-                        .where(col(Filing.state).not_in((FilingState.filed, FilingState.rejected)))).first()
+    return changes.open_change(session, original_id=original_id)
 
 
 def start_change(session: Session, *, actor: Actor, filing_id: int, settings: Settings,
@@ -148,13 +155,9 @@ def start_change(session: Session, *, actor: Actor, filing_id: int, settings: Se
     """A change filing as a draft, carrying over the form, the materials and every active camera with its code."""
     original = get_visible(session, Filing, filing_id, actor.user, lock=True)
     require_role(actor.user, Role.operator)
-    service._require_state(original, FilingState.filed)
-    pending = open_change(session, original_id=filing_id)
-    if pending is not None:
-        raise Conflict("该备案已有未办结的变更备案，请继续办理 / a change of this filing is already open",
-                       details={"state": original.state.value, "filing_id": pending.id})
+    changes.check_can_change(session, original=original)
     assert original.number is not None  # filed filings are numbered
-    data = FilingCreate.model_validate({**original.model_dump(include=set(FORM_FIELDS)),
+    data = FilingCreate.model_validate({**original.model_dump(include=set(FORM_FIELDS) - {"change_date"}),
                                         "operator_id": original.operator_id,
                                         "changes_filing_number": original.number})
     draft = service.submit(session, actor=actor, data=data, settings=settings, now=now, draft=True)

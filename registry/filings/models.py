@@ -25,6 +25,11 @@ class FilingState(StrEnum):
     corrected = "corrected"
     filed = "filed"
     rejected = "rejected"
+    superseded = "superseded"  # a change filing of it was filed (第十条): the newer one is in force
+
+
+# Finished: no step is left, and no change may be started from it except from `filed`.
+CLOSED_STATES = (FilingState.filed, FilingState.rejected, FilingState.superseded)
 
 
 # Accepted and not yet decided (the filing unit's 15-working-day case is open).
@@ -88,6 +93,8 @@ class FilingForm(SQLModel):
                                    description="受托人: the person filing for the unit (with an authorisation letter)")
     agent_id_number: str | None = Field(default=None, min_length=18, max_length=18,
                                         description="受托人公民身份号码 (18 digits, checksum checked)")
+    change_date: date | None = Field(default=None, description="变更日期: when the filed content changed (a "
+                                     "change filing needs it; its lateness counts from it, 第十条)")
 
     @field_validator("agent_id_number")
     @classmethod

@@ -18,16 +18,18 @@ from registry.cameras.models import Camera
 from registry.deps import PageActor, SessionDep, SettingsDep, get_engine
 from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
-from registry.filings import service
+from registry.filings import desk_context, service
 from registry.filings.models import CorrectionNotice, Filing, FilingState, Material
 from registry.imports.columns import Kind
 from registry.operators.models import Operator
+from registry.settings import Settings
 from registry.timeutil import beijing_today
 from registry.ui import labels
+from registry.ui.forms import FormErrors
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
 from registry.ui.templating import render
 
-router = APIRouter(include_in_schema=False)
+router: APIRouter = APIRouter(include_in_schema=False)
 EngineDep = Annotated[Engine, Depends(get_engine)]
 # Filings not yet accepted have no deadline: they sort first (they wait for the desk), then by deadline.
 NO_DEADLINE_YET = date(1900, 1, 1)
@@ -106,12 +108,24 @@ def detail_context(session: Any, actor: Actor, filing: Filing) -> dict[str, Any]
             "missing": service.missing_items(session, filing), "title": f"备案 {filing.number or filing.id}"}
 
 
+def show_detail(request: Request, session: Any, settings: Settings, actor: Actor, filing: Filing, *,
+                errors: FormErrors | None = None, values: dict[str, Any] | None = None, status: int = 200,
+                material: int | None = None, page: int | None = None) -> Response:
+    """The filing's page; for the filing unit's desk officers with their actions, and a refused form's errors."""
+    context = detail_context(session, actor, filing)
+    kinds = {m.kind.value for m in context["materials"]}
+    context.update(desk_context.officer_context(session, settings, actor, filing, missing=context["missing"],
+                                                kinds=kinds, material_id=material, page=page))
+    context.update(errors=errors or FormErrors(), values=values or {})
+    return render(request, "filings/detail.html", context, actor=actor, session=session, status_code=status)
+
+
 @router.get("/filings/{filing_id}", response_class=HTMLResponse)
-def filing_detail(request: Request, session: SessionDep, actor: PageActor, filing_id: int) -> Response:
-    """One filing: its details, materials, cameras and where it is in the workflow."""
+def filing_detail(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor, filing_id: int,
+                  material: int | None = None, page: int | None = None) -> Response:
+    """One filing: its details, materials, cameras, deployment map and where it is in the workflow."""
     filing = get_visible(session, Filing, filing_id, actor.user)
-    return render(request, "filings/detail.html", detail_context(session, actor, filing), actor=actor,
-                  session=session)
+    return show_detail(request, session, settings, actor, filing, material=material, page=page)
 
 
 @router.get("/materials/{material_id}")
@@ -126,3 +140,9 @@ def material_file(session: SessionDep, settings: SettingsDep, actor: PageActor, 
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# The desk's routes (queue, actions on this page) are served with the filing pages.
+from registry.filings.desk_pages import router as desk_router  # noqa: E402  (it builds on the names above)
+
+router.include_router(desk_router)  # type: ignore[has-type]  # import cycle

@@ -12,11 +12,12 @@ from registry.actor import Actor
 from registry.audit import service as audit
 from registry.auth.models import Role
 from registry.auth.scope import clause_for, get_visible, require_role, require_unit
+from registry.cameras import identity
 from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate
 from registry.deadlines import working_days_after
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.filings import documents, materials, verification
+from registry.filings import changes, documents, materials, verification
 from registry.filings.models import (
     AWAITING_DECISION,
     EDITABLE_STATES,
@@ -72,18 +73,24 @@ def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Sett
     _require_submitter(actor, operator)
     changes_id = None
     if data.changes_filing_number:
-        original = session.exec(select(Filing).where(Filing.number == data.changes_filing_number)).first()
-        if original is None or original.operator_id != operator.id or original.state != FilingState.filed:
+        original = session.exec(select(Filing).where(Filing.number == data.changes_filing_number)
+                                .with_for_update()).first()
+        if original is None or original.operator_id != operator.id or original.state not in (
+                FilingState.filed, FilingState.superseded):
             raise InvalidInput(f"备案 {data.changes_filing_number} 不是本单位已备案的备案 / not a filed filing of "
                                "this operator", field="changes_filing_number")
+        changes.check_can_change(session, original=original)
         changes_id = original.id
+    kind = FilingKind.change if changes_id else FilingKind.new
     submitted_at = now or utcnow()
     today = beijing_today(submitted_at)
     if data.system_in_use_date > today:
         raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
-    overdue = late_days(data.system_in_use_date, today, settings.late_filing_days)
+    if not draft or data.change_date is not None or kind == FilingKind.new:
+        changes.check_change_date(kind, data.change_date, today)
+    overdue = late_days(changes.lateness_start(data, kind), today, settings.late_filing_days)
     filing = Filing.model_validate(data.model_dump(exclude={"operator_id", "changes_filing_number"}), update={
-        "operator_id": operator.id, "kind": FilingKind.change if changes_id else FilingKind.new,
+        "operator_id": operator.id, "kind": kind,
         "changes_filing_id": changes_id, "filing_unit_code": operator.filing_unit_code,
         "channel": Channel.online if actor.user.role == Role.operator else Channel.desk,
         "late": overdue > 0, "late_days": overdue, "submitted_at": submitted_at,
@@ -236,9 +243,12 @@ def review(session: Session, *, actor: Actor, filing_id: int, settings: Settings
     operator = session.get_one(Operator, filing.operator_id)
     filed_at = now or utcnow()
     if filing.changes_filing_id is not None:
+        changes.supersede(session, actor=actor, change=filing, at=filed_at)
         cameras_service.carry_over(session, filing=filing, removed_at=filed_at)
     cameras = session.exec(select(Camera).where(Camera.filing_id == filing_id).order_by(col(Camera.id))).all()
-    issued = cameras_service.issue_codes(session, filing=filing, operator=operator, cameras=cameras)
+    identity.check_active_once(session, cameras=cameras)
+    with identity.guarded(session, cameras):
+        issued = cameras_service.issue_codes(session, filing=filing, operator=operator, cameras=cameras)
     filing.state, filing.filed_at, filing.reviewed_by_id, filing.updated_at = (
         FilingState.filed, filed_at, actor.user_id, filed_at)
     session.add(filing)

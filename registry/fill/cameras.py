@@ -98,7 +98,8 @@ def _attributes(rng: np.random.Generator, n: int, filing_of: np.ndarray) -> dict
     starts = np.concatenate([[0], np.flatnonzero(np.diff(filing_of)) + 1])
     within = ids - 1 - np.repeat(starts, np.diff(np.append(starts, n)))  # camera's index inside its filing
     clone_serial = rng.random(n) < CLONE_SERIAL_SHARE
-    clone_mac = rng.random(n) < CLONE_MAC_SHARE
+    # A clone shares a serial or a MAC, not both: one physical camera is active under one code (migration 0011).
+    clone_mac = (rng.random(n) < CLONE_MAC_SHARE) & ~clone_serial
     default_subnet = (rng.random(int(filing_of.max()) + 1) < DEFAULT_SUBNET_SHARE)[filing_of]
     return {
         "ids": ids, "within": within, "vendor": rng.integers(0, len(VENDORS), n),

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from registry.actor import Actor
 from registry.auth.models import OFFICER_ROLES, Role
-from registry.auth.scope import require_role
+from registry.auth.scope import clause_for, require_role
 from registry.deps import PageActor, SessionDep
 from registry.errors import DomainError
 from registry.filings.apply_pages import operator_of
@@ -82,7 +82,9 @@ def _export(session: Session, actor: Actor, spec: ListSpec, request: Request, fm
 def police_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every access registered for the operators of the unit's area, searchable; 导出 writes the same rows."""
     _officer(actor)
-    return show_list(request, session, actor, POLICE, lambda f: _rows(actor, f))
+    return show_list(request, session, actor, POLICE, lambda f: _rows(actor, f),
+                     extra={"actions": [{"url": "/footage/new", "label": "登记调取"}]}
+                     if actor.user.role in service.OFFICER_RECORDERS else None)
 
 
 @router.get("/footage/export.{fmt}")
@@ -90,17 +92,6 @@ def police_export(request: Request, session: SessionDep, actor: PageActor, fmt: 
     """The searched list as CSV or Excel (audited)."""
     _officer(actor)
     return _export(session, actor, POLICE, request, fmt)
-
-
-@router.get("/footage/{access_id}", response_class=HTMLResponse)
-def access_detail(request: Request, session: SessionDep, actor: PageActor, access_id: int) -> Response:
-    """One entry of the register, for the operator who keeps it and the police of its area."""
-    access = service.get(session, actor=actor, access_id=access_id)
-    context = {"access": access, "operator": session.get_one(Operator, access.operator_id),
-               "approver_unit": session.get(PoliceUnit, access.approver_unit_code),
-               "kind_name": KIND_NAMES[access.kind], "title": f"调取登记 {access.id}",
-               "back": "/apply/footage" if actor.user.role == Role.operator else "/footage"}
-    return render(request, "footage/detail.html", context, actor=actor, session=session)
 
 
 @router.get("/apply/footage", response_class=HTMLResponse)
@@ -124,12 +115,51 @@ def _units(session: Session) -> tuple[list[tuple[str, str]], list[tuple[str, str
     return approving, approving
 
 
-def _form(request: Request, session: Session, actor: Actor, operator: Operator, values: dict[str, Any],
+def _form(request: Request, session: Session, actor: Actor, operator: Operator | None, values: dict[str, Any],
           errors: FormErrors, status: int = 200) -> Response:
     approving, taking = _units(session)
+    officer = actor.user.role != Role.operator
     context = {"operator": operator, "values": values, "errors": errors, "kinds": KIND_CHOICES,
-               "approving_units": approving, "taking_units": taking, "title": "登记调取"}
+               "approving_units": approving, "taking_units": taking, "title": "登记调取",
+               "action": "/footage/new" if officer else "/apply/footage/new",
+               "back": "/footage" if officer else "/apply/footage", "ask_operator": officer and operator is None}
     return render(request, "footage/form.html", context, actor=actor, session=session, status_code=status)
+
+
+def _operator_for_officer(session: Session, actor: Actor, values: dict[str, Any]) -> Operator | None:
+    """The operator an officer registers an access for: by id (from its page) or by credit code."""
+    query = select(Operator).where(clause_for(Operator, actor.user))
+    if str(values.get("operator_id") or "").isdigit():
+        return session.exec(query.where(col(Operator.id) == int(values["operator_id"]))).first()
+    if values.get("uscc"):
+        return session.exec(query.where(col(Operator.uscc) == str(values["uscc"]).strip().upper())).first()
+    return None
+
+
+async def _save(request: Request, session: Session, actor: Actor, operator: Operator | None) -> Response:
+    values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    errors = FormErrors()
+    if operator is None:
+        operator = _operator_for_officer(session, actor, values)
+        if operator is None:
+            errors.add("uscc", "本单位管辖范围内没有这个统一社会信用代码的使用单位")
+    data = blank_to_none(values)
+    if not data.get("taker_unit_name") and data.get("taker_unit_code"):
+        unit = session.get(PoliceUnit, str(data["taker_unit_code"]))
+        data["taker_unit_name"] = unit.name if unit else None
+    data["operator_id"] = operator.id if operator else 0
+    entry = parse(FootageAccessCreate, data, errors)
+    if entry is not None and not errors:
+        try:
+            access = service.record(session, actor=actor, data=entry)
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise
+            errors.add_domain(exc, set(FootageAccessCreate.model_fields))
+        else:
+            return redirect(f"/footage/{access.id}", message="已登记调取")
+    shown = operator if actor.user.role == Role.operator else None
+    return _form(request, session, actor, shown, values, errors, status=422)
 
 
 @router.get("/apply/footage/new", response_class=HTMLResponse)
@@ -142,20 +172,30 @@ def new_entry(request: Request, session: SessionDep, actor: PageActor) -> Respon
 @router.post("/apply/footage/new", response_class=HTMLResponse)
 async def save_entry(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Register the access; the form comes back with what was typed and each error beside its field."""
-    operator = operator_of(session, actor)
-    values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    data = blank_to_none(values)
-    if not data.get("taker_unit_name") and data.get("taker_unit_code"):
-        unit = session.get(PoliceUnit, str(data["taker_unit_code"]))
-        data["taker_unit_name"] = unit.name if unit else None
-    data["operator_id"] = operator.id
-    errors = FormErrors()
-    entry = parse(FootageAccessCreate, data, errors)
-    if entry is not None:
-        try:
-            access = service.record(session, actor=actor, data=entry)
-        except DomainError as exc:
-            errors.add_domain(exc, set(FootageAccessCreate.model_fields))
-        else:
-            return redirect(f"/footage/{access.id}", message="已登记调取")
-    return _form(request, session, actor, operator, values, errors, status=422)
+    return await _save(request, session, actor, operator_of(session, actor))
+
+
+@router.get("/footage/new", response_class=HTMLResponse)
+def officer_new_entry(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """The officer who took footage registers it too, for an operator of the unit's area."""
+    require_role(actor.user, *service.OFFICER_RECORDERS)
+    return _form(request, session, actor, None, {"kind": "copy", **dict(request.query_params)}, FormErrors())
+
+
+@router.post("/footage/new", response_class=HTMLResponse)
+async def officer_save_entry(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """Register the access for the operator named by its credit code."""
+    require_role(actor.user, *service.OFFICER_RECORDERS)
+    return await _save(request, session, actor, None)
+
+
+# Last: /footage/new and /footage/export.* are not entries.
+@router.get("/footage/{access_id}", response_class=HTMLResponse)
+def access_detail(request: Request, session: SessionDep, actor: PageActor, access_id: int) -> Response:
+    """One entry of the register, for the operator who keeps it and the police of its area."""
+    access = service.get(session, actor=actor, access_id=access_id)
+    context = {"access": access, "operator": session.get_one(Operator, access.operator_id),
+               "approver_unit": session.get(PoliceUnit, access.approver_unit_code),
+               "kind_name": KIND_NAMES[access.kind], "title": f"调取登记 {access.id}",
+               "back": "/apply/footage" if actor.user.role == Role.operator else "/footage"}
+    return render(request, "footage/detail.html", context, actor=actor, session=session)

@@ -27,7 +27,8 @@ from registry.operators.models import Operator
 from registry.timeutil import BEIJING, beijing_today
 from registry.units.models import PoliceUnit, UnitKind
 
-RECORDER_ROLES = (Role.operator, *sorted(OFFICER_ROLES - {Role.admin}))
+OFFICER_RECORDERS = tuple(sorted(OFFICER_ROLES - {Role.admin}))
+RECORDER_ROLES = (Role.operator, *OFFICER_RECORDERS)
 KIND_NAMES = {FootageKind.view: "查阅", FootageKind.copy: "复制", FootageKind.take: "调取"}
 
 

@@ -13,7 +13,7 @@ from registry.penalties.models import PenaltyDecision, PenaltyState, PenaltyViol
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     FilingState: {"draft": "草稿", "submitted": "待受理", "accepted": "已受理", "correction_requested": "待补正",
-                  "corrected": "已补正", "filed": "已备案", "rejected": "不予备案"},
+                  "corrected": "已补正", "filed": "已备案", "rejected": "不予备案", "superseded": "已变更（被替代）"},
     FilingKind: {"new": "首次备案", "change": "变更备案"},
     Channel: {"online": "网上申报", "desk": "窗口受理"},
     MaterialKind: {"form": "备案表", "location_diagram": "单位位置示意图", "deployment_map": "布防图",

@@ -6,7 +6,7 @@ import hashlib
 import re
 import stat
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -150,7 +150,8 @@ def test_a_change_filing_supersedes_the_old_receipt(desk: Desk) -> None:
     assert "有效" in desk.client.get("/verify", params={"code": old_code}).text
 
     old = {c["name"]: c for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]}
-    change = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, changes_filing_number=number))
+    change = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, changes_filing_number=number,
+                                                                      change_date=date.today().isoformat()))
     cid = change["body"]["id"]
     for kind in ("location_diagram", "deployment_map"):
         desk.call(desk.hotel, "POST", f"/filings/{cid}/materials", data={"kind": kind},

@@ -232,6 +232,10 @@ def test_a_change_carries_over_materials_placements_and_codes(desk: Desk) -> Non
     dropped = copied[1]
     desk.client.delete(f"/api/v1/filings/{change}/cameras/{dropped['id']}", headers=desk.hotel.headers)
     desk.call(desk.hotel, "POST", f"/filings/{change}/cameras", json=[_camera(7)])
+    # A change says when the content changed (第十条); its lateness counts from that date.
+    form = {k: started["body"][k] for k in _form(0) if k != "operator_id"}
+    form["change_date"] = (date.today() - timedelta(days=1)).isoformat()
+    assert desk.call(desk.hotel, "PUT", f"/filings/{change}/form", json=form)["status"] == 200
     assert desk.call(desk.hotel, "POST", f"/filings/{change}/submit")["status"] == 200
     desk.call(desk.wang, "POST", f"/filings/{change}/accept")
     assert desk.file(change)["body"]["state"] == "filed"

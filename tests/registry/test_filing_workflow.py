@@ -177,7 +177,8 @@ def test_change_filing_keeps_codes_and_history(desk: Desk) -> None:
     number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
     desk.file(fid)
     old = {c["name"]: c for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]}
-    change = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, changes_filing_number=number))
+    change = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, changes_filing_number=number,
+                                                                      change_date=date.today().isoformat()))
     assert change["status"] == 201 and change["body"]["kind"] == "change"
     cid = change["body"]["id"]
     for kind in ("location_diagram", "deployment_map"):

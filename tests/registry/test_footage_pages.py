@@ -55,3 +55,19 @@ def test_the_operator_registers_an_access_and_the_police_see_it(
     sign_in(client, make_person(Role.inspector, "108"))
     assert "侦办盗窃案件" not in client.get("/footage").text
     assert client.get(saved.headers["location"]).status_code == 404
+
+
+def test_the_officer_who_took_footage_registers_it(
+        client: TestClient, make_operator: Callable[..., Operator], make_person: Callable[..., Person]) -> None:
+    operator = make_operator()
+    token = sign_in(client, make_person(Role.inspector, "101"))
+    assert "/footage/new" in client.get("/footage").text
+    form = client.get(f"/footage/new?uscc={operator.uscc}")
+    assert form.status_code == 200 and operator.uscc in form.text
+    unknown = post_form(client, "/footage/new", token, {**FORM, "uscc": "91110000000000000X"})
+    assert unknown.status_code == 422 and 'id="e-uscc"' in unknown.text and "陈警官" in unknown.text
+    saved = post_form(client, "/footage/new", token, {**FORM, "uscc": operator.uscc.lower()})
+    assert saved.status_code == 303, saved.text
+    assert "侦办盗窃案件" in client.get(saved.headers["location"]).text
+    sign_in(client, make_person(Role.operator, operator_id=operator.id))
+    assert "侦办盗窃案件" in client.get("/apply/footage").text  # in the operator's own register too

@@ -29,6 +29,7 @@ AGGREGATES = ("/maps", "/dashboard", "/admin/calendar")
 # Reached only through a link signed for the session that made it (an import's error file): 404 without it.
 SIGNED_LINKS = {"/apply/{filing_id}/cameras/errors/{name}"}
 OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
+NOT_DESK = (Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.operator)
 # A step of a penalty case only its own officers take: a newly made user of any role is refused.
 ALL_ROLES = (*OFFICER_ROLES, Role.operator)
 NOT_LEADERS = tuple(r for r in ALL_ROLES if r != Role.leader)
@@ -91,10 +92,22 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/apply/{filing_id}/cameras/import"): (OBJECT, None, OFFICER_ROLES),
     ("GET", "/apply/{filing_id}/cameras/errors/{name}"): (OBJECT, None, OFFICER_ROLES),
     ("GET", "/materials/{material_id}/pages/{page}"): (OBJECT, None, ()),
+    # The filing unit's desk (registry/filings/desk_pages.py): intake and review officers only.
+    ("GET", "/desk"): (LIST, None, NOT_DESK),
+    ("GET", "/desk/export.{fmt}"): (LIST, None, NOT_DESK),
+    ("GET", "/desk/recheck"): (LIST, None, NOT_DESK),
+    ("POST", "/filings/{filing_id}/accept"): (OBJECT, None, NOT_DESK),
+    ("POST", "/filings/{filing_id}/correction"): (OBJECT, lambda ids: {"defects": "form"}, NOT_DESK),
+    ("POST", "/filings/{filing_id}/corrected"): (OBJECT, None, NOT_DESK),
+    ("POST", "/filings/{filing_id}/materials"): (OBJECT, lambda ids: {"kind": "other"}, NOT_DESK),
+    ("POST", "/filings/{filing_id}/review"): (OBJECT, None, NOT_DESK),
+    ("POST", "/filings/{filing_id}/reject"): (OBJECT, lambda ids: {"reason": "x"}, NOT_DESK),
     # The footage-access register (registry/footage/pages.py): the police list, the operator's own register.
     ("GET", "/footage"): (LIST, None, (Role.operator,)),
     ("GET", "/footage/export.{fmt}"): (LIST, None, (Role.operator,)),
     ("GET", "/footage/{access_id}"): (OBJECT, None, ()),
+    ("GET", "/footage/new"): (OPEN, None, (Role.admin, Role.operator)),
+    ("POST", "/footage/new"): (OPEN, None, (Role.admin, Role.operator)),
     ("GET", "/apply/footage"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/footage/export.{fmt}"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/footage/new"): (OPEN, None, OFFICER_ROLES),
@@ -134,6 +147,9 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/admin/layers"): (OPEN, None, NOT_ADMINS),
     ("POST", "/admin/layers"): (OPEN, None, NOT_ADMINS),
 }
+# 东城's intake officer accepted every filing of the scenario himself: by the two-person rule his re-check
+# queue is empty, so the owner's leak check cannot see a row there (tests/registry/test_desk_pages.py does).
+OWNER_EMPTY = {"/desk/recheck"}
 
 
 # Lists that show nothing without a query: the query every test sends (all test operators are 测试酒店N).
@@ -200,7 +216,7 @@ def test_the_owner_reads_every_page(client: TestClient, world: dict[str, Any],  
                     desk.hotel if Role.operator not in refused else admin)
             response = client.get(_url(path, world["ids"]), follow_redirects=False)
             assert response.status_code == 200, f"owner: GET {path} → {response.status_code}"
-            if kind == LIST and not path.startswith(AGGREGATES):
+            if kind == LIST and not path.startswith(AGGREGATES) and path not in OWNER_EMPTY:
                 assert _leaks(response, world), f"the leak check would not see 东城's rows on {path}"
 
 
