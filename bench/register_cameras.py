@@ -82,10 +82,10 @@ def scratch(backend: str) -> Iterator[tuple[Settings, Engine]]:
 
 
 def seed(engine: Engine, filings: int = FILINGS) -> tuple[Actor, list[str]]:
-    """An intake officer of 东城分局 and `filings` filed filings (inserted directly: this is set-up)."""
+    """An administrator of 东城分局 (migration mode) and `filings` filed filings (inserted directly: set-up)."""
     with Session(engine, expire_on_commit=False) as session:
         user = auth_service.create(session, data=UserCreate(
-            username="bench_intake", full_name="bench", role=Role.intake, unit_code="101",
+            username="bench_admin", full_name="bench", role=Role.admin, unit_code="101",
             password="bench password 2026"))
         now = datetime.now(UTC)
         session.execute(insert(Operator.__table__), [{  # type: ignore[attr-defined]
@@ -137,7 +137,7 @@ def run_ours(engine: Engine, settings: Settings, actor: Actor, data: bytes, expe
     start = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
         report = imports.run(session, actor=actor, kind=Kind.cameras, filename="cameras.csv", data=data,
-                             settings=settings)
+                             settings=settings, migration=True)
         session.commit()
     elapsed = time.perf_counter() - start
     assert report.committed and report.created == expected == report.codes_issued, report.counts()

@@ -113,6 +113,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.audit.views import router as audit_router
     from registry.auth.views import router as auth_router
     from registry.cameras.views import router as cameras_router
+    from registry.checks.views import router as checks_router
     from registry.coverage.views import router as maps_router
     from registry.documents.views import router as documents_router
     from registry.exports.views import router as exports_router
@@ -150,7 +151,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     # Routes are matched in order: the busiest lookups first (a request tried ~25 routes before its own).
     for router in (cameras_router, filings_router, operators_router, auth_router, units_router, materials_router,
                    documents_router, scans_router, imports_router, exports_router, audit_router, penalties_router,
-                   footage_router, inspections_router):
+                   footage_router, inspections_router, checks_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
     docs_ui.install(app)  # /docs with Swagger UI from the package, not a CDN

@@ -4,6 +4,7 @@ from registry.audit.models import AuditEvent, AuditHead
 from registry.auth.models import ApiToken, SignInThrottle, User
 from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
+from registry.checks.models import ProhibitedTerm, StaffMember, TrainingRecord
 from registry.documents.models import IssuedDocument
 from registry.filings.models import CorrectionNotice, Filing, Material, Verification
 from registry.footage.models import FootageAccess
@@ -28,6 +29,7 @@ __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "ChecklistItem",
     "CorrectionNotice", "Filing", "FootageAccess", "Inspection", "InspectionItem", "InspectionPhoto",
     "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence", "PenaltyOfficer",
-    "PenaltyStep", "PoliceUnit", "Rectification", "RegistryMeta", "Scan", "SignInThrottle", "SpotCheckDraw",
-    "SpotCheckFinding", "SupervisionCounter", "User", "Verification",
+    "PenaltyStep", "PoliceUnit", "ProhibitedTerm", "Rectification", "RegistryMeta", "Scan", "SignInThrottle",
+    "SpotCheckDraw", "SpotCheckFinding", "StaffMember", "SupervisionCounter", "TrainingRecord", "User",
+    "Verification",
 ]

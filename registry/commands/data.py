@@ -83,14 +83,16 @@ def import_template(kind: Annotated[Kind, typer.Argument(help="operators | filin
     console.print(f"wrote {out}")
 
 
-def _run_import(kind: Kind, file: Path, user: str, valid_only: bool, errors: Path | None, json_output: bool) -> None:
+def _run_import(kind: Kind, file: Path, user: str, valid_only: bool, errors: Path | None, json_output: bool,
+                migration: bool = False) -> None:
     from registry.imports import service
 
     settings = Settings()
     try:
         with session_scope(make_engine(settings)) as session, _progress(not json_output) as progress:
             report = service.run(session, actor=_actor(session, user), kind=kind, filename=file.name,
-                                 data=file.read_bytes(), settings=settings, valid_only=valid_only, progress=progress)
+                                 data=file.read_bytes(), settings=settings, valid_only=valid_only, progress=progress,
+                                 migration=migration)
     except DomainError as exc:
         raise _fail(exc, json_output) from None
     error_path = None
@@ -120,8 +122,12 @@ def _import_command(kind: Kind) -> Callable[..., None]:
                 valid_only: Annotated[bool, typer.Option("--valid-only", help="store the valid rows; the error "
                                                          "file lists the rest")] = False,
                 errors: Annotated[Path | None, typer.Option(help="where to write the error file")] = None,
-                json_output: JsonOption = False) -> None:
-        _run_import(kind, file, user, valid_only, errors, json_output)
+                json_output: JsonOption = False,
+                migration: Annotated[bool, typer.Option("--migration", help="cameras, administrators only: register "
+                                                        "existing cameras on filed filings, codes at once (audited); "
+                                                        "otherwise a filed filing takes cameras by a change "
+                                                        "filing")] = False) -> None:
+        _run_import(kind, file, user, valid_only, errors, json_output, migration)
 
     command.__doc__ = f"Import {kind.value}; all-or-nothing unless --valid-only; re-import creates no duplicates."
     return command

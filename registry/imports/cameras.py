@@ -1,7 +1,9 @@
 """Bulk camera registration: validate in bulk, route in one pass, one locked counter update per code prefix.
 
-Cameras on a filed filing get their 20-digit codes at once (a department registering its existing
-cameras); cameras on an open filing are listed without codes, which come when the filing is filed.
+Cameras on an open filing are listed without codes, which come when the filing is filed. A filed
+filing takes new cameras only through a change filing (第十条), except in migration mode: an
+administrator of the filing unit (or the city) registering a department's existing cameras, which get
+their 20-digit codes at once; the import is audited as `import.migration`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from sqlmodel import Session, select
 from maps.datums import to_wgs84
 from registry.actor import Actor
 from registry.auth.models import Role
-from registry.auth.scope import clause_for
+from registry.auth.scope import CITY_UNIT, clause_for
 from registry.camera_codes import CameraCodeError, code_prefix, format_code, type_code_for
+from registry.cameras import identity
+from registry.cameras.identity import Device
 from registry.cameras.models import Camera, CameraCreate, CameraStatus
 from registry.filings.models import EDITABLE_STATES, Filing, FilingState
 from registry.imports.bulk import bulk_insert
@@ -32,7 +36,9 @@ from registry.timeutil import utcnow
 from registry.units.models import PoliceUnit, UnitKind
 
 CAMERA_FIELDS = set(CameraCreate.model_fields) - {"existing_code"}
-DESK_ROLES = (Role.intake, Role.reviewer, Role.admin)
+FILED_REFUSAL = ("已备案的系统增加摄像机须办理变更备案（第十条）；存量数据迁移由管理员以迁移模式导入 / "
+                 "cameras are added to a filed filing only through a change filing "
+                 "(an administrator may import existing ones in migration mode)")
 # A code field a prefix check names, and the sheet column the user should fix.
 CODE_FIELD_COLUMN = {"type": "device_type", "device_type": "device_type", "district": "lon", "grassroots": "lon"}
 
@@ -58,13 +64,22 @@ class Target:
                    str(filing.network_digit), filing.state == FilingState.filed, refusal)
 
 
-def _refusal(actor: Actor, filing: Filing) -> str | None:
+def _refusal(actor: Actor, filing: Filing, migration: bool) -> str | None:
     user = actor.user
     if filing.state == FilingState.filed:
-        if user.role not in DESK_ROLES or user.unit_code != filing.filing_unit_code:
-            return (f"已备案的备案只有受理单位 {filing.filing_unit_code} 的民警可以补录摄像机 / only officers of the "
-                    f"filing unit {filing.filing_unit_code} may register cameras on a filed filing")
+        if not migration:  # rows already there are reported as present; a new row is refused (FILED_REFUSAL)
+            if user.role not in (Role.intake, Role.reviewer, Role.admin) or user.unit_code != filing.filing_unit_code:
+                return (f"已备案的备案只有受理单位 {filing.filing_unit_code} 的民警可以核对导入 / only officers of the "
+                        f"filing unit {filing.filing_unit_code} may import against a filed filing")
+            return None
+        if user.role != Role.admin or user.unit_code not in (filing.filing_unit_code, CITY_UNIT):
+            return (f"迁移模式只限受理单位 {filing.filing_unit_code} 或市局的管理员 / "
+                    f"migration mode is for administrators of the filing unit {filing.filing_unit_code} "
+                    "or the city department")
         return None
+    if migration:
+        return (f"迁移模式只用于已备案的备案，此备案状态为 {filing.state.value} / migration mode registers cameras on "
+                "filed filings only")
     if filing.state not in EDITABLE_STATES:
         return f"备案状态为 {filing.state.value}，不能添加摄像机 / the filing is {filing.state.value}"
     if user.role == Role.operator:
@@ -75,8 +90,8 @@ def _refusal(actor: Actor, filing: Filing) -> str | None:
     return None
 
 
-def _targets(session: Session, actor: Actor, parsed: list[tuple[Any, dict[str, Any]]], errors: RowErrors
-             ) -> list[Target | None]:
+def _targets(session: Session, actor: Actor, parsed: list[tuple[Any, dict[str, Any]]], errors: RowErrors,
+             migration: bool = False) -> list[Target | None]:
     """The target filing of each row, or None (with the reason recorded on the filing cell)."""
     scope = clause_for(Filing, actor.user)
     numbers = {v["filing_number"] for _, v in parsed if "filing_number" in v}
@@ -85,7 +100,7 @@ def _targets(session: Session, actor: Actor, parsed: list[tuple[Any, dict[str, A
     found |= {f.id: f for f in fetch_in(session, Filing, Filing.id, ids, scope)}
     by_number = {f.number: f.id for f in found.values() if f.number}
     operators = {o.id: o for o in fetch_in(session, Operator, Operator.id, {f.operator_id for f in found.values()})}
-    targets = {fid: Target.of(f, operators[f.operator_id], _refusal(actor, f)) for fid, f in found.items()}
+    targets = {fid: Target.of(f, operators[f.operator_id], _refusal(actor, f, migration)) for fid, f in found.items()}
     out: list[Target | None] = []
     for index, (_, values) in enumerate(parsed):
         number, fid = values.get("filing_number"), values.get("filing_id")
@@ -146,7 +161,7 @@ def import_cameras(session: Session, *, actor: Actor, sheet: Sheet, report: Impo
     """Check every row, then (if allowed) store the good new ones; returns whether anything may be stored."""
     parsed = validate_rows(sheet, CAMERA_COLUMNS, CameraCreate, errors, model_fields=CAMERA_FIELDS,
                            progress=progress)
-    targets = _targets(session, actor, parsed, errors)
+    targets = _targets(session, actor, parsed, errors, report.migration)
     candidates = [i for i, (m, _) in enumerate(parsed) if m is not None and targets[i] is not None]
     stations = {u.code: u.station_number or "00" for u in session.exec(
         select(PoliceUnit).where(PoliceUnit.kind == UnitKind.station)).all()}
@@ -189,6 +204,9 @@ def import_cameras(session: Session, *, actor: Actor, sheet: Sheet, report: Impo
             else:
                 report.note(row, "present", "已存在，内容相同 / already present, unchanged")
             continue
+        if target.coded and not report.migration:
+            errors.add(index, "filing_number" if "filing_number" in parsed[index][1] else "filing_id", FILED_REFUSAL)
+            continue
         if target.coded:
             _, _, district, station = located[index]
             parts = (district, stations.get(station or "", "00"), target.industry_code, type_code, target.network,
@@ -207,6 +225,9 @@ def import_cameras(session: Session, *, actor: Actor, sheet: Sheet, report: Impo
         new_rows.append(index)
     if errors and not report.valid_only:
         return False
+    # A coded row is a camera becoming active under a code: refused if it is active under another (409).
+    coded = [m for m in (parsed[i][0] for i in new_rows if i in prefixes) if m is not None]
+    identity.check_devices(session, [Device(m.name, m.serial, m.mac, m.onvif_uuid) for m in coded])
     _store(session, parsed=parsed, targets=targets, located=located, prefixes=prefixes,
            rows=new_rows, report=report, progress=progress)
     return True

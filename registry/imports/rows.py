@@ -150,6 +150,7 @@ class ImportReport:
     sha256: str
     format: str
     valid_only: bool
+    migration: bool = False  # an administrator registering existing cameras on filed filings (audited)
     rows: int = 0
     created: int = 0
     present: int = 0
@@ -180,4 +181,4 @@ class ImportReport:
         """The figures the audit log keeps."""
         return {"rows": self.rows, "created": self.created, "present": self.present, "differing": self.differing,
                 "invalid": self.invalid, "codes_issued": self.codes_issued, "committed": self.committed,
-                "valid_only": self.valid_only}
+                "valid_only": self.valid_only, "migration": self.migration}

@@ -11,6 +11,7 @@ from registry.actor import Actor
 from registry.audit import service as audit
 from registry.auth.models import Role
 from registry.auth.scope import require_role
+from registry.errors import InvalidInput
 from registry.imports.cameras import import_cameras
 from registry.imports.columns import COLUMNS, Kind
 from registry.imports.records import import_filings, import_operators
@@ -30,12 +31,23 @@ def require_import_role(actor: Actor, kind: Kind) -> None:
 
 
 def run(session: Session, *, actor: Actor, kind: Kind, filename: str, data: bytes, settings: Settings,
-        valid_only: bool = False, progress: Progress = no_progress) -> ImportReport:
+        valid_only: bool = False, progress: Progress = no_progress, migration: bool = False) -> ImportReport:
     """Import a sheet in the caller's transaction; a refused file leaves nothing but its audit event."""
     require_import_role(actor, kind)
     sheet = read_sheet(kind, filename, data, limits_for(settings))
     return run_sheet(session, actor=actor, kind=kind, sheet=sheet, filename=filename, data=data, settings=settings,
-                     valid_only=valid_only, progress=progress)
+                     valid_only=valid_only, progress=progress, migration=migration)
+
+
+def require_migration(actor: Actor, kind: Kind) -> None:
+    """Migration mode (existing cameras registered on filed filings, codes at once) is an administrator's, for cameras.
+
+    Every other way to add a camera to a filed system is a change filing (第十条); the mode is named in the
+    audit event (`import.migration`) so each use can be reviewed.
+    """
+    if kind != Kind.cameras:
+        raise InvalidInput("迁移模式只用于导入摄像机 / migration mode is for cameras only", field="migration")
+    require_role(actor.user, Role.admin)
 
 
 def limits_for(settings: Settings) -> Limits:
@@ -44,11 +56,14 @@ def limits_for(settings: Settings) -> Limits:
 
 
 def run_sheet(session: Session, *, actor: Actor, kind: Kind, sheet: Sheet, filename: str, data: bytes,
-              settings: Settings, valid_only: bool = False, progress: Progress = no_progress) -> ImportReport:
+              settings: Settings, valid_only: bool = False, progress: Progress = no_progress,
+              migration: bool = False) -> ImportReport:
     """Import a sheet already read (a page may complete it first, e.g. with its filing); as `run`."""
     require_import_role(actor, kind)
+    if migration:
+        require_migration(actor, kind)
     report = ImportReport(kind=kind.value, filename=PurePath(filename).name, sha256=hashlib.sha256(data).hexdigest(),
-                          format=sheet.format, valid_only=valid_only, rows=len(sheet.rows),
+                          format=sheet.format, valid_only=valid_only, migration=migration, rows=len(sheet.rows),
                           ignored_columns=sheet.ignored)
     errors = RowErrors(COLUMNS[kind])
     savepoint = session.begin_nested()
@@ -76,7 +91,8 @@ def run_sheet(session: Session, *, actor: Actor, kind: Kind, sheet: Sheet, filen
     if errors:
         report.error_file = error_file(sheet, errors.by_row)
         report.error_filename = f"{PurePath(report.filename).stem}-错误.{sheet.format}"
-    audit.append(session, actor=actor, action="import", object_type=kind.value, object_id=report.sha256,
+    action = "import.migration" if migration else "import"
+    audit.append(session, actor=actor, action=action, object_type=kind.value, object_id=report.sha256,
                  details={"file": report.filename, "sha256": report.sha256, "format": sheet.format,
                           **report.counts(), **({"filings": report.per_filing} if report.per_filing else {})})
     return report

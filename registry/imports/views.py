@@ -39,6 +39,7 @@ class ImportReportPublic(BaseModel):
     sha256: str
     format: str
     valid_only: bool
+    migration: bool
     rows: int
     created: int
     present: int
@@ -65,14 +66,19 @@ def download_template(_actor: CurrentActor, kind: Kind, fmt: Format) -> Response
 def upload(session: SessionDep, settings: SettingsDep, actor: CurrentActor, kind: Kind,
            file: Annotated[UploadFile, File(description=".xlsx or .csv (UTF-8 or GB18030)")],
            valid_only: Annotated[bool, Form(description="store the valid rows even if others are bad")] = False,
-           ) -> ImportReportPublic:
+           migration: Annotated[bool, Form(description="administrators only: register existing cameras on filed "
+                                                       "filings with codes at once (audited as import.migration); "
+                                                       "otherwise a filed filing takes cameras by a change filing")]
+           = False) -> ImportReportPublic:
     """Import a sheet; all-or-nothing unless `valid_only`; re-importing the same file creates no duplicates."""
     service.require_import_role(actor, kind)
+    if migration:
+        service.require_migration(actor, kind)
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(f"文件超过上限 / the file exceeds {settings.max_upload_bytes} bytes", field="file")
     report = service.run(session, actor=actor, kind=kind, filename=file.filename or "upload.csv", data=data,
-                         settings=settings, valid_only=valid_only)
+                         settings=settings, valid_only=valid_only, migration=migration)
     error = report.error_file
     return ImportReportPublic(
         **{k: v for k, v in vars(report).items() if k not in ("notes", "error_file", "error_filename")},

@@ -275,3 +275,14 @@ def steps_of(session: Session, case_id: int) -> list[PenaltyStep]:
     """A case's steps, oldest first."""
     return list(session.exec(select(PenaltyStep).where(PenaltyStep.case_id == case_id)
                              .order_by(col(PenaltyStep.id))).all())
+
+
+def awaiting_approval(session: Session, *, user: User, limit: int = 50) -> list[PenaltyCase]:
+    """For a home page's to-do list: the proposals this leader may approve (own unit, not his own cases)."""
+    if user.role != Role.leader or user.unit_code is None:
+        return []
+    own = select(PenaltyOfficer.case_id).where(PenaltyOfficer.user_id == user.id)
+    query = (select(PenaltyCase).where(PenaltyCase.state == PenaltyState.proposed)
+             .where(PenaltyCase.unit_code == user.unit_code).where(col(PenaltyCase.id).not_in(own))
+             .order_by(col(PenaltyCase.proposed_at)).limit(limit))
+    return list(session.exec(query).all())

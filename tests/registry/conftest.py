@@ -21,6 +21,7 @@ from registry.app import create_app
 from registry.auth import service as auth_service
 from registry.auth.models import Role, User, UserCreate
 from registry.bootstrap import prepare
+from registry.checks.models import DEFAULT_TERMS
 from registry.db import make_engine
 from registry.operators import service as operators_service
 from registry.operators.models import Operator, OperatorCreate
@@ -78,6 +79,9 @@ def _reset_postgres(engine: Engine) -> None:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"))
         conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+        # The data migration 0012 loads: the default prohibited-place terms.
+        conn.execute(text("INSERT INTO prohibited_term (term, active, note, changed_at) VALUES (:t, true, '', now())"),
+                     [{"t": t} for t in DEFAULT_TERMS])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

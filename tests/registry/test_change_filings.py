@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from registry.auth.models import Role
 from registry.cameras.models import Camera
 from registry.operators.models import Operator
 from tests.registry.conftest import Person
@@ -167,3 +168,36 @@ def test_the_database_refuses_a_camera_active_under_two_codes(desk: Desk) -> Non
         session.add(twin)
         session.flush()
         session.rollback()
+
+
+def test_cameras_reach_a_filed_filing_only_by_a_change_or_an_audited_migration(
+        desk: Desk, make_person: Callable[..., Person]) -> None:
+    from registry.audit.models import AuditEvent
+    from registry.imports.columns import Kind
+    from tests.registry.test_imports import camera_row, sheet_bytes, upload
+
+    fid, number = _filed(desk)
+    data = sheet_bytes(Kind.cameras, [camera_row(1, number=number)], "csv")
+    officer = upload(desk.client, desk.wang, Kind.cameras, data, "csv")
+    assert not officer["committed"] and "变更备案" in officer["notes"][0]["message"]
+    clerk = make_person(Role.admin, "101")
+    plain = upload(desk.client, clerk, Kind.cameras, data, "csv", migration=False)
+    assert not plain["committed"] and "变更备案" in plain["notes"][0]["message"]
+    refused = desk.client.post("/api/v1/imports/cameras", headers=desk.wang.headers,
+                               files={"file": ("x.csv", data)}, data={"migration": "true"})
+    assert refused.status_code == 403
+    haidian = upload(desk.client, make_person(Role.admin, "108"), Kind.cameras, data, "csv")
+    assert not haidian["committed"]
+    migrated = upload(desk.client, clerk, Kind.cameras, data, "csv")
+    assert migrated["committed"] and migrated["codes_issued"] == 1 and migrated["migration"] is True
+    assert len(desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]) == 3
+    with Session(desk.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "import.migration")).all()
+    # Every use is audited as a migration, the refused 海淀 attempt too.
+    assert [(e.actor, e.details["committed"]) for e in events][-1] == (clerk.user.username, True)
+    assert all(e.details["migration"] for e in events)
+    # The same device listed again on its filing is reported as already there, never coded twice.
+    first = desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"][0]
+    twin = sheet_bytes(Kind.cameras, [camera_row(5, number=number, serial=first["serial"], mac=first["mac"])], "csv")
+    again = upload(desk.client, clerk, Kind.cameras, twin, "csv")
+    assert again["created"] == 0 and again["codes_issued"] == 0

@@ -50,9 +50,12 @@ def sheet_bytes(kind: Kind, rows: list[dict[str, Any]], fmt: str, *, extra: list
 
 
 def upload(client: TestClient, person: Person, kind: Kind, data: bytes, fmt: str, *,
-           valid_only: bool = False) -> dict[str, Any]:
+           valid_only: bool = False, migration: bool | None = None) -> dict[str, Any]:
+    """Import as `person`; an administrator imports in migration mode unless told otherwise."""
+    migrate = person.user.role == Role.admin if migration is None else migration
     response = client.post(f"/api/v1/imports/{kind.value}", headers=person.headers,
-                           files={"file": (f"upload.{fmt}", data)}, data={"valid_only": str(valid_only).lower()})
+                           files={"file": (f"upload.{fmt}", data)},
+                           data={"valid_only": str(valid_only).lower(), "migration": str(migrate).lower()})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -74,12 +77,12 @@ def desk(client: TestClient, make_operator: Callable[..., Operator], make_person
 
 
 @pytest.fixture
-def filed(desk: Desk) -> dict[str, Any]:
-    """东城's filed filing (two coded cameras) and an open one."""
+def filed(desk: Desk, make_person: Callable[..., Person]) -> dict[str, Any]:
+    """东城's filed filing (two coded cameras), an open one, and 东城's administrator (migration mode)."""
     fid = desk.submit_complete()
     number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
     assert desk.file(fid)["body"]["state"] == "filed"
-    return {"id": fid, "number": number, "open_id": desk.submit_complete()}
+    return {"id": fid, "number": number, "open_id": desk.submit_complete(), "clerk": make_person(Role.admin, "101")}
 
 
 def _cameras(engine: Engine, filing_id: int) -> list[Camera]:
@@ -131,7 +134,7 @@ def test_template_round_trip(client: TestClient, desk: Desk, filed: dict[str, An
         assert lines == [[c.zh for c in columns], [c.field for c in columns]]
         data = response.content + ",".join("" if row.get(c.field) is None else str(row[c.field])
                                            for c in columns).encode() + b"\r\n"
-    body = upload(client, desk.wang, Kind.cameras, data, fmt)
+    body = upload(client, filed["clerk"], Kind.cameras, data, fmt)
     assert body["committed"] and body["created"] == 1 and body["codes_issued"] == 1, body
     cameras = _cameras(engine, filed["id"])
     assert len({c.code for c in cameras}) == 3 and all(validate_code(c.code or "").valid for c in cameras)
@@ -143,7 +146,7 @@ def test_template_round_trip(client: TestClient, desk: Desk, filed: dict[str, An
 
 def test_error_file_marks_exactly_the_bad_cells(client: TestClient, desk: Desk, filed: dict[str, Any],
                                                engine: Engine) -> None:
-    body = upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, _mixed_rows(filed["number"]), "xlsx"),
+    body = upload(client, filed["clerk"], Kind.cameras, sheet_bytes(Kind.cameras, _mixed_rows(filed["number"]), "xlsx"),
                   "xlsx")
     assert not body["committed"] and body["created"] == 0 and body["invalid"] == len(BAD)
     assert len(_cameras(engine, filed["id"])) == 2, "all-or-nothing: nothing stored"
@@ -166,17 +169,18 @@ def test_error_file_marks_exactly_the_bad_cells(client: TestClient, desk: Desk, 
 def test_valid_only_then_fix_and_reimport_without_duplicates(client: TestClient, desk: Desk, filed: dict[str, Any],
                                                             engine: Engine) -> None:
     rows = _mixed_rows(filed["number"])
-    body = upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv", valid_only=True)
+    body = upload(client, filed["clerk"], Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv", valid_only=True)
     assert body["committed"] and body["created"] == 2 and body["codes_issued"] == 2 and body["invalid"] == len(BAD)
     error_lines = list(csv.reader(io.StringIO(base64.b64decode(body["error_file_base64"]).decode("utf-8-sig"))))
     assert error_lines[1][-1] == "errors" and [bool(line[-1]) for line in error_lines[2:]] == [
         r in BAD for r in range(3, 11)]
-    again = upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv", valid_only=True)
+    again = upload(client, filed["clerk"], Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv", valid_only=True)
     assert again["created"] == 0 and again["present"] == 2 and again["invalid"] == len(BAD)
     # The user fixes the marked cells in the error file (its 错误 column stays) and uploads it again.
     fixed = [camera_row(r, number=filed["number"], errors=line[-1]) for r, line in zip(range(3, 11), error_lines[2:],
                                                                                        strict=True)]
-    body = upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, fixed, "csv", extra=["errors"]), "csv")
+    data = sheet_bytes(Kind.cameras, fixed, "csv", extra=["errors"])
+    body = upload(client, filed["clerk"], Kind.cameras, data, "csv")
     assert body["committed"] and body["created"] == len(BAD) and body["present"] == 2, body
     cameras = _cameras(engine, filed["id"])
     assert len(cameras) == 2 + 8 and len({c.code for c in cameras}) == 10
@@ -185,9 +189,9 @@ def test_valid_only_then_fix_and_reimport_without_duplicates(client: TestClient,
 def test_reimport_reports_differences_and_updates_nothing(client: TestClient, desk: Desk, filed: dict[str, Any],
                                                          engine: Engine) -> None:
     rows = [camera_row(1, number=filed["number"]), camera_row(2, number=filed["number"], serial=None)]
-    assert upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")["created"] == 2
+    assert upload(client, filed["clerk"], Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")["created"] == 2
     rows[0]["position_text"] = "改到西侧"
-    body = upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")
+    body = upload(client, filed["clerk"], Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")
     assert body["created"] == 0 and body["present"] == 1 and body["differing"] == 1
     assert "安装位置 (position_text)" in next(n["message"] for n in body["notes"] if n["status"] == "differs")
     assert "改到西侧" not in {c.position_text for c in _cameras(engine, filed["id"])}
@@ -199,7 +203,7 @@ def test_camera_locations_in_gcj02_are_stored_in_wgs84(client: TestClient, desk:
 
     lon, lat = wgs84_to_gcj02(DONGCHENG_POINT[0], DONGCHENG_POINT[1])
     rows = [camera_row(1, number=filed["number"], lon=lon, lat=lat, datum="GCJ02")]
-    assert upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")["created"] == 1
+    assert upload(client, filed["clerk"], Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")["created"] == 1
     stored = _cameras(engine, filed["id"])[-1]
     assert abs(stored.lon - DONGCHENG_POINT[0]) < 1e-5 and abs(stored.lat - DONGCHENG_POINT[1]) < 1e-5
 
@@ -208,7 +212,7 @@ def test_title_line_above_the_header_is_kept_in_the_error_file(client: TestClien
                                                                 filed: dict[str, Any]) -> None:
     rows = [camera_row(1, number=filed["number"]), camera_row(2, number=filed["number"], lat=99)]
     data = "东城分局摄像机登记表\r\n".encode() + sheet_bytes(Kind.cameras, rows, "csv").removeprefix(b"\xef\xbb\xbf")
-    body = upload(client, desk.wang, Kind.cameras, data, "csv")
+    body = upload(client, filed["clerk"], Kind.cameras, data, "csv")
     assert not body["committed"] and [n["row"] for n in body["notes"]] == [5]
     lines = list(csv.reader(io.StringIO(base64.b64decode(body["error_file_base64"]).decode("utf-8-sig"))))
     assert lines[0][0] == "东城分局摄像机登记表" and lines[1][-1] == "错误" and lines[2][-1] == "errors"
@@ -217,7 +221,7 @@ def test_title_line_above_the_header_is_kept_in_the_error_file(client: TestClien
 
 def test_duplicate_rows_in_one_file(client: TestClient, desk: Desk, filed: dict[str, Any]) -> None:
     rows = [camera_row(1, number=filed["number"]), camera_row(1, number=filed["number"], name="另一个名字")]
-    body = upload(client, desk.wang, Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")
+    body = upload(client, filed["clerk"], Kind.cameras, sheet_bytes(Kind.cameras, rows, "csv"), "csv")
     assert not body["committed"] and body["notes"][0]["row"] == 4
     assert "duplicate of row 3" in body["notes"][0]["message"]
 
@@ -307,9 +311,10 @@ def test_cli_template_and_import(desk: Desk, filed: dict[str, Any], settings: Se
     ws.append([camera_row(1, number=filed["number"]).get(c.field) for c in COLUMNS[Kind.cameras]])
     ws.append([camera_row(2, number=filed["number"], lon=0).get(c.field) for c in COLUMNS[Kind.cameras]])
     book.save(template)
-    result = runner.invoke(import_app, ["cameras", str(template), "--user", desk.wang.user.username])
+    clerk = filed["clerk"].user.username
+    result = runner.invoke(import_app, ["cameras", str(template), "--user", clerk, "--migration"])
     assert result.exit_code == 1 and (tmp_path / "t-错误.xlsx").exists(), result.output
-    result = runner.invoke(import_app, ["cameras", str(template), "--user", desk.wang.user.username,
+    result = runner.invoke(import_app, ["cameras", str(template), "--user", clerk, "--migration",
                                         "--valid-only", "--json"])
     assert result.exit_code == 0, result.output
     assert '"created": 1' in result.output and len(_cameras(engine, filed["id"])) == 3

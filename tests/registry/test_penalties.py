@@ -207,3 +207,18 @@ def test_officers_of_other_units_and_roles(case: Case, make_person: Callable[...
     assert case.call(make_person(Role.inspector, "001"), "POST", f"/{case_id}/join")[0] == 403
     assert case.call(case.hotel, "POST", "", json={"operator_id": case.operator.id, "violation": "not_filed",
                                                    "facts": FACTS})[0] == 403
+
+
+def test_the_leaders_to_do_list(case: Case, engine: Engine, make_person: Callable[..., Person]) -> None:
+    from registry.penalties.service import awaiting_approval
+
+    waiting = case.proposed()
+    own = case.open(by=case.leader)
+    case.call(case.wang, "POST", f"/{own}/join")
+    case.evidence(own, by=case.leader)
+    case.call(case.leader, "POST", f"/{own}/propose", json={"decision": "warning", "reason": "理由"})
+    haidian_leader = make_person(Role.leader, "108")
+    with Session(engine) as session:
+        assert [c.id for c in awaiting_approval(session, user=case.leader.user)] == [waiting]
+        assert awaiting_approval(session, user=haidian_leader.user) == []
+        assert awaiting_approval(session, user=case.wang.user) == []

@@ -116,6 +116,17 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/footage-accesses/export.{fmt}"): (LIST_ROUTE, None),
     ("POST", "/api/v1/footage-accesses"): (OBJECT_ROUTE, lambda ids: {"json": footage_entry(ids["operator_id"])}),
     ("GET", "/api/v1/footage-accesses/{access_id}"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/checks/prohibited-terms"): (OPEN_ROUTE, None),
+    ("POST", "/api/v1/checks/prohibited-terms"): (CITY_ONLY, lambda ids: {"json": {"term": "走廊"}}),
+    ("DELETE", "/api/v1/checks/prohibited-terms/{term_id}"): (CITY_ONLY, None),
+    ("GET", "/api/v1/filings/{filing_id}/checks"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/scans/{scan_id}/prohibited"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/operators/{operator_id}/staff"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/operators/{operator_id}/staff"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "name": "张三", "duty": "watch"}}),
+    ("POST", "/api/v1/operators/{operator_id}/staff/{staff_id}/leave"): (OBJECT_ROUTE, None),
+    ("POST", "/api/v1/operators/{operator_id}/staff/{staff_id}/trainings"): (OBJECT_ROUTE, lambda ids: {"json": {
+        "trained_on": "2026-01-05", "content": "799号令培训"}}),
     ("GET", "/api/v1/inspections"): (LIST_ROUTE, None),
     ("POST", "/api/v1/inspections"): (OBJECT_ROUTE, lambda ids: {"json": {
         "operator_id": ids["operator_id"], "officer_ids": [1, 2]}}),
@@ -172,6 +183,8 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     filed_id = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{filed_id}/accept")
     desk.file(filed_id)
+    awaiting = desk.submit_complete()  # accepted, waiting for the station's 核对 (the 待核对 queue has a row)
+    desk.call(desk.wang, "POST", f"/filings/{awaiting}/accept")
     scan = desk.client.post(f"/api/v1/filings/{filed_id}/scans", headers=desk.wang.headers, files={"file": (
         "scan.json", _report([_device("192.0.2.1", "SN1", "00:11:22:33:44:01")], datetime(2026, 6, 1, tzinfo=UTC)))})
     assert scan.status_code == 201, scan.text
@@ -180,11 +193,14 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     access = client.post("/api/v1/footage-accesses", headers=desk.hotel.headers, json=footage_entry(desk.operator.id))
     assert access.status_code == 201, access.text
     haidian_operator = make_operator(lon=HAIDIAN_POINT[0], lat=HAIDIAN_POINT[1])
+    staff = desk.call(desk.hotel, "POST", f"/operators/{desk.operator.id}/staff",
+                      json={"name": "张值班", "duty": "watch"})["body"]
     ids = {"filing_id": fid, "operator_id": desk.operator.id, "camera_id": cameras[0]["id"],
            "material_id": materials[0]["id"], "code": "101",
            "scan_id": scan.json()["id"], "kind": "cameras", "fmt": "csv",
            "document_kind": "correction_notice", "user_id": desk.wang.user.id, **penalty,
-           "access_id": access.json()["id"], **recorded_for_scope(client, desk, make_person)}
+           "access_id": access.json()["id"], **recorded_for_scope(client, desk, make_person),
+           "term_id": 1, "staff_id": staff["id"]}
     outsiders = {
         "haidian intake": make_person(Role.intake, "108"),
         "haidian reviewer": make_person(Role.reviewer, "108"),
