@@ -23,6 +23,7 @@ from registry.auth.models import User
 from registry.auth.scope import clause_for
 from registry.cameras.models import Camera, CameraStatus
 from registry.filings.models import AWAITING_DECISION, Filing, FilingState
+from registry.filings.verification import awaiting_clause
 from registry.imports.columns import CAMERA_COLUMNS, FILING_COLUMNS, OPERATOR_COLUMNS, SHEET_TITLES, Kind
 from registry.operators.models import Operator
 from registry.text import csv_cell, needs_care, xlsx_cell
@@ -56,6 +57,8 @@ class Filters:
     late: bool | None = None
     overdue_on: date | None = None
     q: str | None = None
+    awaiting_verification: bool | None = None  # filings whose 核对 is due (registry.filings.verification)
+    queue_unit_code: str | None = None  # the unit that verifies the filing, or files it
     code: str | None = None
     serial: str | None = None
     mac: str | None = None
@@ -164,6 +167,11 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.overdue_on is not None:
         conditions.append(col(Filing.state).in_(AWAITING_DECISION))
         conditions.append(col(Filing.deadline) < filters.overdue_on)
+    if filters.awaiting_verification is not None:
+        conditions.append(awaiting_clause(filters.awaiting_verification))
+    if filters.queue_unit_code:
+        conditions.append((col(Operator.verifying_unit_code) == filters.queue_unit_code)
+                          | (col(Filing.filing_unit_code) == filters.queue_unit_code))
     return conditions
 
 

@@ -104,8 +104,11 @@ def detail_context(session: Any, actor: Actor, filing: Filing) -> dict[str, Any]
                              .order_by(col(Material.kind), col(Material.id))).all()
     cameras = session.exec(select(Camera).where(Camera.filing_id == filing.id).order_by(col(Camera.id))).all()
     notice = session.exec(select(CorrectionNotice).where(CorrectionNotice.filing_id == filing.id)).first()
+    from registry.filings.verify_pages import verify_context
+
     return {"filing": filing, "operator": operator, "materials": materials, "cameras": cameras, "notice": notice,
-            "missing": service.missing_items(session, filing), "title": f"备案 {filing.number or filing.id}"}
+            "missing": service.missing_items(session, filing), "title": f"备案 {filing.number or filing.id}",
+            "verification": verify_context(session, actor, filing)}
 
 
 def show_detail(request: Request, session: Any, settings: Settings, actor: Actor, filing: Filing, *,

@@ -91,6 +91,11 @@ def require_verified(session: Session, filing: Filing, actor: Actor) -> None:
                        "who verified", details={"state": filing.state.value, "rule": "two_person"})
 
 
+def is_due(filing: Filing) -> bool:
+    """Whether the filing waits for a 核对 now (the same test as `awaiting_clause`)."""
+    return filing.state in CLOCK_RUNNING and filing.verification_result is None
+
+
 def awaiting_clause(awaiting: bool = True) -> ColumnElement[bool]:
     """Filings whose 核对 is due (clock running, none recorded since acceptance or the last correction)."""
     due = and_(col(Filing.state).in_(CLOCK_RUNNING), col(Filing.verification_result).is_(None))

@@ -18,6 +18,7 @@ def page_routers() -> list[APIRouter]:
     from registry.filings.apply_pages import router as apply_pages
     from registry.filings.pages import router as filing_pages
     from registry.filings.placement_pages import router as placement_pages
+    from registry.filings.verify_pages import router as verify_pages
     from registry.footage.pages import router as footage_pages
     from registry.operators.pages import router as operator_pages
     from registry.penalties.pages import router as penalty_pages
@@ -26,5 +27,5 @@ def page_routers() -> list[APIRouter]:
 
     # footage and penalty pages before apply_pages: /apply/footage is not the filing /apply/{filing_id}.
     return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, apply_pages, apply_edits,
-            apply_import, placement_pages, filing_pages, operator_pages, camera_pages, scan_pages, document_pages,
-            user_pages, system_pages]
+            apply_import, placement_pages, verify_pages, filing_pages, operator_pages, camera_pages, scan_pages,
+            document_pages, user_pages, system_pages]

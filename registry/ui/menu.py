@@ -32,6 +32,7 @@ ENTRIES: list[Entry] = [
     Entry("受理审核", "待复核", "/desk/recheck", DESK),
     Entry("备案申报", "调取登记簿", "/apply/footage", (Role.operator,)),
     Entry("备案申报", "行政处罚", "/apply/penalties", (Role.operator,)),
+    Entry("备案办理", "待核对", "/verifications", (Role.inspector, Role.intake, Role.reviewer)),
     Entry("查询", "备案", "/filings", (*OFFICERS, Role.operator)),
     Entry("查询", "使用单位", "/operators", OFFICERS),
     Entry("查询", "摄像机", "/cameras", OFFICERS),

@@ -40,7 +40,7 @@ class Site:
         self.desk = Desk(client, operator, make_person)
         self.filing_id = self.desk.submit_complete()
         self.desk.call(self.desk.wang, "POST", f"/filings/{self.filing_id}/accept")
-        self.desk.call(self.desk.li, "POST", f"/filings/{self.filing_id}/review")
+        self.desk.file(self.filing_id)  # 核对 by the station, then 复核 (issue 13)
         self.operator = operator
         self.station = operator.verifying_unit_code
         self.zhang = make_person(Role.inspector, self.station)

@@ -46,6 +46,10 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/filings"): (LIST, None, ()),
     ("GET", "/filings/export.{fmt}"): (LIST, None, ()),
     ("GET", "/filings/{filing_id}"): (OBJECT, None, ()),
+    # 核对 (registry/filings/verify_pages.py): the queue for officers; the step only by the verifying unit
+    # (东城's own officers are of the filing unit, not the station, so every role of 101 is refused).
+    ("GET", "/verifications"): (LIST, None, (Role.operator,)),
+    ("POST", "/filings/{filing_id}/verify"): (OBJECT, lambda ids: {"result": "matches"}, ALL_ROLES),
     ("GET", "/materials/{material_id}"): (OBJECT, None, ()),
     ("GET", "/filings/{filing_id}/documents/{document_kind}.pdf"): (OBJECT, None, ()),
     # Public on purpose: anyone holding a document checks it (tests/registry/test_documents.py).

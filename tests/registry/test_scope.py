@@ -183,6 +183,8 @@ def world(client: TestClient, make_operator: Callable[..., Operator],
     filed_id = desk.submit_complete()
     desk.call(desk.wang, "POST", f"/filings/{filed_id}/accept")
     desk.file(filed_id)
+    awaiting = desk.submit_complete()  # accepted, waiting for the station's 核对 (the 待核对 queue has a row)
+    desk.call(desk.wang, "POST", f"/filings/{awaiting}/accept")
     scan = desk.client.post(f"/api/v1/filings/{filed_id}/scans", headers=desk.wang.headers, files={"file": (
         "scan.json", _report([_device("192.0.2.1", "SN1", "00:11:22:33:44:01")], datetime(2026, 6, 1, tzinfo=UTC)))})
     assert scan.status_code == 201, scan.text
