@@ -25,6 +25,7 @@ from registry.deps import PageActor, SessionDep
 from registry.errors import DomainError, NotFound
 from registry.filings.models import CorrectionNotice, Filing
 from registry.operators.models import Operator
+from registry.timeutil import beijing_today
 from registry.ui.forms import FormErrors, parse
 from registry.ui.templating import redirect, render
 from registry.units import service as units
@@ -115,6 +116,8 @@ def _calendar_page(request: Request, session: Session, actor: Actor, error: str 
     calendar = current_calendar(session)
     loaded = {row.year: row for row in session.scalars(select(CalendarYear)).all()}
     years = [(y, loaded.get(y.year)) for y in sorted(calendar.years.values(), key=lambda c: c.year)]
+    this_year = beijing_today().year
+    missing = [y for y in (this_year, this_year + 1) if y not in calendar.years]
     filings_query = (select(Filing, col(Operator.name)).join(Operator, col(Operator.id) == col(Filing.operator_id))
                      .where(col(Filing.deadline_provisional), clause_for(Filing, actor.user)))
     provisional = session.execute(filings_query.order_by(col(Filing.deadline)).limit(SHOWN_PROVISIONAL)).all()
@@ -126,6 +129,7 @@ def _calendar_page(request: Request, session: Session, actor: Actor, error: str 
     return render(request, "admin/calendar.html", {
         "title": "工作日历", "years": years, "provisional": provisional, "provisional_count": count,
         "notices_provisional": notices, "error": error, "report": report, "version": calendar.calendar_version,
+        "missing": missing,
         "may_load": actor.user.unit_code == CITY_UNIT}, actor=actor, session=session, status_code=status)
 
 

@@ -40,6 +40,10 @@ class Links:
         """The operator list of this area (with extra filters, e.g. overdue=true)."""
         return self._url("/operators", **extra)
 
+    def cameras(self) -> str:
+        """The camera list of this area: the cameras in use."""
+        return self._url("/cameras", status="active")
+
     def filings(self, **extra: str) -> str:
         """The filing list of this area (with extra filters: state, overdue, late)."""
         return self._url("/filings", **extra)

@@ -21,6 +21,12 @@ SAMPLE_GEO = Path(__file__).parents[2] / "sample_data" / "geo"
 _TEMP = re.compile(r'id="temporary-password">([^<]+)<')
 
 
+def _carries_token(page: str, token: str) -> bool:
+    """Every POST form of the page carries the session's CSRF token (the sign-out form in the header is one)."""
+    posts = page.count('method="post"')
+    return page.count(f'name="csrf_token" value="{token}"') == posts and posts >= 2
+
+
 def _new_user(client: TestClient, token: str, **fields: str) -> object:
     data = {"username": "wang_jing", "full_name": "王警官", "role": "intake", "unit_code": "101", "password": "",
             **fields}
@@ -30,6 +36,7 @@ def _new_user(client: TestClient, token: str, **fields: str) -> object:
 def test_the_city_admin_creates_an_account_that_signs_in_and_changes_its_password(
         client: TestClient, make_person: Callable[..., Person]) -> None:
     token = sign_in(client, make_person(Role.admin, "001"))
+    assert _carries_token(client.get("/admin/users/new").text, token)  # the form, not only the header's sign-out
     created = _new_user(client, token)
     assert created.status_code == 200 and "账户已创建" in created.text  # type: ignore[attr-defined]
     temporary = _TEMP.search(created.text).group(1)  # type: ignore[attr-defined, union-attr]
@@ -76,6 +83,7 @@ def test_role_unit_disable_enable_and_reset(client: TestClient, make_person: Cal
     officer = make_person(Role.intake, "101")
     token = sign_in(client, admin)
     url = f"/admin/users/{officer.user.id}"
+    assert _carries_token(client.get(url).text, token)
     saved = post_form(client, url, token, {"full_name": "李警官", "role": "reviewer", "unit_code": "102"})
     assert saved.status_code == 303
     page = client.get(url).text
@@ -112,6 +120,7 @@ def test_units_are_listed_and_renamed(client: TestClient, make_person: Callable[
     units = client.get("/admin/units").text
     assert "东城分局" in units and "/admin/units?parent=101" in units
     assert "东城第01派出所" in client.get("/admin/units?parent=101").text
+    assert _carries_token(client.get("/admin/units/11010101").text, token)
     assert post_form(client, "/admin/units/11010101", token, {"name": "东华门派出所"}).status_code == 303
     assert "东华门派出所" in client.get("/admin/units/11010101").text
     short = post_form(client, "/admin/units/11010101", token, {"name": "x"})
@@ -122,7 +131,8 @@ def test_units_are_listed_and_renamed(client: TestClient, make_person: Callable[
 def test_a_calendar_year_is_loaded_from_the_page(client: TestClient, make_person: Callable[..., Person]) -> None:
     token = sign_in(client, make_person(Role.admin, "001"))
     page = client.get("/admin/calendar")
-    assert "随软件提供" in page.text and "暂定的期限" in page.text
+    assert "随软件提供" in page.text and "待载入" in page.text and "暂定的期限" in page.text
+    assert _carries_token(page.text, token)
     year = {"format": "camreg-workday-calendar/1", "year": 2031, "official": True, "source": "测试通知",
             "holidays": [{"name": "元旦", "date": "2031-01-01"}], "workdays": []}
     body = json.dumps(year, ensure_ascii=False).encode()
@@ -150,7 +160,7 @@ def test_layers_in_use_and_uploaded_are_checked(client: TestClient, make_person:
                                                 tmp_path: Path) -> None:
     token = sign_in(client, make_person(Role.admin, "001"))
     page = client.get("/admin/layers")
-    assert page.status_code == 200 and "未发现问题" in page.text
+    assert page.status_code == 200 and "未发现问题" in page.text and _carries_token(page.text, token)
     good = client.post("/admin/layers", data={"csrf_token": token},
                        files={"file": ("geo.zip", _zip(SAMPLE_GEO), "application/zip")})
     assert good.status_code == 200 and good.text.count("未发现问题") == 2

@@ -21,7 +21,7 @@ from tests.registry.conftest import Person
 from tests.registry.page_helpers import sign_in
 from tests.registry.test_scope import world  # noqa: F401  (the shared scenario fixture)
 
-_LINK = re.compile(r'<a href="(/(?:filings|operators)(?:\?[^"]*)?)">([\d,]+)</a>')
+_LINK = re.compile(r'<a href="(/(?:filings|operators|cameras)(?:\?[^"]*)?)">([\d,]+)</a>')
 _COUNT = re.compile(r'共 <b>([\d,]+)\+?</b> 条')
 
 
