@@ -145,6 +145,8 @@ class Filing(FilingForm, table=True):
     channel: Channel = Channel.online
     late: bool = Field(default=False, index=True)
     late_days: int = 0
+    # 竣工验收合格 (第七条); migration 0009 copies the going-into-use date into filings made before it.
+    acceptance_date: date | None = None
     late_days_acceptance: int = 0  # 第七条: days past 30 days from 竣工验收合格
     late_days_in_use: int = 0  # 799号令 第十四条: days past 30 days from going into use (grace for older systems)
     submitted_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), index=True))
