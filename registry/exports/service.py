@@ -57,6 +57,7 @@ class Filters:
     status: CameraStatus | None = None
     late: bool | None = None
     overdue_on: date | None = None
+    deadline_by: date | None = None  # decision deadline on or before this day
     q: str | None = None
     awaiting_verification: bool | None = None  # filings whose 核对 is due (registry.filings.verification)
     queue_unit_code: str | None = None  # the unit that verifies the filing, or files it
@@ -172,6 +173,8 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(col(Filing.late) == filters.late)
     if filters.overdue_on is not None:  # 办理超期: filings waiting for the operator's correction are not
         conditions.append(clock.overdue_clause(filters.overdue_on))
+    if filters.deadline_by is not None:
+        conditions.append(col(Filing.deadline) <= filters.deadline_by)
     if filters.awaiting_verification is not None:
         conditions.append(awaiting_clause(filters.awaiting_verification))
     if filters.queue_unit_code:
