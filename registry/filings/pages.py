@@ -77,7 +77,7 @@ FILINGS = ListSpec(
             FilterField("district_code", "区县", "select", labels.district_choices()),
             FilterField("station_id", "派出所编码", placeholder="8 位，如 11010101"),
             FilterField("late", "逾期备案", "checkbox"),
-            FilterField("overdue", "超期未办结", "checkbox")),
+            FilterField("overdue", "办理超期", "checkbox")),
     sorts=FILING_SORTS, default_sort="-id", id_column=col(Filing.id), columns=FILING_COLUMNS,
     row_template="filings/_row.html", export_url="/filings/export",
 )

@@ -17,7 +17,7 @@ from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate
 from registry.deadlines import working_days_after
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.filings import changes, documents, materials, verification
+from registry.filings import changes, clock, documents, materials, verification
 from registry.filings.models import (
     AWAITING_DECISION,
     EDITABLE_STATES,
@@ -161,7 +161,7 @@ def accept(session: Session, *, actor: Actor, filing_id: int, now: datetime | No
     accepted_at = now or utcnow()
     today = beijing_today(accepted_at)
     filing.number = next_number(session, unit_code=filing.filing_unit_code, year=today.year, kind=NumberKind.filing)
-    due = working_days_after(session, today, 15)
+    due = working_days_after(session, today, clock.DECISION_DAYS)
     filing.deadline, filing.deadline_provisional, filing.deadline_calendar_version = (
         due.date, due.provisional, due.calendar_version)
     filing.state, filing.accepted_at, filing.accepted_by_id = FilingState.accepted, accepted_at, actor.user_id
@@ -184,7 +184,7 @@ def request_correction(session: Session, *, actor: Actor, filing_id: int, items:
     issued_at = now or utcnow()
     today = beijing_today(issued_at)
     number = next_number(session, unit_code=filing.filing_unit_code, year=today.year, kind=NumberKind.correction)
-    due = working_days_after(session, today, 10)
+    due = working_days_after(session, today, clock.CORRECTION_DAYS)
     notice = CorrectionNotice(filing_id=filing_id, number=number, items=[i.model_dump() for i in items],
                               issued_at=issued_at, issued_by_id=actor.user_id, due_date=due.date,
                               due_provisional=due.provisional, due_calendar_version=due.calendar_version)
@@ -199,7 +199,7 @@ def request_correction(session: Session, *, actor: Actor, filing_id: int, items:
 
 
 def submit_correction(session: Session, *, actor: Actor, filing_id: int, now: datetime | None = None) -> Filing:
-    """The operator has corrected: on time within the notice's limit, otherwise flagged late."""
+    """The operator has corrected: on time within the notice's limit, otherwise flagged late; the clock resumes."""
     filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
     _require_submitter(actor, session.get_one(Operator, filing.operator_id))
     _require_state(filing, FilingState.correction_requested)
@@ -208,11 +208,14 @@ def submit_correction(session: Session, *, actor: Actor, filing_id: int, now: da
     notice.corrected_at = corrected_at
     notice.late = beijing_today(corrected_at) > notice.due_date
     filing.state, filing.updated_at = FilingState.corrected, corrected_at
+    # The police clock was suspended from the notice to now (第九条): it resumes with the days that were left.
+    old_deadline, resumed = clock.resume(session, filing=filing, notice=notice)
     verification.forget_after_correction(filing)
     session.add_all([notice, filing])
     session.flush()
     audit.append(session, actor=actor, action="filing.corrected", object_type="filing", object_id=filing_id,
-                 details={"late": notice.late})
+                 details={"late": notice.late, "deadline_before": old_deadline, "deadline": resumed.date,
+                          "provisional": resumed.provisional})
     return filing
 
 
@@ -296,8 +299,8 @@ def list_visible(session: Session, *, actor: Actor, state: FilingState | None = 
                                                                          datetime.min.time()))
     if late is not None:
         query = query.where(Filing.late == late)
-    if overdue_on is not None:
-        query = query.where(col(Filing.state).in_(AWAITING_DECISION)).where(col(Filing.deadline) < overdue_on)
+    if overdue_on is not None:  # 办理超期: never a filing waiting for the operator's correction
+        query = query.where(clock.overdue_clause(overdue_on))
     if awaiting_verification is not None:
         query = query.where(verification.awaiting_clause(awaiting_verification))
     # Equality-filtered key first (same order): the (key, id) index then serves the page without a sort.
