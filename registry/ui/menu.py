@@ -36,6 +36,7 @@ ENTRIES: list[Entry] = [
     Entry("备案申报", "调取登记簿", "/apply/footage", (Role.operator,)),
     Entry("备案申报", "行政处罚", "/apply/penalties", (Role.operator,)),
     Entry("备案申报", "检查与整改", "/apply/inspections", (Role.operator,)),
+    Entry("备案申报", "人员培训", "/apply/staff", (Role.operator,)),
     Entry("备案办理", "待核对", "/verifications", (Role.inspector, Role.intake, Role.reviewer)),
     Entry("查询", "备案", "/filings", (*OFFICERS, Role.operator)),
     Entry("查询", "使用单位", "/operators", OFFICERS),
@@ -53,6 +54,7 @@ ENTRIES: list[Entry] = [
     Entry("系统管理", "公安机关与派出所", "/admin/units", (Role.admin,)),
     Entry("系统管理", "工作日历", "/admin/calendar", (Role.admin,)),
     Entry("系统管理", "辖区图层检查", "/admin/layers", (Role.admin,)),
+    Entry("系统管理", "禁止区域词表", "/admin/prohibited-terms", (Role.admin,)),
 ]
 
 

@@ -183,6 +183,17 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/admin/calendar"): (OPEN, None, NOT_ADMINS),
     ("GET", "/admin/layers"): (OPEN, None, NOT_ADMINS),
     ("POST", "/admin/layers"): (OPEN, None, NOT_ADMINS),
+    # 799号令 checks (registry/checks/pages.py): the term list is the city's, not a unit's data (a unit's
+    # administrator reads it, only the city's edits); staff kept by the operator, read by its police.
+    ("GET", "/admin/prohibited-terms"): (OPEN, None, NOT_ADMINS),
+    ("POST", "/admin/prohibited-terms"): (OPEN, lambda ids: {"term": "机房"}, NOT_ADMINS),
+    ("POST", "/admin/prohibited-terms/{term_id}/remove"): (OPEN, None, NOT_ADMINS),
+    ("GET", "/apply/staff"): (OPEN, None, OFFICER_ROLES),
+    ("POST", "/apply/staff"): (OPEN, lambda ids: {"name": "李值班", "duty": "watch"}, OFFICER_ROLES),
+    ("POST", "/apply/staff/{staff_id}/trainings"): (OBJECT, lambda ids: {"trained_on": "2026-01-05",
+                                                                         "content": "799号令培训"}, OFFICER_ROLES),
+    ("POST", "/apply/staff/{staff_id}/leave"): (OBJECT, None, OFFICER_ROLES),
+    ("GET", "/operators/{operator_id}/staff"): (OBJECT, None, (Role.operator,)),
 }
 # 东城's intake officer accepted every filing of the scenario himself: by the two-person rule his re-check
 # queue is empty, so the owner's leak check cannot see a row there (tests/registry/test_desk_pages.py does).
