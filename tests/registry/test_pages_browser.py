@@ -68,7 +68,8 @@ def test_lists_filter_sort_and_page_in_place(client: TestClient, settings: Setti
     with live_app(app) as base, pages(base, screenshot_dir(tmp_path)) as tab:
         tab.sign_in(wang.user.username)
         assert tab.page.locator("nav.menu a.current").inner_text() == "首页"
-        tab.page.click("nav.menu >> text=备案")
+        # The exact label: "text=备案" also matches 受理审核 → 待办备案 (/desk), which comes first in the menu.
+        tab.page.click("nav.menu >> text=\"备案\"")
         tab.page.wait_for_url("**/filings")
         assert tab.page.locator("#list .count b").inner_text() == "23"
         # Filter by state in place: the URL is pushed, and loading that URL gives the same rows.
