@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from registry.auth.scope import CITY_UNIT
 from registry.filings.models import Filing, FilingState
 from registry.inspections.models import RECORDED, Inspection
-from registry.inspections.periods import HalfYear, first_due_half
+from registry.inspections.periods import HalfYear
 from registry.operators.models import Operator
 from registry.timeutil import as_utc, beijing_midnight_utc, beijing_today
 
@@ -70,6 +70,11 @@ def _first_filed() -> Any:
             .group_by(col(Filing.operator_id)).subquery())
 
 
+def _cutoff(half: HalfYear) -> datetime:
+    """Operators first filed before this instant are due in `half`: the day after its cut-off begins in Beijing."""
+    return beijing_midnight_utc(half.first_due_cutoff + timedelta(days=1))
+
+
 def due_list(session: Session, *, unit_code: str, half: HalfYear, today: date,
              status: DueStatus | None = None) -> list[DueRow]:
     """The unit's operators that must be inspected in `half` (filed in time for it), most urgent first.
@@ -78,34 +83,31 @@ def due_list(session: Session, *, unit_code: str, half: HalfYear, today: date,
     sees its stations' operators too); the city department's list covers every operator.
     """
     filed = _first_filed()
-    recorded = col(Inspection.state).in_(RECORDED)
-    in_half = (select(Inspection.operator_id, func.count().label("n"))
-               .where(recorded, col(Inspection.inspected_on) >= half.start, col(Inspection.inspected_on) <= half.end)
-               .group_by(col(Inspection.operator_id)).subquery())
-    last = (select(Inspection.operator_id, func.max(Inspection.inspected_on).label("last_on"))
-            .where(recorded, col(Inspection.inspected_on) <= max(half.end, today))
+    in_half = and_(col(Inspection.inspected_on) >= half.start, col(Inspection.inspected_on) <= half.end)
+    # One pass over the inspections: per operator, how many fall in the half-year and the latest one.
+    seen = (select(Inspection.operator_id, func.sum(case((in_half, 1), else_=0)).label("n"),
+                   func.max(Inspection.inspected_on).label("last_on"))
+            .where(col(Inspection.state).in_(RECORDED), col(Inspection.inspected_on) <= max(half.end, today))
             .group_by(col(Inspection.operator_id)).subquery())
     query = (sa_select(col(Operator.id), col(Operator.name), col(Operator.address), col(Operator.verifying_unit_code),
-                       col(Operator.filing_unit_code), filed.c.first_filed, in_half.c.n, last.c.last_on)
+                       col(Operator.filing_unit_code), filed.c.first_filed, seen.c.n, seen.c.last_on)
              .join(filed, filed.c.operator_id == Operator.id)
-             .outerjoin(in_half, in_half.c.operator_id == Operator.id)
-             .outerjoin(last, last.c.operator_id == Operator.id))
+             .outerjoin(seen, seen.c.operator_id == Operator.id)
+             # Filed too late in (or after) the half-year: first due in a later one (first_due_half).
+             .where(filed.c.first_filed < _cutoff(half)))
     if unit_code != CITY_UNIT:
         query = query.where(or_(col(Operator.verifying_unit_code) == unit_code,
                                 col(Operator.filing_unit_code) == unit_code))
     rows: list[DueRow] = []
     for op_id, name, address, verifying, filing_unit, first_filed, n, last_on in session.execute(query).all():
-        filed_on = beijing_today(as_utc(first_filed))
-        if first_due_half(filed_on) > half:
-            continue  # filed too late in (or after) the half-year: first due in a later one
         last_date = last_on if isinstance(last_on, date) or last_on is None else date.fromisoformat(str(last_on))
         state = classify(half=half, today=today, inspections_in_half=n or 0, last_inspected_on=last_date)
         if status is not None and state != status:
             continue
         rows.append(DueRow(operator_id=op_id, name=name, address=address, verifying_unit_code=verifying,
-                           filing_unit_code=filing_unit, first_filed_on=filed_on, last_inspected_on=last_date,
-                           inspections_in_half=n or 0, status=state, never_inspected=last_date is None,
-                           due_by=half.end))
+                           filing_unit_code=filing_unit, first_filed_on=beijing_today(as_utc(first_filed)),
+                           last_inspected_on=last_date, inspections_in_half=int(n or 0), status=state,
+                           never_inspected=last_date is None, due_by=half.end))
     rows.sort(key=lambda r: (ORDER[r.status], r.name, r.operator_id))
     return rows
 
@@ -124,26 +126,23 @@ def counts_by(session: Session, *, key: Any, half: HalfYear, today: date, done_b
     statistics of a month or quarter inside the half-year; `where` narrows the operators.
     """
     filed = _first_filed()
-    recorded = col(Inspection.state).in_(RECORDED)
     last_day = min(half.end, done_by) if done_by is not None else half.end
-    in_half = (select(Inspection.operator_id).where(recorded, col(Inspection.inspected_on) >= half.start,
-                                                    col(Inspection.inspected_on) <= last_day)
-               .group_by(col(Inspection.operator_id)).subquery())
-    ever = (select(Inspection.operator_id).where(recorded, col(Inspection.inspected_on) <= max(half.end, today))
+    in_window = and_(col(Inspection.inspected_on) >= half.start, col(Inspection.inspected_on) <= last_day)
+    # One pass over the inspections: per operator ever inspected (up to the later of the half's end and
+    # today), whether one falls in the window.
+    seen = (select(Inspection.operator_id, func.max(case((in_window, 1), else_=0)).label("done"))
+            .where(col(Inspection.state).in_(RECORDED), col(Inspection.inspected_on) <= max(half.end, today))
             .group_by(col(Inspection.operator_id)).subquery())
-    never = case((in_half.c.operator_id.is_(None) & ever.c.operator_id.is_(None), 1), else_=0)
-    # Filed on or before the half-year's cut-off day in Beijing (first_due_half): before the next midnight, UTC.
-    cutoff = beijing_midnight_utc(half.first_due_cutoff + timedelta(days=1))
-    query = (sa_select(key, func.count(), func.count(in_half.c.operator_id), func.sum(never))
+    query = (sa_select(key, func.count(), func.sum(func.coalesce(seen.c.done, 0)), func.count(seen.c.operator_id))
              .select_from(Operator).join(filed, filed.c.operator_id == Operator.id)
-             .outerjoin(in_half, in_half.c.operator_id == Operator.id)
-             .outerjoin(ever, ever.c.operator_id == Operator.id)
-             .where(filed.c.first_filed < cutoff, where if where is not None else true()).group_by(key))
+             .outerjoin(seen, seen.c.operator_id == Operator.id)
+             .where(filed.c.first_filed < _cutoff(half), where if where is not None else true()).group_by(key))
     counts: dict[Any, dict[str, int]] = {}
     over = today > half.end
-    for value, total, done, never_n in session.execute(query).all():
+    for value, total, done_n, seen_n in session.execute(query).all():
+        done = int(done_n or 0)
         open_n = total - done
-        never_n = 0 if over else int(never_n or 0)
+        never_n = 0 if over else total - seen_n
         counts[value] = {"total": total, DueStatus.never_inspected.value: never_n,
                          DueStatus.due.value: 0 if over else open_n - never_n,
                          DueStatus.overdue.value: open_n if over else 0, DueStatus.done.value: done}

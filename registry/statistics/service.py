@@ -231,26 +231,20 @@ def _queries(session: Session, *, key: Any, scope: ColumnElement[bool], period: 
 
 
 def _cameras(session: Session, *, key: Any, scope: ColumnElement[bool], period: Period) -> Grouped:
-    """Coded cameras in use at the period's end (by form factor), filed in it, and removed in it."""
+    """Coded cameras in use at the period's end (by form factor), filed in it, and removed in it: one scan."""
     # A code is issued when the camera's filing is filed; a camera a change filing carries over moves to it
     # and keeps its code, so under a change filing the camera's own registration time stands in for that.
     coded_by_end = or_(col(Filing.filed_at) < period.end_utc, col(Filing.kind) == FilingKind.change)
     in_use = and_(coded_by_end, or_(col(Camera.removed_at).is_(None), col(Camera.removed_at) >= period.end_utc))
     forms = [_n(and_(in_use, col(Camera.form_factor) == form)) for form in FormFactor]
-    query = (select(key, _n(in_use), *forms, _n(and_(col(Camera.status) == CameraStatus.removed,
-                                                      _in(Camera.removed_at, period))))
+    removed = and_(col(Camera.status) == CameraStatus.removed, _in(Camera.removed_at, period))
+    query = (select(key, _n(in_use), *forms, _n(removed), _n(_in(Filing.filed_at, period)))
              .select_from(Camera).join(Filing, col(Filing.id) == col(Camera.filing_id))
              .join(Operator, col(Operator.id) == col(Camera.operator_id))
              .where(scope, col(Camera.code).is_not(None), col(Camera.created_at) < period.end_utc)
              .group_by(key))
-    grouped = _grouped(session, query, ("cameras_in_use", *(f"cameras_{f.value}" for f in FormFactor),
-                                        "cameras_removed"))
-    filed_in_period = select(col(Filing.id)).where(_in(Filing.filed_at, period))
-    filed = (select(key, func.count()).select_from(Camera).join(Operator, col(Operator.id) == col(Camera.operator_id))
-             .where(scope, col(Camera.code).is_not(None), col(Camera.filing_id).in_(filed_in_period)).group_by(key))
-    for found, figures in _grouped(session, filed, ("cameras_filed",)).items():
-        grouped.setdefault(found, {}).update(figures)
-    return grouped
+    return _grouped(session, query, ("cameras_in_use", *(f"cameras_{f.value}" for f in FormFactor),
+                                     "cameras_removed", "cameras_filed"))
 
 
 def _inspections(session: Session, *, key: Any, scope: ColumnElement[bool], period: Period, today: date
