@@ -17,7 +17,7 @@ from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate
 from registry.deadlines import working_days_after
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.filings import changes, clock, documents, materials, verification
+from registry.filings import changes, clock, documents, lateness, materials, verification
 from registry.filings.models import (
     AWAITING_DECISION,
     EDITABLE_STATES,
@@ -26,6 +26,7 @@ from registry.filings.models import (
     CorrectionNotice,
     Filing,
     FilingCreate,
+    FilingForm,
     FilingKind,
     FilingState,
     Material,
@@ -38,9 +39,6 @@ from registry.settings import Settings
 from registry.timeutil import beijing_today, utcnow
 
 DESK_ROLES = (Role.intake, Role.reviewer)
-# 799号令 第十四条: systems already in use on 2025-04-01 had until 90 days after it.
-REGULATION_799_START = date(2025, 4, 1)
-REGULATION_799_GRACE_END = REGULATION_799_START + timedelta(days=90)
 
 
 def _require_state(filing: Filing, *allowed: FilingState) -> None:
@@ -58,12 +56,17 @@ def _require_submitter(actor: Actor, operator: Operator) -> None:
     require_unit(actor.user, operator.filing_unit_code)
 
 
-def late_days(in_use: date, submitted: date, allowed_days: int) -> int:
-    """Days past the filing limit: 30 days from going into use, with 799号令's grace for older systems."""
-    limit = in_use + timedelta(days=allowed_days)
-    if in_use < REGULATION_799_START <= submitted:
-        limit = max(limit, REGULATION_799_GRACE_END)
-    return max(0, (submitted - limit).days)
+def check_dates(form: FilingForm, kind: FilingKind, today: date, *, complete: bool) -> None:
+    """The form's dates: none in the future; a complete first filing states its 竣工验收合格 date (第七条)."""
+    if form.system_in_use_date > today:
+        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    if form.acceptance_date is not None and form.acceptance_date > today:
+        raise InvalidInput("竣工验收合格日期不能晚于今天 / acceptance_date is in the future", field="acceptance_date")
+    if form.change_date is not None and form.change_date > today:
+        raise InvalidInput("变更日期不能晚于今天 / change_date is in the future", field="change_date")
+    if complete and kind == FilingKind.new and form.acceptance_date is None:
+        raise InvalidInput("首次备案须填写竣工验收合格日期（第七条）/ a first filing needs acceptance_date",
+                           field="acceptance_date")
 
 
 def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Settings,
@@ -84,22 +87,24 @@ def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Sett
     kind = FilingKind.change if changes_id else FilingKind.new
     submitted_at = now or utcnow()
     today = beijing_today(submitted_at)
-    if data.system_in_use_date > today:
-        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    check_dates(data, kind, today, complete=not draft)
     if not draft or data.change_date is not None or kind == FilingKind.new:
         changes.check_change_date(kind, data.change_date, today)
-    overdue = late_days(changes.lateness_start(data, kind), today, settings.late_filing_days)
+    late = lateness.of(data, kind, today, settings.late_filing_days)
+    overdue = late.days
     filing = Filing.model_validate(data.model_dump(exclude={"operator_id", "changes_filing_number"}), update={
         "operator_id": operator.id, "kind": kind,
         "changes_filing_id": changes_id, "filing_unit_code": operator.filing_unit_code,
         "channel": Channel.online if actor.user.role == Role.operator else Channel.desk,
-        "late": overdue > 0, "late_days": overdue, "submitted_at": submitted_at,
-        "submitted_by_id": actor.user_id, "updated_at": submitted_at,
+        "submitted_at": submitted_at, "submitted_by_id": actor.user_id, "updated_at": submitted_at,
         "state": FilingState.draft if draft else FilingState.submitted})
+    lateness.apply(filing, late)
     session.add(filing)
     session.flush()
     audit.append(session, actor=actor, action="filing.draft" if draft else "filing.submit", object_type="filing",
-                 object_id=filing.id, details={"operator_id": operator.id, "late_days": overdue, "changes": changes_id})
+                 object_id=filing.id, details={"operator_id": operator.id, "late_days": overdue,
+                                                   "late_days_acceptance": late.acceptance,
+                                                   "late_days_in_use": late.in_use, "changes": changes_id})
     return filing
 
 

@@ -22,7 +22,8 @@ PDF = b"%PDF-1.4\n% test\n"
 def _form(operator_id: int, **changes: object) -> dict[str, object]:
     form: dict[str, object] = {
         "operator_id": operator_id, "system_name": "酒店视频监控系统", "system_location": "北京市东城区测试路1号",
-        "system_in_use_date": (beijing_today() - timedelta(days=10)).isoformat(), "retention_days": 30,
+        "system_in_use_date": (beijing_today() - timedelta(days=10)).isoformat(),
+        "acceptance_date": (beijing_today() - timedelta(days=12)).isoformat(), "retention_days": 30,
         "camera_count_declared": 2, "camera_types_declared": "枪机×1，球机×1"}
     form.update(changes)
     return form
