@@ -99,7 +99,8 @@ def seed(engine: Engine, filings: int = FILINGS) -> tuple[Actor, list[str]]:
         numbers = [f"1012026{i + 1:06d}" for i in range(filings)]
         session.execute(insert(Filing.__table__), [{  # type: ignore[attr-defined]
             "operator_id": oid, "system_name": "视频监控系统", "system_location": "东城区", "retention_days": 30,
-            "system_in_use_date": date(2026, 1, 5), "camera_count_declared": 100, "camera_types_declared": "枪机",
+            "system_in_use_date": date(2026, 1, 5),
+            "acceptance_date": date(2026, 1, 5), "camera_count_declared": 100, "camera_types_declared": "枪机",
             "network_digit": 8, "kind": "new", "state": FilingState.filed.name, "number": number,
             "filing_unit_code": "101", "channel": "desk", "late": False, "late_days": 0, "submitted_at": now,
             "submitted_by_id": user.id, "filed_at": now, "deadline_provisional": False, "updated_at": now}

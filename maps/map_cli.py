@@ -105,7 +105,7 @@ def sample_map(view: View, *, cameras: int = 20_000, seed: int = 0, district: st
     if view is View.district:
         cams = synthetic_cameras(stations, cameras, key="station_id", seed=seed)
         stats = coverage_stats(stations, cams, key="station_id", with_coverage=coverage)
-        sites = cams.sample(n=min(60, len(cams)), random_state=seed)[["lon", "lat", "name"]].assign(note="备案逾期")
+        sites = cams.sample(n=min(60, len(cams)), random_state=seed)[["lon", "lat", "name"]].assign(note="办理超期")
         return build_district(chosen, stations, cams, stats=stats, sites=sites, tile_url=tile_url)
     site_area = stations.iloc[[0]]
     rng = np.random.default_rng(seed)

@@ -119,7 +119,7 @@ def fmt_stats(row: Mapping[str, Any]) -> dict[str, str]:
 
 
 TIP_FIELDS = [("name", "名称"), ("cameras_s", "摄像机"), ("density_s", "台/km²"), ("area_s", "面积 km²"),
-               ("covered_s", "覆盖面积"), ("overdue_s", "逾期备案")]
+               ("covered_s", "覆盖面积"), ("overdue_s", "办理超期")]
 
 
 def choropleth(m: folium.Map, areas: gpd.GeoDataFrame, metric: str, breaks: Sequence[float], css: str,

@@ -46,6 +46,7 @@ class LoadReport:
 def load_year(session: Session, *, text: str, path: str = "<upload>", actor: Actor | None = None) -> LoadReport:
     """Store a year file (replacing that year's) and recompute every provisional deadline with it (audited)."""
     from registry.audit import service as audit
+    from registry.filings import clock
     from registry.filings.models import CorrectionNotice, Filing
 
     parsed: YearCalendar = parse_calendar_text(text, path=path)
@@ -59,8 +60,8 @@ def load_year(session: Session, *, text: str, path: str = "<upload>", actor: Act
     filings = session.exec(select(Filing).where(Filing.deadline_provisional == True)).all()  # noqa: E712
     still = 0
     for filing in filings:
-        assert filing.accepted_at is not None
-        result = calendar.add_working_days(beijing_today(filing.accepted_at), 15)
+        # From the filing's own dates, so a deadline moved by a correction (suspended clock) stays moved.
+        result = clock.recompute(calendar, filing, clock.notice_of(session, filing.id))
         filing.deadline, filing.deadline_provisional = result.date, result.provisional
         filing.deadline_calendar_version = calendar.calendar_version
         still += result.provisional

@@ -254,6 +254,8 @@ class _Replay:
         try:
             # The files give a change the date its changed system went into use: that is its date of change.
             changed = {"change_date": filing["form"]["system_in_use_date"]} if number else {}
+            if not number and "acceptance_date" not in filing["form"]:  # files made before the date was asked
+                changed["acceptance_date"] = filing["form"]["system_in_use_date"]
             data = FilingCreate(**filing["form"], **changed, operator_id=self.operator_ids[filing["operator"]],
                                 changes_filing_number=number)
         except ValueError as exc:

@@ -13,7 +13,7 @@ from typing import Any
 from sample_city_cameras import SiteCameras
 from sample_city_plans import Plan
 
-from registry.filings.service import late_days
+from registry.filings import lateness
 from registry.timeutil import BEIJING
 from registry.workdays import WorkCalendar
 
@@ -204,13 +204,15 @@ def filing_chain(rng: random.Random, tl: Timeline, op: dict[str, Any], site: Sit
                      "system_in_use_date": in_use.isoformat(), "retention_days": rng.choice((30, 30, 30, 60, 90)),
                      "camera_count_declared": len(keep) + len(new_refs),
                      "camera_types_declared": _types(site, keep + new_refs),
-                     "network_digit": 6 if op["system_kind"] != "ordinary" else 8},
+                     "network_digit": 6 if op["system_kind"] != "ordinary" else 8,
+                     # 竣工验收合格 on the day it went into use (第七条 and 799号令 count from the same day)
+                     **({} if parent else {"acceptance_date": in_use.isoformat()})},
             "location_diagram": f"{location.name}.png",
             "deployment_maps": [f"{p.name}.png" for p in site.sheets],
             "keep": keep, "keep_changes": keep_changes,
             "defer_location_diagram": "location_diagram" in items,
             "submitted_at": submitted, **events, "final_state": state,
-            "expect_late": late_days(in_use, submitted.date(), 30) > 0,
+            "expect_late": lateness.same_dates(in_use, submitted.date(), 30) > 0,
         }))
         refiled_from = None
         if state == "filed":

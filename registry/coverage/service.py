@@ -17,7 +17,8 @@ from registry.auth.models import User
 from registry.auth.scope import clause_for, get_visible
 from registry.cameras.models import Camera, CameraStatus
 from registry.errors import NotFound
-from registry.filings.models import AWAITING_DECISION, Filing
+from registry.filings import clock
+from registry.filings.models import Filing
 from registry.operators.models import Operator
 from registry.routing import jurisdictions
 from registry.timeutil import beijing_today
@@ -35,8 +36,7 @@ def _scope(model: type[Any], user: User | None) -> ColumnElement[bool]:
 
 def _overdue(session: Session, user: User | None, key: Any, today: date) -> pd.DataFrame:
     query = (select(key, func.count()).select_from(Filing).join(Operator, col(Operator.id) == Filing.operator_id)
-             .where(col(Filing.state).in_(AWAITING_DECISION)).where(col(Filing.deadline) < today)
-             .where(_scope(Filing, user)).group_by(key))
+             .where(clock.overdue_clause(today)).where(_scope(Filing, user)).group_by(key))
     return pd.DataFrame(session.exec(query).all(), columns=["key", "overdue"])
 
 
@@ -97,11 +97,12 @@ def _overdue_sites(session: Session, user: User | None, district_code: str, toda
     """Operators of the district with filings past their deadline: where a supervisor looks first."""
     query = (sa_select(col(Operator.lon), col(Operator.lat), col(Operator.name), func.count())
              .select_from(Filing).join(Operator, col(Operator.id) == Filing.operator_id)
-             .where(col(Operator.district_code) == district_code).where(col(Filing.state).in_(AWAITING_DECISION))
-             .where(col(Filing.deadline) < today).where(_scope(Filing, user))
+             .where(col(Operator.district_code) == district_code).where(clock.overdue_clause(today))
+             .where(_scope(Filing, user))
              .group_by(col(Operator.id), col(Operator.lon), col(Operator.lat), col(Operator.name)))
     rows = session.execute(query).all()
-    return pd.DataFrame([{"lon": lon, "lat": lat, "name": name, "note": f"逾期备案 {n} 件 overdue filings"}
+    note = clock.OVERDUE_LABEL + " {} 件 past the decision deadline"
+    return pd.DataFrame([{"lon": lon, "lat": lat, "name": name, "note": note.format(n)}
                          for lon, lat, name, n in rows], columns=["lon", "lat", "name", "note"])
 
 

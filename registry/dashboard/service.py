@@ -16,7 +16,8 @@ from sqlmodel import Session, col
 from registry.auth.models import User
 from registry.auth.scope import CITY_UNIT, clause_for
 from registry.cameras.models import Camera, CameraStatus
-from registry.filings.models import AWAITING_DECISION, Filing, FilingState
+from registry.filings import clock
+from registry.filings.models import Filing, FilingState
 from registry.operators.models import Operator
 from registry.units.models import PoliceUnit
 
@@ -87,7 +88,7 @@ def figures(session: Session, *, user: User, today: date, district_code: str | N
     for key, n in session.execute(select(op_key, func.count()).where(clause_for(Operator, user), op_where)
                                   .group_by(op_key)).all():
         row(key).operators = n
-    overdue = case((col(Filing.state).in_(AWAITING_DECISION) & (col(Filing.deadline) < today), 1), else_=0)
+    overdue = case((clock.overdue_clause(today), 1), else_=0)  # 办理超期 (never while the operator corrects)
     late = case((col(Filing.late), 1), else_=0)
     filing_query = (select(op_key, col(Filing.state), func.count(), func.sum(overdue), func.sum(late))
                     .select_from(Filing).join(Operator, col(Operator.id) == col(Filing.operator_id))

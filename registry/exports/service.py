@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import sqltypes
 from sqlmodel import Session, col
@@ -22,7 +22,8 @@ from registry.audit import service as audit
 from registry.auth.models import User
 from registry.auth.scope import clause_for
 from registry.cameras.models import Camera, CameraStatus
-from registry.filings.models import AWAITING_DECISION, Filing, FilingState
+from registry.filings import clock
+from registry.filings.models import Filing, FilingState
 from registry.filings.verification import awaiting_clause
 from registry.imports.columns import CAMERA_COLUMNS, FILING_COLUMNS, OPERATOR_COLUMNS, SHEET_TITLES, Kind
 from registry.operators.models import Operator
@@ -56,6 +57,7 @@ class Filters:
     status: CameraStatus | None = None
     late: bool | None = None
     overdue_on: date | None = None
+    deadline_by: date | None = None  # decision deadline on or before this day
     q: str | None = None
     awaiting_verification: bool | None = None  # filings whose 核对 is due (registry.filings.verification)
     queue_unit_code: str | None = None  # the unit that verifies the filing, or files it
@@ -88,13 +90,19 @@ def _fields(kind: Kind) -> list[Field]:
         zh = _zh(FILING_COLUMNS)
         names = [c.field for c in FILING_COLUMNS if c.field not in ("operator_uscc", "number",
                                                                     "changes_filing_number")]
-        extra = [("state", "状态"), ("kind", "类型"), ("filing_unit_code", "受理单位"), ("late", "逾期备案"),
-                 ("late_days", "逾期天数"), ("submitted_at", "提交时间"), ("accepted_at", "受理时间"),
-                 ("deadline", "办结期限"), ("filed_at", "备案时间"), ("operator_id", "使用单位ID")]
+        # Two words, never mixed: 逾期备案 the operator's lateness, 办理超期 the filing unit's (registry/filings/clock).
+        extra = [("state", "状态"), ("kind", "类型"), ("filing_unit_code", "受理单位"), ("late", clock.LATE_LABEL),
+                 ("late_days", "逾期备案天数"), ("late_days_acceptance", "逾期天数（自竣工验收合格，第七条）"),
+                 ("late_days_in_use", "逾期天数（自投入使用，799号令）"), ("submitted_at", "提交时间"),
+                 ("accepted_at", "受理时间"), ("deadline", "办结期限")]
+        overdue = Field("overdue", clock.OVERDUE_LABEL,
+                        case((clock.overdue_clause(beijing_today()), True), else_=False))
         return ([Field("id", "ID", Filing.id), Field("operator_uscc", zh["operator_uscc"], Operator.uscc),
                  Field("operator_name", "使用单位名称", Operator.name), Field("number", zh["number"], Filing.number)]
                 + [Field(n, zh[n], getattr(Filing, n)) for n in names]
-                + [Field(n, z, getattr(Filing, n)) for n, z in extra])
+                + [Field(n, z, getattr(Filing, n)) for n, z in extra]
+                + [overdue, Field("filed_at", "备案时间", Filing.filed_at),
+                   Field("operator_id", "使用单位ID", Filing.operator_id)])
     zh = _zh(CAMERA_COLUMNS)
     names = [c.field for c in CAMERA_COLUMNS if c.field not in ("filing_number", "filing_id", "datum")]
     extra = [("district_code", "区县编码"), ("station_id", "派出所"), ("operator_id", "使用单位ID"),
@@ -136,8 +144,7 @@ def _operator_filters(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.q:
         conditions.append(col(Operator.name).contains(filters.q) | (col(Operator.uscc) == filters.q.upper()))
     if filters.overdue_on is not None:
-        overdue = (select(col(Filing.operator_id)).where(col(Filing.state).in_(AWAITING_DECISION))
-                   .where(col(Filing.deadline) < filters.overdue_on))
+        overdue = select(col(Filing.operator_id)).where(clock.overdue_clause(filters.overdue_on))
         conditions.append(col(Operator.id).in_(overdue))
     return conditions
 
@@ -164,9 +171,10 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(col(Operator.station_id) == filters.station_id)
     if filters.late is not None:
         conditions.append(col(Filing.late) == filters.late)
-    if filters.overdue_on is not None:
-        conditions.append(col(Filing.state).in_(AWAITING_DECISION))
-        conditions.append(col(Filing.deadline) < filters.overdue_on)
+    if filters.overdue_on is not None:  # 办理超期: filings waiting for the operator's correction are not
+        conditions.append(clock.overdue_clause(filters.overdue_on))
+    if filters.deadline_by is not None:
+        conditions.append(col(Filing.deadline) <= filters.deadline_by)
     if filters.awaiting_verification is not None:
         conditions.append(awaiting_clause(filters.awaiting_verification))
     if filters.queue_unit_code:

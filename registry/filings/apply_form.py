@@ -12,14 +12,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from registry.filings.models import Filing
+from registry.filings.models import Filing, FilingKind
 from registry.operators.models import Datum, Operator
 from registry.routing import to_wgs84
 from registry.ui.forms import FormErrors, parse
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-TEXT_FIELDS = ("system_name", "system_location", "system_in_use_date", "retention_days", "network_digit",
-               "agent_name", "agent_id_number")
+TEXT_FIELDS = ("system_name", "system_location", "system_in_use_date", "acceptance_date", "change_date",
+               "retention_days", "network_digit", "agent_name", "agent_id_number")
 # Camera counts by type, as the 备案表 lists them ("枪机×40，半球×6").
 TYPES = (("fixed", "枪机"), ("dome", "半球"), ("ptz", "球机"), ("other", "其他"))
 _COUNT = re.compile(r"(枪机|半球|球机|其他)\s*[×xX*]\s*(\d+)")
@@ -51,6 +51,14 @@ def values_of(filing: Filing | None, operator: Operator) -> dict[str, Any]:
 def read(form: Mapping[str, Any]) -> dict[str, Any]:
     """The form's own fields, as typed (stripped), for showing again."""
     return {k: str(v).strip() for k, v in form.items() if k in FIELD_NAMES and isinstance(v, str)}
+
+
+def require_dates(values: Mapping[str, Any], kind: FilingKind, errors: FormErrors) -> None:
+    """The date each kind of filing counts its 30 days from, asked for beside its field on the page."""
+    if kind == FilingKind.change and not values.get("change_date"):
+        errors.add("change_date", "变更备案须填写变更日期（第十条）")
+    if kind == FilingKind.new and not values.get("acceptance_date"):
+        errors.add("acceptance_date", "首次备案须填写竣工验收合格日期（第七条）")
 
 
 def _counts(values: Mapping[str, Any], errors: FormErrors) -> tuple[int, str]:

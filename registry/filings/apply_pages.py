@@ -29,6 +29,7 @@ from registry.filings.models import (
     Filing,
     FilingCreate,
     FilingFormUpdate,
+    FilingKind,
     FilingState,
     Material,
     MaterialKind,
@@ -112,6 +113,7 @@ async def create_draft(request: Request, session: SessionDep, settings: Settings
     operator = operator_of(session, actor)
     values = apply_form.read(await request.form())
     errors = FormErrors()
+    apply_form.require_dates(values, FilingKind.new, errors)
     data = apply_form.to_model(FilingCreate, values, errors, operator_id=operator.id)
     if data is not None:
         try:
@@ -141,6 +143,7 @@ async def save_form(request: Request, session: SessionDep, settings: SettingsDep
     operator = session.get_one(Operator, filing.operator_id)
     values = apply_form.read(await request.form())
     errors = FormErrors()
+    apply_form.require_dates(values, filing.kind, errors)
     data = apply_form.to_model(FilingFormUpdate, values, errors)
     if data is not None:
         try:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from registry.actor import Actor
 from registry.audit import service as audit
 from registry.errors import Conflict, InvalidInput
-from registry.filings.models import CLOSED_STATES, Filing, FilingForm, FilingKind, FilingState
+from registry.filings.models import CLOSED_STATES, Filing, FilingKind, FilingState
 
 STATE_NAMES = {"draft": "使用单位草稿", "submitted": "待受理", "accepted": "已受理", "correction_requested": "待补正",
                "corrected": "已补正", "filed": "已备案", "rejected": "不予备案", "superseded": "已被替代"}
@@ -78,13 +78,6 @@ def check_change_date(kind: FilingKind, change_date: date | None, today: date) -
             raise InvalidInput("变更日期不能晚于今天 / change_date is in the future", field="change_date")
     elif change_date is not None:
         raise InvalidInput("首次备案无需填写变更日期 / only a change filing has a date of change", field="change_date")
-
-
-def lateness_start(form: FilingForm, kind: FilingKind) -> date:
-    """The day the 30-day filing limit counts from: the change's date for a change, else going into use."""
-    if kind == FilingKind.change and form.change_date is not None:
-        return form.change_date
-    return form.system_in_use_date
 
 
 def supersede(session: Session, *, actor: Actor, change: Filing, at: datetime) -> Filing:

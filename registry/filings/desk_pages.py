@@ -55,11 +55,12 @@ class QueueFilters(BaseModel):
 
     q: str | None = Field(default=None, max_length=100)
     stage: Literal["intake", "review", "waiting"] | None = None
+    due_by: date | None = None  # the home page's "decisions due within 3 working days"
 
     def to_export(self, unit_code: str | None) -> Filters:
         """The same rows as the queue's export."""
         return Filters(q=self.q, filing_unit_code=unit_code or "-",
-                       states=STAGES[self.stage] if self.stage else OPEN_STATES)
+                       states=STAGES[self.stage] if self.stage else OPEN_STATES, deadline_by=self.due_by)
 
 
 QUEUE_SORTS = (Sort("deadline", "办结期限", DEADLINE_ORDER, date.fromisoformat),
@@ -71,7 +72,8 @@ QUEUE_COLUMNS = (
 QUEUE = ListSpec(
     url="/desk", title="待办备案", filters=QueueFilters,
     fields=(FilterField("q", "查找", placeholder="备案编号、使用单位名称或信用代码"),
-            FilterField("stage", "环节", "select", STAGE_CHOICES)),
+            FilterField("stage", "环节", "select", STAGE_CHOICES),
+            FilterField("due_by", "办结期限不晚于", "date")),
     sorts=QUEUE_SORTS, default_sort="deadline", id_column=col(Filing.id), columns=QUEUE_COLUMNS,
     row_template="filings/_queue_row.html", export_url="/desk/export", template="filings/queue.html",
 )

@@ -17,8 +17,8 @@ from registry.auth.models import Role
 from registry.auth.scope import get_visible, require_role
 from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate, CameraStatus
-from registry.errors import Conflict, InvalidInput, NotFound
-from registry.filings import changes, service
+from registry.errors import Conflict, NotFound
+from registry.filings import changes, lateness, service
 from registry.filings.models import (
     EDITABLE_STATES,
     FORM_EDITABLE_STATES,
@@ -38,7 +38,7 @@ FORM_FIELDS = tuple(FilingForm.model_fields)
 # Wording of what is still missing, as the operator reads it before submitting.
 MISSING_NAMES = {"location_diagram": "单位位置示意图", "deployment_map": "布防图", "cameras": "摄像机清单",
                  "form": "备案表", "authorization": "委托办理备案登记授权书",
-                 "change_date": "变更日期"}
+                 "change_date": "变更日期", "acceptance_date": "竣工验收合格日期"}
 
 
 def open_for_edit(session: Session, *, actor: Actor, filing_id: int, states: tuple[FilingState, ...]) -> Filing:
@@ -65,10 +65,9 @@ def create_draft(session: Session, *, actor: Actor, data: FilingCreate, settings
 
 
 def _refresh_lateness(filing: Filing, settings: Settings) -> None:
-    """Lateness as of the day the filing was (or is now being) submitted."""
-    filing.late_days = service.late_days(changes.lateness_start(filing, filing.kind),
-                                         beijing_today(filing.submitted_at), settings.late_filing_days)
-    filing.late = filing.late_days > 0
+    """Lateness under both rules as of the day the filing was (or is now being) submitted."""
+    lateness.apply(filing, lateness.of(filing, filing.kind, beijing_today(filing.submitted_at),
+                                       settings.late_filing_days))
 
 
 def update_form(session: Session, *, actor: Actor, filing_id: int, data: FilingForm, settings: Settings,
@@ -76,8 +75,7 @@ def update_form(session: Session, *, actor: Actor, filing_id: int, data: FilingF
     """Change the form of a draft, or of a filing being corrected (补正); every changed field is audited."""
     filing = open_for_edit(session, actor=actor, filing_id=filing_id, states=FORM_EDITABLE_STATES)
     at = now or utcnow()
-    if data.system_in_use_date > beijing_today(at):
-        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    service.check_dates(data, filing.kind, beijing_today(at), complete=False)
     changed = {name: getattr(data, name) for name in FORM_FIELDS if getattr(filing, name) != getattr(data, name)}
     if not changed:
         return filing
@@ -96,6 +94,8 @@ def missing_before_submit(session: Session, filing: Filing) -> list[str]:
     missing = service.missing_items(session, filing)
     if filing.kind == FilingKind.change and filing.change_date is None:
         missing.append("change_date")
+    if filing.kind == FilingKind.new and filing.acceptance_date is None:
+        missing.append("acceptance_date")
     if filing.agent_name:
         kinds = set(session.exec(select(Material.kind).where(Material.filing_id == filing.id)).all())
         if MaterialKind.authorization not in kinds:
@@ -113,8 +113,7 @@ def submit_draft(session: Session, *, actor: Actor, filing_id: int, settings: Se
         raise Conflict(f"提交前请补齐：{names} / the filing is incomplete: {', '.join(missing)}",
                        details={"state": filing.state.value, "missing": missing})
     at = now or utcnow()
-    if filing.system_in_use_date > beijing_today(at):
-        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    service.check_dates(filing, filing.kind, beijing_today(at), complete=True)
     changes.check_change_date(filing.kind, filing.change_date, beijing_today(at))
     if filing.changes_filing_id is not None:
         changes.check_can_change(session, original=session.exec(

@@ -6,13 +6,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import field_validator, model_validator
+from pydantic import computed_field, field_validator, model_validator
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from registry.resident_id import check_resident_id
 from registry.text import PlainTextInput
-from registry.timeutil import UTCDateTime, utcnow
+from registry.timeutil import UTCDateTime, beijing_today, utcnow
 
 
 class FilingState(StrEnum):
@@ -81,7 +81,11 @@ class FilingForm(SQLModel):
 
     system_name: str = Field(min_length=2, max_length=200)
     system_location: str = Field(min_length=2, max_length=300)
-    system_in_use_date: date = Field(description="竣工验收 / going-into-use date")
+    system_in_use_date: date = Field(description="投入使用日期: going into use (799号令 第十四条 counts 30 days "
+                                     "from it)")
+    # Migration 0009 copied the going-into-use date into filings made before it.
+    acceptance_date: date | None = Field(default=None, description="竣工验收合格日期 (第七条 counts 30 days from it); "
+                                         "required for a first filing, a change filing states change_date instead")
     retention_days: int = Field(ge=1, le=3650, description="video retention period in days")
     camera_count_declared: int = Field(ge=1, le=100000)
     camera_types_declared: str = Field(min_length=1, max_length=300, description="e.g. 枪机×40，球机×6")
@@ -145,8 +149,6 @@ class Filing(FilingForm, table=True):
     channel: Channel = Channel.online
     late: bool = Field(default=False, index=True)
     late_days: int = 0
-    # 竣工验收合格 (第七条); migration 0009 copies the going-into-use date into filings made before it.
-    acceptance_date: date | None = None
     late_days_acceptance: int = 0  # 第七条: days past 30 days from 竣工验收合格
     late_days_in_use: int = 0  # 799号令 第十四条: days past 30 days from going into use (grace for older systems)
     submitted_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), index=True))
@@ -177,8 +179,11 @@ class FilingPublic(FilingForm):
     number: str | None
     filing_unit_code: str
     channel: Channel
-    late: bool
-    late_days: int
+    late: bool = Field(description="逾期备案: the operator filed more than 30 days late by either rule")
+    late_days: int = Field(description="逾期备案天数: the larger of late_days_acceptance and late_days_in_use")
+    late_days_acceptance: int = Field(description="逾期天数（第七条）: days past 30 days from 竣工验收合格")
+    late_days_in_use: int = Field(description="逾期天数（799号令 第十四条）: days past 30 days from going into use, "
+                                  "with the grace to 2025-06-30 for systems in use before 2025-04-01")
     submitted_at: UTCDateTime
     accepted_at: UTCDateTime | None
     accepted_by_id: int | None
@@ -190,6 +195,17 @@ class FilingPublic(FilingForm):
     verification_result: VerificationResult | None
     filed_at: UTCDateTime | None
     rejected_reason: str | None
+
+    @computed_field(description="计时暂停: the police clock is suspended while the operator corrects (第九条)")
+    def clock_suspended(self) -> bool:
+        """Whether the filing unit's clock is stopped, waiting for the operator's correction."""
+        return self.state == FilingState.correction_requested
+
+    @computed_field(description="办理超期: the filing unit is past its decision deadline today (Beijing date); "
+                                "never while the operator corrects")
+    def overdue(self) -> bool:
+        """Whether the police are past the decision deadline (not the operator's lateness, which is `late`)."""
+        return self.state in CLOCK_RUNNING and self.deadline is not None and self.deadline < beijing_today()
 
 
 class VerificationCreate(PlainTextInput):

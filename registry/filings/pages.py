@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from registry.actor import Actor
 from registry.auth.scope import get_visible
 from registry.cameras.models import Camera
+from registry.checks.pages import filing_card
 from registry.deps import PageActor, SessionDep, SettingsDep, get_engine
 from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
@@ -76,7 +77,7 @@ FILINGS = ListSpec(
             FilterField("district_code", "区县", "select", labels.district_choices()),
             FilterField("station_id", "派出所编码", placeholder="8 位，如 11010101"),
             FilterField("late", "逾期备案", "checkbox"),
-            FilterField("overdue", "超期未办结", "checkbox")),
+            FilterField("overdue", "办理超期", "checkbox")),
     sorts=FILING_SORTS, default_sort="-id", id_column=col(Filing.id), columns=FILING_COLUMNS,
     row_template="filings/_row.html", export_url="/filings/export",
 )
@@ -119,7 +120,7 @@ def show_detail(request: Request, session: Any, settings: Settings, actor: Actor
     kinds = {m.kind.value for m in context["materials"]}
     context.update(desk_context.officer_context(session, settings, actor, filing, missing=context["missing"],
                                                 kinds=kinds, material_id=material, page=page))
-    context.update(errors=errors or FormErrors(), values=values or {})
+    context.update(errors=errors or FormErrors(), values=values or {}, checks=filing_card(session, actor, filing))
     return render(request, "filings/detail.html", context, actor=actor, session=session, status_code=status)
 
 

@@ -17,7 +17,7 @@ from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate
 from registry.deadlines import working_days_after
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.filings import changes, documents, materials, verification
+from registry.filings import changes, clock, documents, lateness, materials, verification
 from registry.filings.models import (
     AWAITING_DECISION,
     EDITABLE_STATES,
@@ -26,6 +26,7 @@ from registry.filings.models import (
     CorrectionNotice,
     Filing,
     FilingCreate,
+    FilingForm,
     FilingKind,
     FilingState,
     Material,
@@ -38,9 +39,6 @@ from registry.settings import Settings
 from registry.timeutil import beijing_today, utcnow
 
 DESK_ROLES = (Role.intake, Role.reviewer)
-# 799号令 第十四条: systems already in use on 2025-04-01 had until 90 days after it.
-REGULATION_799_START = date(2025, 4, 1)
-REGULATION_799_GRACE_END = REGULATION_799_START + timedelta(days=90)
 
 
 def _require_state(filing: Filing, *allowed: FilingState) -> None:
@@ -58,12 +56,17 @@ def _require_submitter(actor: Actor, operator: Operator) -> None:
     require_unit(actor.user, operator.filing_unit_code)
 
 
-def late_days(in_use: date, submitted: date, allowed_days: int) -> int:
-    """Days past the filing limit: 30 days from going into use, with 799号令's grace for older systems."""
-    limit = in_use + timedelta(days=allowed_days)
-    if in_use < REGULATION_799_START <= submitted:
-        limit = max(limit, REGULATION_799_GRACE_END)
-    return max(0, (submitted - limit).days)
+def check_dates(form: FilingForm, kind: FilingKind, today: date, *, complete: bool) -> None:
+    """The form's dates: none in the future; a complete first filing states its 竣工验收合格 date (第七条)."""
+    if form.system_in_use_date > today:
+        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    if form.acceptance_date is not None and form.acceptance_date > today:
+        raise InvalidInput("竣工验收合格日期不能晚于今天 / acceptance_date is in the future", field="acceptance_date")
+    if form.change_date is not None and form.change_date > today:
+        raise InvalidInput("变更日期不能晚于今天 / change_date is in the future", field="change_date")
+    if complete and kind == FilingKind.new and form.acceptance_date is None:
+        raise InvalidInput("首次备案须填写竣工验收合格日期（第七条）/ a first filing needs acceptance_date",
+                           field="acceptance_date")
 
 
 def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Settings,
@@ -84,22 +87,24 @@ def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Sett
     kind = FilingKind.change if changes_id else FilingKind.new
     submitted_at = now or utcnow()
     today = beijing_today(submitted_at)
-    if data.system_in_use_date > today:
-        raise InvalidInput("投入使用日期不能晚于今天 / system_in_use_date is in the future", field="system_in_use_date")
+    check_dates(data, kind, today, complete=not draft)
     if not draft or data.change_date is not None or kind == FilingKind.new:
         changes.check_change_date(kind, data.change_date, today)
-    overdue = late_days(changes.lateness_start(data, kind), today, settings.late_filing_days)
+    late = lateness.of(data, kind, today, settings.late_filing_days)
+    overdue = late.days
     filing = Filing.model_validate(data.model_dump(exclude={"operator_id", "changes_filing_number"}), update={
         "operator_id": operator.id, "kind": kind,
         "changes_filing_id": changes_id, "filing_unit_code": operator.filing_unit_code,
         "channel": Channel.online if actor.user.role == Role.operator else Channel.desk,
-        "late": overdue > 0, "late_days": overdue, "submitted_at": submitted_at,
-        "submitted_by_id": actor.user_id, "updated_at": submitted_at,
+        "submitted_at": submitted_at, "submitted_by_id": actor.user_id, "updated_at": submitted_at,
         "state": FilingState.draft if draft else FilingState.submitted})
+    lateness.apply(filing, late)
     session.add(filing)
     session.flush()
     audit.append(session, actor=actor, action="filing.draft" if draft else "filing.submit", object_type="filing",
-                 object_id=filing.id, details={"operator_id": operator.id, "late_days": overdue, "changes": changes_id})
+                 object_id=filing.id, details={"operator_id": operator.id, "late_days": overdue,
+                                                   "late_days_acceptance": late.acceptance,
+                                                   "late_days_in_use": late.in_use, "changes": changes_id})
     return filing
 
 
@@ -161,7 +166,7 @@ def accept(session: Session, *, actor: Actor, filing_id: int, now: datetime | No
     accepted_at = now or utcnow()
     today = beijing_today(accepted_at)
     filing.number = next_number(session, unit_code=filing.filing_unit_code, year=today.year, kind=NumberKind.filing)
-    due = working_days_after(session, today, 15)
+    due = working_days_after(session, today, clock.DECISION_DAYS)
     filing.deadline, filing.deadline_provisional, filing.deadline_calendar_version = (
         due.date, due.provisional, due.calendar_version)
     filing.state, filing.accepted_at, filing.accepted_by_id = FilingState.accepted, accepted_at, actor.user_id
@@ -184,7 +189,7 @@ def request_correction(session: Session, *, actor: Actor, filing_id: int, items:
     issued_at = now or utcnow()
     today = beijing_today(issued_at)
     number = next_number(session, unit_code=filing.filing_unit_code, year=today.year, kind=NumberKind.correction)
-    due = working_days_after(session, today, 10)
+    due = working_days_after(session, today, clock.CORRECTION_DAYS)
     notice = CorrectionNotice(filing_id=filing_id, number=number, items=[i.model_dump() for i in items],
                               issued_at=issued_at, issued_by_id=actor.user_id, due_date=due.date,
                               due_provisional=due.provisional, due_calendar_version=due.calendar_version)
@@ -199,7 +204,7 @@ def request_correction(session: Session, *, actor: Actor, filing_id: int, items:
 
 
 def submit_correction(session: Session, *, actor: Actor, filing_id: int, now: datetime | None = None) -> Filing:
-    """The operator has corrected: on time within the notice's limit, otherwise flagged late."""
+    """The operator has corrected: on time within the notice's limit, otherwise flagged late; the clock resumes."""
     filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
     _require_submitter(actor, session.get_one(Operator, filing.operator_id))
     _require_state(filing, FilingState.correction_requested)
@@ -208,11 +213,14 @@ def submit_correction(session: Session, *, actor: Actor, filing_id: int, now: da
     notice.corrected_at = corrected_at
     notice.late = beijing_today(corrected_at) > notice.due_date
     filing.state, filing.updated_at = FilingState.corrected, corrected_at
+    # The police clock was suspended from the notice to now (第九条): it resumes with the days that were left.
+    old_deadline, resumed = clock.resume(session, filing=filing, notice=notice)
     verification.forget_after_correction(filing)
     session.add_all([notice, filing])
     session.flush()
     audit.append(session, actor=actor, action="filing.corrected", object_type="filing", object_id=filing_id,
-                 details={"late": notice.late})
+                 details={"late": notice.late, "deadline_before": old_deadline, "deadline": resumed.date,
+                          "provisional": resumed.provisional})
     return filing
 
 
@@ -296,8 +304,8 @@ def list_visible(session: Session, *, actor: Actor, state: FilingState | None = 
                                                                          datetime.min.time()))
     if late is not None:
         query = query.where(Filing.late == late)
-    if overdue_on is not None:
-        query = query.where(col(Filing.state).in_(AWAITING_DECISION)).where(col(Filing.deadline) < overdue_on)
+    if overdue_on is not None:  # 办理超期: never a filing waiting for the operator's correction
+        query = query.where(clock.overdue_clause(overdue_on))
     if awaiting_verification is not None:
         query = query.where(verification.awaiting_clause(awaiting_verification))
     # Equality-filtered key first (same order): the (key, id) index then serves the page without a sort.

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from registry.filings.service import late_days
+from registry.filings import lateness
 from registry.timeutil import BEIJING
 from registry.workdays import WorkCalendar
 
@@ -24,7 +24,8 @@ NETWORK_DIGITS = (8, 8, 8, 8, 8, 8, 8, 8, 7, 0)
 FILING_COLUMNS = (
     "id", "system_name", "system_location", "system_in_use_date", "retention_days", "camera_count_declared",
     "camera_types_declared", "network_digit", "operator_id", "kind", "changes_filing_id", "state", "number",
-    "filing_unit_code", "channel", "late", "late_days", "submitted_at", "submitted_by_id", "accepted_at",
+    "filing_unit_code", "channel", "late", "late_days", "acceptance_date", "late_days_acceptance", "late_days_in_use",
+    "submitted_at", "submitted_by_id", "accepted_at",
     "accepted_by_id", "deadline", "deadline_provisional", "deadline_calendar_version", "reviewed_by_id",
     "filed_at", "rejected_reason", "updated_at")
 MATERIAL_COLUMNS = ("id", "filing_id", "kind", "sha256", "mime", "size", "filename", "uploaded_at", "uploaded_by_id")
@@ -100,7 +101,9 @@ def make_filings(rng: np.random.Generator, *, camera_counts: np.ndarray, operato
         submitted = _first_day(state, today, rng)
         in_use = submitted - timedelta(days=int(rng.integers(0, 46)))
         draft: dict[str, Any] = {"id": i + 1, "state": state, "unit": unit, "in_use": in_use,
-                                 "late_days": late_days(in_use, submitted, late_filing_days),
+                                 # 竣工验收合格 and going into use on the same day (registry/filings/lateness)
+                                 "late": (lateness.days_after_acceptance(in_use, submitted, late_filing_days),
+                                          lateness.days_after_in_use(in_use, submitted, late_filing_days)),
                                  "submitted_at": _at(submitted, int(rng.integers(0, 8 * 3600))),
                                  "intake": intake, "reviewer": reviewer, "network": int(rng.choice(NETWORK_DIGITS)),
                                  "cameras": int(camera_counts[i]), "version": calendar.calendar_version,
@@ -152,7 +155,8 @@ def _rows(draft: dict[str, Any], out: Filings, maps: tuple[Material, Material]) 
         fid, f"视频监控系统{fid:06d}", f"北京市示范路{fid % 500 + 1}号", draft["in_use"], 30 + fid % 4 * 30,
         draft["cameras"], "枪机、球机", draft["network"], draft["operator"], "new", None, state, draft.get("number"),
         draft["unit"], "desk",
-        draft["late_days"] > 0, draft["late_days"], draft["submitted_at"], draft["intake"],
+        max(draft["late"]) > 0, max(draft["late"]), draft["in_use"], *draft["late"], draft["submitted_at"],
+        draft["intake"],
         draft.get("accepted_at"), draft["intake"] if "accepted_at" in draft else None, deadline, provisional,
         draft["version"] if deadline else None, draft["reviewer"] if closed else None,
         closed if state == "filed" else None,

@@ -86,11 +86,14 @@ FILING_COLUMNS = (
     Column("system_name", "系统名称", True),
     Column("system_location", "系统位置", True),
     Column("system_in_use_date", "投入使用日期", True, "date", note="2025-04-01"),
+    Column("acceptance_date", "竣工验收合格日期", type="date",
+           note="首次备案必填（第七条）/ required for a first filing"),
     Column("retention_days", "存储天数", True, "int"),
     Column("camera_count_declared", "摄像机数量", True, "int"),
     Column("camera_types_declared", "摄像机类型", True, note="如 枪机×40，球机×6"),
     Column("network_digit", "网络标识", type="int", note="GB/T 28181 第14位，默认 8"),
     Column("changes_filing_number", "变更的原备案编号", note="变更备案时填写 / for a change filing"),
+    Column("change_date", "变更日期", type="date", note="变更备案必填（第十条）/ required for a change filing"),
 )
 
 CAMERA_COLUMNS = (

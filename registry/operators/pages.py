@@ -56,7 +56,7 @@ OPERATORS = ListSpec(
     fields=(FilterField("q", "查找", placeholder="单位名称或统一社会信用代码"),
             FilterField("district_code", "区县", "select", labels.district_choices()),
             FilterField("station_id", "派出所编码", placeholder="8 位，如 11010101"),
-            FilterField("overdue", "有超期未办结的备案", "checkbox")),
+            FilterField("overdue", "有办理超期的备案", "checkbox")),
     sorts=(Sort("id", "登记顺序", col(Operator.id)), Sort("name", "名称", col(Operator.name), str)),
     default_sort="-id", id_column=col(Operator.id),
     columns=(Column("名称", "name"), Column("统一社会信用代码"), Column("地址"), Column("区县"),

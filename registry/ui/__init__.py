@@ -11,6 +11,7 @@ def page_routers() -> list[APIRouter]:
     from registry.admin.users import router as user_pages
     from registry.auth.pages import router as auth_pages
     from registry.cameras.pages import router as camera_pages
+    from registry.checks.pages import router as check_pages
     from registry.dashboard.pages import router as dashboard_pages
     from registry.documents.pages import router as document_pages
     from registry.filings.apply_edits import router as apply_edits
@@ -20,12 +21,15 @@ def page_routers() -> list[APIRouter]:
     from registry.filings.placement_pages import router as placement_pages
     from registry.filings.verify_pages import router as verify_pages
     from registry.footage.pages import router as footage_pages
+    from registry.inspections.pages import router as inspection_pages
+    from registry.inspections.supervision_pages import router as supervision_pages
     from registry.operators.pages import router as operator_pages
     from registry.penalties.pages import router as penalty_pages
     from registry.scans.pages import router as scan_pages
     from registry.ui.home import router as home_pages
 
-    # footage and penalty pages before apply_pages: /apply/footage is not the filing /apply/{filing_id}.
-    return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, apply_pages, apply_edits,
-            apply_import, placement_pages, verify_pages, filing_pages, operator_pages, camera_pages, scan_pages,
-            document_pages, user_pages, system_pages]
+    # footage, penalty, check and inspection pages before apply_pages: /apply/footage is not the filing
+    # /apply/{filing_id}; supervision pages before inspection pages: /inspections/review is not an inspection.
+    return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, check_pages, supervision_pages,
+            inspection_pages, apply_pages, apply_edits, apply_import, placement_pages, verify_pages, filing_pages,
+            operator_pages, camera_pages, scan_pages, document_pages, user_pages, system_pages]

@@ -94,7 +94,7 @@ def test_supervisor_drills_from_the_dashboard_to_a_list_and_exports_it(
         # Back on the dashboard: the operators with overdue filings, for the weekly meeting, to Excel.
         tab.page.go_back()
         tab.page.wait_for_url("**/dashboard?district=110101")
-        tab.page.click("text=有超期未办结备案的使用单位")
+        tab.page.click("text=有办理超期备案的使用单位")
         tab.page.wait_for_url(re.compile(r".*/operators\?district_code=110101&overdue=true"))
         assert tab.page.locator("#list .count b").inner_text() == "1"
         assert tab.page.locator("#list input[name=overdue]").is_checked()

@@ -128,7 +128,8 @@ def _seed(client: TestClient, session: Session, admin: str) -> tuple[dict[str, s
     known: dict[str, int] = {"operator_id": operator.id}
     for filed in (True, False):
         form = {"operator_id": operator.id, "system_name": "酒店视频监控系统", "system_location": "东城区测试路1号",
-                "system_in_use_date": (date.today() - timedelta(days=10)).isoformat(), "retention_days": 30,
+                "system_in_use_date": (date.today() - timedelta(days=10)).isoformat(),
+                "acceptance_date": (date.today() - timedelta(days=12)).isoformat(), "retention_days": 30,
                 "camera_count_declared": 2, "camera_types_declared": "枪机×2"}
         fid = call("operator", "POST", "/filings", json=form)["id"]
         for kind in ("location_diagram", "deployment_map"):

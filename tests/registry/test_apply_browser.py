@@ -76,6 +76,7 @@ def test_operator_files_places_cameras_submits_and_corrects(
         page.wait_for_url("**/apply/new")
         page.fill("#f-system_name", "东方酒店视频监控系统")
         page.fill("#f-system_in_use_date", (date.today() - timedelta(days=12)).isoformat())
+        page.fill("#f-acceptance_date", (date.today() - timedelta(days=14)).isoformat())
         page.fill("#f-count_fixed", "2")
         page.fill("#f-count_dome", "1")
         # The location typed as a map app shows it: the routed unit is shown beside the form.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,13 +16,15 @@ from registry.auth.models import Role
 from registry.cameras.models import Camera
 from registry.filings.models import Filing, FilingState
 from registry.operators.models import Operator
+from registry.timeutil import beijing_today
 from tests.registry.conftest import Person
 from tests.registry.page_helpers import post_form, sign_in
 from tests.registry.test_drafts import VALID_ID, pdf, png
 from tests.registry.test_filing_workflow import Desk
 
 FORM = {"system_name": "东方酒店视频监控系统", "system_location": "北京市东城区测试路1号",
-        "system_in_use_date": (date.today() - timedelta(days=10)).isoformat(), "retention_days": "30",
+        "system_in_use_date": (beijing_today() - timedelta(days=10)).isoformat(),
+        "acceptance_date": (beijing_today() - timedelta(days=12)).isoformat(), "retention_days": "30",
         "network_digit": "8", "site_lon": "116.417", "site_lat": "39.947", "site_datum": "wgs84",
         "count_fixed": "2", "count_dome": "1"}
 
@@ -263,3 +265,38 @@ def test_the_camera_template_comes_back_with_its_errors_then_imports(client: Tes
     cameras = cameras_of(session, fid)
     assert [(c.name, c.mac) for c in cameras] == [("大堂1", "00:11:22:33:44:01")]
     assert abs(cameras[0].lon - 116.417) < 1e-6  # no position in the sheet: the system's location
+
+
+def test_the_form_asks_for_the_date_each_rule_counts_from(client: TestClient, desk: Desk) -> None:
+    token = sign_in(client, desk.hotel)
+    page = client.get("/apply/new").text
+    assert 'id="f-acceptance_date"' in page and 'id="f-change_date"' not in page
+    refused = post_form(client, "/apply/new", token, {**FORM, "acceptance_date": ""})
+    assert refused.status_code == 422 and "竣工验收合格日期" in error_beside(refused.text, "acceptance_date")
+    future = post_form(client, "/apply/new", token, {**FORM, "acceptance_date": "2099-01-01"})
+    assert future.status_code == 422 and "不能晚于今天" in error_beside(future.text, "acceptance_date")
+
+
+def test_a_change_draft_made_in_the_pages_submits(client: TestClient, desk: Desk, session: Session) -> None:
+    fid = desk.submit_complete()
+    desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
+    desk.file(fid)
+    token = sign_in(client, desk.hotel)
+    started = post_form(client, f"/apply/{fid}/change", token)
+    change = int(started.headers["location"].rsplit("/", 1)[1])
+    form_page = client.get(f"/apply/{change}/form").text
+    assert 'id="f-change_date"' in form_page and value_of(form_page, "change_date") == ""
+    # Submitting without the date of change is refused and says so; the form asks for it beside the field.
+    early = post_form(client, f"/apply/{change}/submit", token)
+    assert early.status_code == 409 and "变更日期" in early.text
+    missing = post_form(client, f"/apply/{change}/form", token, {**FORM, "change_date": ""})
+    assert missing.status_code == 422 and "变更日期" in error_beside(missing.text, "change_date")
+    future = post_form(client, f"/apply/{change}/form", token, {**FORM, "change_date": "2099-01-01"})
+    assert future.status_code == 422 and "不能晚于今天" in error_beside(future.text, "change_date")
+    day = (beijing_today() - timedelta(days=2)).isoformat()
+    assert post_form(client, f"/apply/{change}/form", token, {**FORM, "change_date": day}).status_code == 303
+    assert value_of(client.get(f"/apply/{change}/form").text, "change_date") == day
+    submitted = post_form(client, f"/apply/{change}/submit", token)
+    assert submitted.status_code == 303, submitted.text
+    filing = stored(session, change)
+    assert filing.state == FilingState.submitted and filing.change_date.isoformat() == day and not filing.late

@@ -4,7 +4,7 @@ superseded, a date of change that lateness counts from, one physical camera acti
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from registry.auth.models import Role
 from registry.cameras.models import Camera
 from registry.operators.models import Operator
+from registry.timeutil import beijing_today
 from tests.registry.conftest import Person
 from tests.registry.test_filing_workflow import Desk, _camera, _form
 
@@ -33,7 +34,7 @@ def _filed(desk: Desk) -> tuple[int, str]:
 
 def _change(desk: Desk, number: str, **changes: object) -> dict:  # type: ignore[type-arg]
     form = _form(desk.operator.id, changes_filing_number=number,
-                 change_date=(date.today() - timedelta(days=3)).isoformat())
+                 change_date=(beijing_today() - timedelta(days=3)).isoformat())
     form.update(changes)
     return desk.call(desk.hotel, "POST", "/filings", json=form)
 
@@ -89,10 +90,10 @@ def test_a_filed_change_supersedes_the_filing_and_its_receipt(desk: Desk) -> Non
 
 def test_a_change_has_a_date_of_change_and_lateness_counts_from_it(desk: Desk) -> None:
     _fid, number = _filed(desk)
-    long_ago = (date.today() - timedelta(days=330)).isoformat()
+    long_ago = (beijing_today() - timedelta(days=330)).isoformat()
     missing = _change(desk, number, system_in_use_date=long_ago, change_date=None)
     assert missing["status"] == 422 and missing["body"]["error"]["field"] == "change_date"
-    future = _change(desk, number, change_date=(date.today() + timedelta(days=2)).isoformat())
+    future = _change(desk, number, change_date=(beijing_today() + timedelta(days=2)).isoformat())
     assert future["status"] == 422 and future["body"]["error"]["field"] == "change_date"
     on_time = _change(desk, number, system_in_use_date=long_ago)
     assert on_time["status"] == 201, on_time
@@ -101,7 +102,7 @@ def test_a_change_has_a_date_of_change_and_lateness_counts_from_it(desk: Desk) -
     assert desk.call(desk.li, "POST", f"/filings/{on_time['body']['id']}/reject",
                      json={"reason": "测试"})["status"] == 200
     late = _change(desk, number, system_in_use_date=long_ago,
-                   change_date=(date.today() - timedelta(days=40)).isoformat())
+                   change_date=(beijing_today() - timedelta(days=40)).isoformat())
     assert late["body"]["late"] is True and late["body"]["late_days"] == 10
     # A first filing has no date of change.
     first = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, change_date=long_ago))
@@ -116,7 +117,7 @@ def test_the_operators_change_draft_asks_for_the_date_of_change(desk: Desk) -> N
     assert refused["status"] == 409 and "change_date" in refused["body"]["error"]["details"]["missing"]
     assert "变更日期" in refused["body"]["error"]["message"]
     form = {k: draft[k] for k in _form(0) if k != "operator_id"}
-    form["change_date"] = (date.today() - timedelta(days=2)).isoformat()
+    form["change_date"] = (beijing_today() - timedelta(days=2)).isoformat()
     assert desk.call(desk.hotel, "PUT", f"/filings/{draft['id']}/form", json=form)["status"] == 200
     submitted = desk.call(desk.hotel, "POST", f"/filings/{draft['id']}/submit")
     assert submitted["status"] == 200, submitted

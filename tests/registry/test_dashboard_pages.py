@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from registry.auth.models import Role
-from registry.filings.models import Filing
+from registry.filings.models import Filing, FilingState
 from registry.operators.models import Operator
 from registry.timeutil import beijing_today
 from tests.registry.conftest import Person
@@ -78,12 +78,21 @@ def test_a_branch_supervisor_starts_in_its_district_and_sees_only_its_own(
 def test_overdue_decisions_are_counted_and_listed(client: TestClient, world: dict[str, Any], engine: Engine,  # noqa: F811
                                                   make_person: Callable[..., Person]) -> None:
     fid = world["ids"]["filing_id"]
-    with Session(engine) as session:  # the correction notice was issued long ago: the decision is overdue
+    with Session(engine) as session:  # the deadline set at acceptance passed long ago
         filing = session.get_one(Filing, fid)
         filing.deadline = beijing_today() - timedelta(days=3)
+        # The filing waits for the operator's correction: the police clock is suspended, nothing is 办理超期 (第九条).
+        assert filing.state == FilingState.correction_requested
         session.add(filing)
         session.commit()
     sign_in(client, make_person(Role.supervisor, "001"))
+    assert all(n == 0 for url, n in _links(client.get("/dashboard").text) if "overdue=true" in url)
+    assert _list_count(client, "/filings?overdue=true") == 0 and _list_count(client, "/operators?overdue=true") == 0
+    with Session(engine) as session:  # the clock runs again (here: as if corrected, deadline still passed)
+        filing = session.get_one(Filing, fid)
+        filing.state = FilingState.corrected
+        session.add(filing)
+        session.commit()
     page = client.get("/dashboard").text
     overdue = [(url, n) for url, n in _links(page) if "overdue=true" in url and "/filings" in url]
     assert overdue and all(n == 1 for _, n in overdue)

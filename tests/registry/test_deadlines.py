@@ -22,6 +22,7 @@ def _accepted_on(engine: Engine, settings: Settings, operator: Operator, clerk: 
     with Session(engine, expire_on_commit=False) as session:
         filing = service.submit(session, actor=clerk.actor, settings=settings, now=day, data=FilingCreate(
             operator_id=operator.id, system_name="系统", system_location="地点", system_in_use_date=day.date(),
+            acceptance_date=day.date(),
             retention_days=30, camera_count_declared=1, camera_types_declared="枪机"))
         filing = service.accept(session, actor=clerk.actor, filing_id=filing.id, now=day)
         session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +18,7 @@ from registry.filings import mapimages
 from registry.operators.models import Operator
 from registry.resident_id import check_resident_id
 from registry.settings import Settings
+from registry.timeutil import beijing_today
 from tests.registry.conftest import Person
 from tests.registry.test_filing_workflow import Desk, _camera, _form
 
@@ -93,7 +94,7 @@ def test_a_draft_is_the_operators_own_until_submitted(desk: Desk, session: Sessi
 
 
 def test_lateness_counts_to_the_day_of_submission(desk: Desk, settings: Settings) -> None:
-    in_use = date.today() - timedelta(days=settings.late_filing_days + 5)
+    in_use = beijing_today() - timedelta(days=settings.late_filing_days + 5)
     fid = _draft(desk, system_in_use_date=in_use.isoformat())
     _complete(desk, fid)
     body = desk.call(desk.hotel, "POST", f"/filings/{fid}/submit")["body"]
@@ -105,7 +106,7 @@ def test_the_form_is_changed_in_a_draft_and_during_correction_only(desk: Desk) -
     form = {k: v for k, v in _form(desk.operator.id).items() if k != "operator_id"}
     changed = desk.call(desk.hotel, "PUT", f"/filings/{fid}/form", json={**form, "retention_days": 90})
     assert changed["status"] == 200 and changed["body"]["retention_days"] == 90
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (beijing_today() + timedelta(days=3)).isoformat()
     bad = desk.call(desk.hotel, "PUT", f"/filings/{fid}/form", json={**form, "system_in_use_date": future})
     assert bad["status"] == 422 and bad["body"]["error"]["field"] == "system_in_use_date"
     _complete(desk, fid)
@@ -234,7 +235,7 @@ def test_a_change_carries_over_materials_placements_and_codes(desk: Desk) -> Non
     desk.call(desk.hotel, "POST", f"/filings/{change}/cameras", json=[_camera(7)])
     # A change says when the content changed (第十条); its lateness counts from that date.
     form = {k: started["body"][k] for k in _form(0) if k != "operator_id"}
-    form["change_date"] = (date.today() - timedelta(days=1)).isoformat()
+    form["change_date"] = (beijing_today() - timedelta(days=1)).isoformat()
     assert desk.call(desk.hotel, "PUT", f"/filings/{change}/form", json=form)["status"] == 200
     assert desk.call(desk.hotel, "POST", f"/filings/{change}/submit")["status"] == 200
     desk.call(desk.wang, "POST", f"/filings/{change}/accept")

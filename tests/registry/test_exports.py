@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from registry.filings.models import Filing
 from registry.imports.columns import Kind
 from registry.operators.models import Operator
 from registry.settings import Settings
+from registry.timeutil import beijing_today
 from tests.registry.conftest import HAIDIAN_POINT, Person
 from tests.registry.test_filing_workflow import Desk
 from tests.registry.test_imports import upload
@@ -77,7 +78,7 @@ def test_filters_and_overdue_operators(client: TestClient, desk: Desk, engine: E
     desk.call(desk.wang, "POST", f"/filings/{open_filing.id}/accept")
     with Session(engine) as session:
         stored = session.get_one(Filing, open_filing.id)
-        stored.deadline = date.today() - timedelta(days=1)
+        stored.deadline = beijing_today() - timedelta(days=1)
         session.add(stored)
         session.commit()
     supervisor_rows = read_back(client.get("/api/v1/exports/operators.xlsx?overdue=true",
@@ -89,7 +90,7 @@ def test_filters_and_overdue_operators(client: TestClient, desk: Desk, engine: E
     assert [r["id"] for r in read_back(overdue.content, "csv")] == [str(open_filing.id)]
     with Session(engine) as session:
         last = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc())).first()
-    assert last is not None and last.details["filters"] == {"overdue_on": date.today().isoformat()}
+    assert last is not None and last.details["filters"] == {"overdue_on": beijing_today().isoformat()}
 
 
 def test_exported_cameras_reimport_as_present(client: TestClient, desk: Desk) -> None:

@@ -64,6 +64,7 @@ def _operator_files(tab: Pages, files: Path) -> int:
     page.click("nav.menu >> text=新建备案")
     page.wait_for_url("**/apply/new")
     page.fill("#f-system_name", "东方酒店视频监控系统")
+    page.fill("#f-acceptance_date", (date.today() - timedelta(days=14)).isoformat())
     page.fill("#f-system_in_use_date", (date.today() - timedelta(days=12)).isoformat())
     page.fill("#f-retention_days", "30")
     page.fill("#f-count_fixed", "1")

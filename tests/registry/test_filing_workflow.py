@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +12,7 @@ from registry.auth.models import Role
 from registry.camera_codes import validate_code
 from registry.operators.models import Operator
 from registry.settings import Settings
+from registry.timeutil import beijing_today
 from tests.registry.conftest import DONGCHENG_POINT, Person
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -21,7 +22,8 @@ PDF = b"%PDF-1.4\n% test\n"
 def _form(operator_id: int, **changes: object) -> dict[str, object]:
     form: dict[str, object] = {
         "operator_id": operator_id, "system_name": "酒店视频监控系统", "system_location": "北京市东城区测试路1号",
-        "system_in_use_date": (date.today() - timedelta(days=10)).isoformat(), "retention_days": 30,
+        "system_in_use_date": (beijing_today() - timedelta(days=10)).isoformat(),
+        "acceptance_date": (beijing_today() - timedelta(days=12)).isoformat(), "retention_days": 30,
         "camera_count_declared": 2, "camera_types_declared": "枪机×1，球机×1"}
     form.update(changes)
     return form
@@ -88,7 +90,7 @@ def test_happy_path_numbers_codes_and_receipt(desk: Desk) -> None:
     fid = desk.submit_complete()
     accepted = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
     assert accepted["status"] == 200
-    year = date.today().year
+    year = beijing_today().year
     assert accepted["body"]["number"] == f"101{year}000001"
     assert accepted["body"]["deadline"] is not None
     filed = desk.file(fid)
@@ -121,7 +123,7 @@ def test_one_correction_notice_with_its_own_number(desk: Desk) -> None:
                        {"item": "retention_days", "message": "存储期限不足30天"}]}
     notice = desk.call(desk.wang, "POST", f"/filings/{fid}/correction-notice", json=items)
     assert notice["status"] == 201
-    assert notice["body"]["number"] == f"101{date.today().year}000001"
+    assert notice["body"]["number"] == f"101{beijing_today().year}000001"
     assert len(notice["body"]["items"]) == 2
     again = desk.call(desk.li, "POST", f"/filings/{fid}/correction-notice", json=items)
     assert again["status"] == 409
@@ -151,7 +153,7 @@ def test_incomplete_filing_cannot_be_filed(desk: Desk) -> None:
 
 
 def test_late_filing_is_flagged(desk: Desk) -> None:
-    old = (date.today() - timedelta(days=45)).isoformat()
+    old = (beijing_today() - timedelta(days=45)).isoformat()
     filing = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, system_in_use_date=old))
     assert filing["body"]["late"] is True and filing["body"]["late_days"] == 15
 
@@ -178,7 +180,7 @@ def test_change_filing_keeps_codes_and_history(desk: Desk) -> None:
     desk.file(fid)
     old = {c["name"]: c for c in desk.call(desk.wang, "GET", f"/cameras?filing_id={fid}")["body"]["items"]}
     change = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, changes_filing_number=number,
-                                                                      change_date=date.today().isoformat()))
+                                                                      change_date=beijing_today().isoformat()))
     assert change["status"] == 201 and change["body"]["kind"] == "change"
     cid = change["body"]["id"]
     for kind in ("location_diagram", "deployment_map"):

@@ -272,7 +272,8 @@ def test_operators_and_filings_all_or_nothing_and_idempotent(client: TestClient,
     assert again["created"] == 0 and again["present"] == 2 and again["differing"] == 1
     assert "联系人 (contact_name)" in again["notes"][-1]["message"]
     filings = [{"operator_uscc": r["uscc"], "system_name": "视频监控系统", "system_location": r["address"],
-                "system_in_use_date": "2026年1月5日", "retention_days": 30, "camera_count_declared": 10,
+                "system_in_use_date": "2026年1月5日", "acceptance_date": "2025-12-30",
+                "retention_days": 30, "camera_count_declared": 10,
                 "camera_types_declared": "枪机×10"} for r in rows]
     filings.append({**filings[0], "operator_uscc": make_uscc(9999)})
     body = upload(client, wang, Kind.filings, sheet_bytes(Kind.filings, filings, "csv"), "csv", valid_only=True)

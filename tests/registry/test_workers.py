@@ -132,7 +132,8 @@ def _arrange(engine: Engine, settings: Settings) -> dict[str, Cast]:
                 actor = Actor(owner, "127.0.0.1")
                 filing = filings_service.submit(session, actor=actor, settings=settings, data=FilingCreate(
                     operator_id=operator.id or 0, system_name="监控系统", system_location="北京市测试路1号",
-                    system_in_use_date=date.today() - timedelta(days=5), retention_days=30,
+                    system_in_use_date=date.today() - timedelta(days=5),
+                    acceptance_date=date.today() - timedelta(days=6), retention_days=30,
                     camera_count_declared=3, camera_types_declared="枪机×3"))
                 assert filing.id is not None
                 for kind in (MaterialKind.location_diagram, MaterialKind.deployment_map):
