@@ -8,6 +8,8 @@ from functools import cache
 from registry.cameras.models import CameraStatus, FormFactor
 from registry.filings.models import Channel, FilingKind, FilingState, MaterialKind
 from registry.footage.models import FootageKind
+from registry.inspections.due import DueStatus
+from registry.inspections.models import InspectionKind, InspectionState, ItemResult, RectificationState
 from registry.operators.models import Datum, SystemKind
 from registry.penalties.models import PenaltyDecision, PenaltyState, PenaltyViolation
 
@@ -28,6 +30,11 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     PenaltyState: {"preparing": "办理中", "proposed": "待审批", "approved": "已批准", "issued": "已开具决定书"},
     PenaltyViolation: {"not_filed": "未按规定备案", "other": "其他违法行为"},
     PenaltyDecision: {"warning": "警告", "fine": "罚款"},
+    InspectionKind: {"periodic": "定期检查", "ad_hoc": "临时检查", "special": "专项检查", "random": "随机抽查"},
+    InspectionState: {"open": "填写中", "signed": "已签名", "refused": "拒绝签名（已注明）"},
+    ItemResult: {"ok": "符合", "hazard": "存在隐患", "na": "不适用"},
+    RectificationState: {"open": "整改中", "closed": "已整改（销号）", "escalated": "逾期未改（转处罚）"},
+    DueStatus: {"never_inspected": "从未检查", "due": "本期待检", "overdue": "逾期未检", "done": "本期已检"},
 }
 
 

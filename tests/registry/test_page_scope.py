@@ -15,6 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.auth.models import Role
+from registry.inspections.periods import first_due_half
+from registry.timeutil import beijing_today
 from tests.registry.conftest import Person
 from tests.registry.page_helpers import page_routes, sign_in
 from tests.registry.test_scope import world  # noqa: F401  (the shared scenario fixture)
@@ -25,7 +27,7 @@ OPEN = "open"        # not unit data: sign-in, the home page
 Body = Callable[[dict[str, Any]], dict[str, Any]] | None
 # Figures, not rows: no operator name to find, so the owner check below cannot see 东城 in them.
 # (The calendar page lists only provisional deadlines, and the shared scenario has none.)
-AGGREGATES = ("/maps", "/dashboard", "/admin/calendar")
+AGGREGATES = ("/maps", "/dashboard", "/admin/calendar", "/statistics")
 # Reached only through a link signed for the session that made it (an import's error file): 404 without it.
 SIGNED_LINKS = {"/apply/{filing_id}/cameras/errors/{name}"}
 OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
@@ -34,6 +36,8 @@ NOT_DESK = (Role.inspector, Role.supervisor, Role.admin, Role.leader, Role.opera
 ALL_ROLES = (*OFFICER_ROLES, Role.operator)
 NOT_LEADERS = tuple(r for r in ALL_ROLES if r != Role.leader)
 NOT_ADMINS = tuple(r for r in ALL_ROLES if r != Role.admin)
+NOT_INSPECTORS = (Role.admin, Role.leader, Role.operator)
+NOT_REVIEWERS = (Role.intake, Role.inspector, Role.admin, Role.leader, Role.operator)
 
 # (method, path) → (kind, form data for POSTs, roles of 东城 that are refused with 403 — empty: none).
 PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
@@ -69,6 +73,9 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     # Public geography (district outlines) for the small maps; signed-in users only.
     ("GET", "/geo/districts.geojson"): (OPEN, None, ()),
     ("GET", "/dashboard"): (LIST, None, (Role.operator,)),
+    # 统计报表 (registry/statistics/pages.py): the unit's own figures (another unit's is a 403: test_statistics.py).
+    ("GET", "/statistics"): (LIST, None, (Role.operator,)),
+    ("GET", "/statistics/export.xlsx"): (LIST, None, (Role.operator,)),
     ("GET", "/maps/city"): (LIST, None, ()),
     ("GET", "/maps/district/{district_code}"): (LIST, None, ()),
     ("GET", "/maps/operator/{operator_id}"): (OBJECT, None, ()),
@@ -133,6 +140,35 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/apply/penalties"): (OPEN, None, OFFICER_ROLES),
     ("GET", "/apply/penalties/{case_id}"): (OBJECT, None, OFFICER_ROLES),
     ("POST", "/apply/penalties/{case_id}/statement"): (OBJECT, lambda ids: {"text": "陈述"}, OFFICER_ROLES),
+    # Inspections (registry/inspections/pages.py): the unit's lists; the record's steps only by its own officers.
+    ("GET", "/inspections/due"): (LIST, None, (Role.leader, Role.operator)),
+    ("GET", "/inspections"): (LIST, None, (Role.operator,)),
+    ("GET", "/inspections/new"): (OPEN, None, NOT_INSPECTORS),
+    ("POST", "/inspections/new"): (OPEN, lambda ids: {"operator_id": ids["operator_id"]}, NOT_INSPECTORS),
+    ("GET", "/inspections/{inspection_id}"): (OBJECT, None, (Role.operator,)),
+    ("POST", "/inspections/{inspection_id}/items"): (OBJECT, lambda ids: {"result_signage": "ok"}, ALL_ROLES),
+    ("POST", "/inspections/{inspection_id}/record"): (OBJECT, lambda ids: {"signature": "signed"}, ALL_ROLES),
+    ("POST", "/inspections/{inspection_id}/scan"): (OBJECT, lambda ids: {"scan_id": ids["scan_id"]}, ALL_ROLES),
+    ("POST", "/inspections/{inspection_id}/photos"): (OBJECT, None, ALL_ROLES),
+    ("GET", "/inspections/{inspection_id}/photos/{photo_id}"): (OBJECT, None, (Role.operator,)),
+    ("GET", "/inspections/{inspection_id}/record.pdf"): (OBJECT, None, ()),
+    ("GET", "/apply/inspections"): (OPEN, None, OFFICER_ROLES),
+    ("GET", "/apply/inspections/{inspection_id}"): (OBJECT, None, OFFICER_ROLES),
+    # Rectification, the 科信 review and the city's spot checks (registry/inspections/supervision_pages.py): the
+    # notice was issued by 东城's station, so 东城's own officers may read it but not follow it up.
+    ("GET", "/rectifications"): (LIST, None, (Role.leader, Role.operator)),
+    ("GET", "/rectifications/{rectification_id}"): (OBJECT, None, (Role.operator,)),
+    ("POST", "/rectifications/{rectification_id}/follow-up"): (OBJECT, lambda ids: {
+        "inspection_id": ids["inspection_id"], "outcome": "closed", "note": "x"}, ALL_ROLES),
+    ("GET", "/rectifications/{rectification_id}/notice.pdf"): (OBJECT, None, ()),
+    ("GET", "/inspections/review"): (LIST, None, (Role.leader, Role.operator)),
+    ("POST", "/inspections/{inspection_id}/review"): (OBJECT, lambda ids: {"comment": "x"}, NOT_REVIEWERS),
+    # The city department's (001) only: every user of 东城 is refused, so they are not 东城's objects.
+    ("GET", "/spot-checks"): (OPEN, None, ALL_ROLES),
+    ("POST", "/spot-checks"): (OPEN, lambda ids: {"size": "1"}, ALL_ROLES),
+    ("GET", "/spot-checks/{draw_id}"): (OPEN, None, ALL_ROLES),
+    ("POST", "/spot-checks/{draw_id}/findings"): (OPEN, lambda ids: {
+        "inspection_id": ids["inspection_id"], "conforming": "yes", "finding": "x"}, ALL_ROLES),
     # The administrator's pages (registry/admin): accounts scoped like the API's, units, calendar, layers.
     ("GET", "/admin/users"): (LIST, None, NOT_ADMINS),
     ("GET", "/admin/users/new"): (OPEN, None, NOT_ADMINS),
@@ -168,7 +204,8 @@ OWNER_EMPTY = {"/desk/recheck"}
 
 
 # Lists that show nothing without a query: the query every test sends (all test operators are 测试酒店N).
-QUERIES = {"/search": "?q=测试酒店"}
+# The due list of the half-year in which the scenario's operator, filed today, is first due.
+QUERIES = {"/search": "?q=测试酒店", "/inspections/due": f"?half={first_due_half(beijing_today())}"}
 
 
 def _url(path: str, ids: dict[str, Any]) -> str:
