@@ -125,6 +125,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     from registry.operators.views import router as operators_router
     from registry.penalties.views import router as penalties_router
     from registry.scans.views import router as scans_router
+    from registry.statistics.views import router as statistics_router
     from registry.ui import page_routers
     from registry.units.views import router as units_router
 
@@ -151,7 +152,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     # Routes are matched in order: the busiest lookups first (a request tried ~25 routes before its own).
     for router in (cameras_router, filings_router, operators_router, auth_router, units_router, materials_router,
                    documents_router, scans_router, imports_router, exports_router, audit_router, penalties_router,
-                   footage_router, inspections_router, checks_router):
+                   footage_router, inspections_router, checks_router, statistics_router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maps_router)
     docs_ui.install(app)  # /docs with Swagger UI from the package, not a CDN

@@ -16,6 +16,7 @@ from registry.commands.fill import fill_app
 from registry.commands.maps import map_app
 from registry.commands.scans import reconcile_command
 from registry.commands.server import demo, serve
+from registry.commands.stats import stats
 from registry.commands.users import users_app
 from registry.commands.workdays import workdays_app
 
@@ -43,6 +44,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(fill_app, name="fill")
 app.add_typer(doc_app, name="doc")
+app.command("stats")(stats)
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -18,6 +18,11 @@ def utcnow() -> datetime:
 def beijing_today(now: datetime | None = None) -> date:
     """The calendar date in Beijing, which is what working-day deadlines count from."""
     return (now or utcnow()).astimezone(BEIJING).date()
+
+
+def beijing_midnight_utc(day: date) -> datetime:
+    """00:00 Beijing time on `day`, as a UTC instant (where a Beijing date begins, for timestamp bounds)."""
+    return datetime.combine(day, time(0), BEIJING).astimezone(UTC)
 
 
 def as_utc(value: datetime) -> datetime:

@@ -1,17 +1,19 @@
 """Who must be inspected this half-year: every filed operator, at least once per half-year (twice a year).
 
-One grouped query per call (operators × their first filing × their recorded inspections), classified in
-Python, so a unit's list and the city's roll-up cost the same few statements at any size.
+A unit's list is one query (operators × their first filing × their recorded inspections), classified in
+Python. The counts (the city's roll-up, the statistics of registry/statistics) are classified in SQL and
+grouped by unit, so they return a row per unit rather than a row per operator.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, case, func, or_, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -20,7 +22,7 @@ from registry.filings.models import Filing, FilingState
 from registry.inspections.models import RECORDED, Inspection
 from registry.inspections.periods import HalfYear, first_due_half
 from registry.operators.models import Operator
-from registry.timeutil import as_utc, beijing_today
+from registry.timeutil import as_utc, beijing_midnight_utc, beijing_today
 
 
 class DueStatus(StrEnum):
@@ -61,6 +63,13 @@ def classify(*, half: HalfYear, today: date, inspections_in_half: int, last_insp
     return DueStatus.never_inspected if last_inspected_on is None else DueStatus.due
 
 
+def _first_filed() -> Any:
+    """Per operator, when it was first filed: a filing since superseded by a change counts from its own date."""
+    return (select(Filing.operator_id, func.min(Filing.filed_at).label("first_filed"))
+            .where(col(Filing.state).in_((FilingState.filed, FilingState.superseded)))
+            .group_by(col(Filing.operator_id)).subquery())
+
+
 def due_list(session: Session, *, unit_code: str, half: HalfYear, today: date,
              status: DueStatus | None = None) -> list[DueRow]:
     """The unit's operators that must be inspected in `half` (filed in time for it), most urgent first.
@@ -68,8 +77,7 @@ def due_list(session: Session, *, unit_code: str, half: HalfYear, today: date,
     A unit's operators are those it verifies (business departments, stations) or files for (a branch
     sees its stations' operators too); the city department's list covers every operator.
     """
-    filed = (select(Filing.operator_id, func.min(Filing.filed_at).label("first_filed"))
-             .where(Filing.state == FilingState.filed).group_by(col(Filing.operator_id)).subquery())
+    filed = _first_filed()
     recorded = col(Inspection.state).in_(RECORDED)
     in_half = (select(Inspection.operator_id, func.count().label("n"))
                .where(recorded, col(Inspection.inspected_on) >= half.start, col(Inspection.inspected_on) <= half.end)
@@ -108,9 +116,41 @@ def summary(rows: list[DueRow]) -> dict[str, int]:
     return {"total": len(rows), **{s.value: counts.get(s.value, 0) for s in DueStatus}}
 
 
+def counts_by(session: Session, *, key: Any, half: HalfYear, today: date, done_by: date | None = None,
+              where: ColumnElement[bool] | None = None) -> dict[Any, dict[str, int]]:
+    """Counts by status (as `due_list` classifies) per value of `key`, an Operator column, in one grouped query.
+
+    `done_by` ends the window in which an inspection counts as done (default: the half-year's end), for
+    statistics of a month or quarter inside the half-year; `where` narrows the operators.
+    """
+    filed = _first_filed()
+    recorded = col(Inspection.state).in_(RECORDED)
+    last_day = min(half.end, done_by) if done_by is not None else half.end
+    in_half = (select(Inspection.operator_id).where(recorded, col(Inspection.inspected_on) >= half.start,
+                                                    col(Inspection.inspected_on) <= last_day)
+               .group_by(col(Inspection.operator_id)).subquery())
+    ever = (select(Inspection.operator_id).where(recorded, col(Inspection.inspected_on) <= max(half.end, today))
+            .group_by(col(Inspection.operator_id)).subquery())
+    never = case((in_half.c.operator_id.is_(None) & ever.c.operator_id.is_(None), 1), else_=0)
+    # Filed on or before the half-year's cut-off day in Beijing (first_due_half): before the next midnight, UTC.
+    cutoff = beijing_midnight_utc(half.first_due_cutoff + timedelta(days=1))
+    query = (sa_select(key, func.count(), func.count(in_half.c.operator_id), func.sum(never))
+             .select_from(Operator).join(filed, filed.c.operator_id == Operator.id)
+             .outerjoin(in_half, in_half.c.operator_id == Operator.id)
+             .outerjoin(ever, ever.c.operator_id == Operator.id)
+             .where(filed.c.first_filed < cutoff, where if where is not None else true()).group_by(key))
+    counts: dict[Any, dict[str, int]] = {}
+    over = today > half.end
+    for value, total, done, never_n in session.execute(query).all():
+        open_n = total - done
+        never_n = 0 if over else int(never_n or 0)
+        counts[value] = {"total": total, DueStatus.never_inspected.value: never_n,
+                         DueStatus.due.value: 0 if over else open_n - never_n,
+                         DueStatus.overdue.value: open_n if over else 0, DueStatus.done.value: done}
+    return counts
+
+
 def summary_by_unit(session: Session, *, half: HalfYear, today: date) -> dict[str, dict[str, int]]:
-    """The city's roll-up: counts by status per responsible (verifying) unit."""
-    by_unit: dict[str, list[DueRow]] = {}
-    for row in due_list(session, unit_code=CITY_UNIT, half=half, today=today):
-        by_unit.setdefault(row.verifying_unit_code, []).append(row)
-    return {unit: summary(rows) for unit, rows in sorted(by_unit.items())}
+    """The city's roll-up: counts by status per responsible (verifying) unit, grouped in SQL."""
+    counts = counts_by(session, key=col(Operator.verifying_unit_code), half=half, today=today)
+    return {unit: counts[unit] for unit in sorted(counts)}

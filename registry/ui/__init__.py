@@ -26,10 +26,11 @@ def page_routers() -> list[APIRouter]:
     from registry.operators.pages import router as operator_pages
     from registry.penalties.pages import router as penalty_pages
     from registry.scans.pages import router as scan_pages
+    from registry.statistics.pages import router as statistics_pages
     from registry.ui.home import router as home_pages
 
     # footage, penalty, check and inspection pages before apply_pages: /apply/footage is not the filing
     # /apply/{filing_id}; supervision pages before inspection pages: /inspections/review is not an inspection.
     return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, check_pages, supervision_pages,
             inspection_pages, apply_pages, apply_edits, apply_import, placement_pages, verify_pages, filing_pages,
-            operator_pages, camera_pages, scan_pages, document_pages, user_pages, system_pages]
+            operator_pages, camera_pages, scan_pages, document_pages, statistics_pages, user_pages, system_pages]

@@ -49,6 +49,7 @@ ENTRIES: list[Entry] = [
     Entry("监督管理", "行政处罚", "/penalties", OFFICERS),
     Entry("监督管理", "视频调取登记", "/footage", OFFICERS),
     Entry("统计", "统计概览", "/dashboard", OFFICERS),
+    Entry("统计", "统计报表", "/statistics", OFFICERS),
     Entry("地图", "全市覆盖地图", "/maps/city", OFFICERS),
     Entry("系统管理", "账户", "/admin/users", (Role.admin,)),
     Entry("系统管理", "公安机关与派出所", "/admin/units", (Role.admin,)),

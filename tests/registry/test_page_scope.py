@@ -27,7 +27,7 @@ OPEN = "open"        # not unit data: sign-in, the home page
 Body = Callable[[dict[str, Any]], dict[str, Any]] | None
 # Figures, not rows: no operator name to find, so the owner check below cannot see 东城 in them.
 # (The calendar page lists only provisional deadlines, and the shared scenario has none.)
-AGGREGATES = ("/maps", "/dashboard", "/admin/calendar")
+AGGREGATES = ("/maps", "/dashboard", "/admin/calendar", "/statistics")
 # Reached only through a link signed for the session that made it (an import's error file): 404 without it.
 SIGNED_LINKS = {"/apply/{filing_id}/cameras/errors/{name}"}
 OFFICER_ROLES = (Role.intake, Role.reviewer, Role.inspector, Role.supervisor, Role.admin, Role.leader)
@@ -73,6 +73,9 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     # Public geography (district outlines) for the small maps; signed-in users only.
     ("GET", "/geo/districts.geojson"): (OPEN, None, ()),
     ("GET", "/dashboard"): (LIST, None, (Role.operator,)),
+    # 统计报表 (registry/statistics/pages.py): the unit's own figures (another unit's is a 403: test_statistics.py).
+    ("GET", "/statistics"): (LIST, None, (Role.operator,)),
+    ("GET", "/statistics/export.xlsx"): (LIST, None, (Role.operator,)),
     ("GET", "/maps/city"): (LIST, None, ()),
     ("GET", "/maps/district/{district_code}"): (LIST, None, ()),
     ("GET", "/maps/operator/{operator_id}"): (OBJECT, None, ()),

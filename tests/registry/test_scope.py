@@ -161,6 +161,9 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("GET", "/api/v1/spot-checks/{draw_id}/findings"): (CITY_ONLY, None),
     ("POST", "/api/v1/spot-checks/{draw_id}/findings"): (CITY_ONLY, lambda ids: {"json": {
         "inspection_id": ids["inspection_id"], "conforming": True, "finding": "x"}}),
+    # Figures of a unit, not rows: another unit's (and an operator's) are a 403, tests/registry/test_statistics.py.
+    ("GET", "/api/v1/statistics"): (OPEN_ROUTE, None),
+    ("GET", "/api/v1/statistics/export.xlsx"): (OPEN_ROUTE, None),
     ("GET", "/api/v1/audit/events"): (CITY_ONLY, None),
     ("GET", "/api/v1/audit/verify"): (CITY_ONLY, None),
 }

@@ -1,0 +1,1 @@
+"""数据报送: the unit statistics of a month, quarter or year, and the city roll-up (notice, section 五)."""
