@@ -164,7 +164,7 @@ def review_form_data(session: Session, *, filing: Filing, settings: Settings) ->
              *_verification_step(session, filing=filing, operator=operator, settings=settings),
              StepLine(step="复查、复核", unit=unit, officer=_officer(session, filing.reviewed_by_id),
                       on=beijing_today(filed_at), result="材料齐全，符合要求")]
-    late = f"逾期 {filing.late_days} 天报送" if filing.late else "按时报送"
+    late = _late_note(filing)
     return ReviewFormData(
         number=number, operator_name=operator.name, uscc=operator.uscc, operator_address=operator.address,
         contact=f"{operator.contact_name} {operator.contact_phone}", system_name=filing.system_name,
@@ -179,6 +179,17 @@ def review_form_data(session: Session, *, filing: Filing, settings: Settings) ->
         conclusion=f"经{'、'.join(s.step for s in steps)}，备案材料齐全，符合备案要求，予以备案。",
         filed_on=beijing_today(filed_at),
         issuing_unit=_unit(session, filing.filing_unit_code, settings), cameras=cameras)
+
+
+def _late_note(filing: Filing) -> str:
+    """逾期备案 on the review form, by the rule (and date) each count starts from (registry/filings/lateness)."""
+    if not filing.late:
+        return "按时报送"
+    if filing.kind == FilingKind.change:
+        return f"逾期备案 {filing.late_days} 天（自变更之日起计）"
+    rules = [f"第七条自竣工验收合格起逾期 {filing.late_days_acceptance} 天" if filing.late_days_acceptance else "",
+             f"条例第十四条自投入使用起逾期 {filing.late_days_in_use} 天" if filing.late_days_in_use else ""]
+    return f"逾期备案 {filing.late_days} 天（{'；'.join(r for r in rules if r)}）"
 
 
 def basic_info_data(session: Session, *, filing: Filing, settings: Settings) -> BasicInfoData:

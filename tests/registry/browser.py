@@ -23,6 +23,11 @@ from fastapi import FastAPI
 from tests.maps.browser_harness import is_local
 from tests.registry.page_helpers import PASSWORD
 
+# Chromium's own PDF viewer (a PDF material shown inline in an iframe) loads its parts from these schemes and
+# abandons them when the page navigates on: they are the browser's insides, neither the app's requests nor
+# requests leaving the machine, so they are let through and their failures are not the app's.
+BROWSER_SCHEMES = ("chrome:", "chrome-extension:")
+
 
 @contextmanager
 def live_app(app: FastAPI) -> Iterator[str]:
@@ -58,7 +63,7 @@ class Pages:
     def attach(self) -> None:
         """Listen for console errors, page errors, failed and refused requests; block outside requests."""
         def route(r: Any) -> None:
-            if is_local(r.request.url):
+            if is_local(r.request.url) or r.request.url.startswith(BROWSER_SCHEMES):
                 r.continue_()
             else:
                 self.blocked.append(r.request.url)
@@ -67,11 +72,16 @@ class Pages:
         self.page.route("**/*", route)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        self.page.on("requestfailed", lambda req: self.problems.append(f"request failed: {req.url} {req.failure}"))
+        self.page.on("requestfailed", self._failed)
         self.page.on("response", self._response)
 
+    def _failed(self, request: Any) -> None:
+        """A failed request of the app (the browser's own insides excepted) is a problem."""
+        if not request.url.startswith(BROWSER_SCHEMES):
+            self.problems.append(f"request failed: {request.url} {request.failure}")
+
     def _console(self, message: Any) -> None:
-        if message.type == "error":
+        if message.type == "error" and not str(message.location.get("url", "")).startswith(BROWSER_SCHEMES):
             text = message.text
             # Chromium reports an error status of a page it loads as a console error: allowed when expected.
             if "Failed to load resource" in text and any(f"status of {s}" in text for s in self.allowed):

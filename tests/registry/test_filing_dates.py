@@ -111,3 +111,14 @@ def test_both_rules_in_the_api_the_exports_and_the_page(client: TestClient, engi
     page = client.get(f"/filings/{filing.id}").text
     assert "竣工验收合格日期" in page and "2026年1月1日" in page and "逾期备案 30 天" in page
     assert "按时（自投入使用之日起 30 日内" in page
+
+
+def test_the_review_form_names_the_rule_each_lateness_comes_from() -> None:
+    from registry.filings.documents import _late_note
+
+    filing = Filing(operator_id=1, filing_unit_code="101", submitted_by_id=1, system_name="视频系统",
+                    system_location="大堂", system_in_use_date=date(2026, 2, 20), acceptance_date=date(2026, 1, 1),
+                    retention_days=30, camera_count_declared=1, camera_types_declared="枪机")
+    assert _late_note(filing) == "按时报送"
+    lateness.apply(filing, lateness.Lateness(acceptance=30, in_use=0))
+    assert _late_note(filing) == "逾期备案 30 天（第七条自竣工验收合格起逾期 30 天）"

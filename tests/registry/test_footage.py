@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,9 +17,10 @@ from sqlmodel import Session, select
 from registry.audit.models import AuditEvent
 from registry.auth.models import Role
 from registry.operators.models import Operator
+from registry.timeutil import beijing_today
 from tests.registry.conftest import HAIDIAN_POINT, Person
 
-TODAY = date.today()
+TODAY = beijing_today()  # the registry judges dates in Beijing time
 
 
 def entry(operator_id: int, **changes: Any) -> dict[str, Any]:

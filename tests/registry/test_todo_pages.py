@@ -144,8 +144,10 @@ def test_inspector_sees_operators_due_this_half_year_and_open_rectifications(
     assert clean.station == waiting.station == station
 
     todo = todo_of(client, hazard.zhang)
-    assert todo["inspections_due"][0] == 1
-    assert todo["rectifications"][0] == 1
+    assert todo["inspections_due"] == (1, "/inspections/due?half=2026H2")
+    assert todo["rectifications"] == (1, "/rectifications")
+    due_page = client.get("/inspections/due?half=2026H2")
+    assert due_page.status_code == 200 and waiting.operator.name in due_page.text
     haidian = todo_of(client, make_person(Role.inspector, "108"))  # 东城's operators are not 海淀's work
     assert haidian["inspections_due"][0] == haidian["rectifications"][0] == 0
     sign_in(client, hazard.zhang)
