@@ -22,6 +22,7 @@ from registry.exports.service import Filters, filtered_query
 from registry.filings import desk_context, service
 from registry.filings.models import CorrectionNotice, Filing, FilingState, Material
 from registry.imports.columns import Kind
+from registry.imports.pages import import_action
 from registry.operators.models import Operator
 from registry.settings import Settings
 from registry.timeutil import beijing_today
@@ -86,8 +87,8 @@ FILINGS = ListSpec(
 @router.get("/filings", response_class=HTMLResponse)
 def filing_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every filing the user may see, filtered and sorted; 导出 writes the same rows."""
-    return show_list(request, session, actor, FILINGS,
-                     lambda f: filing_rows(actor.user, f.to_export()))
+    return show_list(request, session, actor, FILINGS, lambda f: filing_rows(actor.user, f.to_export()),
+                     extra={"actions": import_action(actor.user, Kind.filings)})
 
 
 @router.get("/filings/export.{fmt}")
