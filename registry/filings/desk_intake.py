@@ -75,6 +75,25 @@ def find_operator(request: Request, session: SessionDep, actor: PageActor, q: st
     return _finder(request, session, actor, q[:100], {}, FormErrors())
 
 
+@router.get("/desk/route", response_class=HTMLResponse)
+def operator_route(request: Request, session: SessionDep, actor: PageActor, lon: str = "", lat: str = "",
+                   datum: str = "wgs84", affiliation_code: str = "", system_kind: str = "ordinary") -> Response:
+    """Who would handle an operator at the typed location (rule and reason), swapped in beside the form."""
+    _desk(actor)
+    answer, problem = None, None
+    try:
+        wgs_lon, wgs_lat = to_wgs84(float(lon), float(lat), Datum(datum or "wgs84").value)
+        answer = responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=affiliation_code or None,
+                                    system_kind=SystemKind(system_kind or "ordinary").value)
+    except ValueError:
+        problem = "请填写经度和纬度（小数）"
+    except DomainError as exc:
+        problem = exc.message.split(" / ")[0]
+    return render(request, "filings/_desk_routing.html", {"answer": answer, "routing_error": problem,
+                                                          "unit_code": actor.user.unit_code},
+                  actor=actor, session=session)
+
+
 @router.post("/desk/operators", response_class=HTMLResponse)
 async def create_operator(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Register the operator that came to the window; it must be this unit's to file here."""

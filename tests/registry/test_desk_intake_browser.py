@@ -76,6 +76,10 @@ def test_the_officer_registers_a_walk_in_operator_and_takes_its_filing_at_the_wi
         page.fill("#f-contact_phone", "010-65550000")
         page.fill("#f-lon", str(DONGCHENG_POINT[0]))
         page.fill("#f-lat", str(DONGCHENG_POINT[1]))
+        page.press("#f-lat", "Tab")  # the change: who handles it shows at once, with the rule
+        page.wait_for_selector("#routing >> text=东城分局")
+        page.wait_for_selector("#site-map[data-ready='1']")
+        tab.shot("desk-intake-0-operator")
         with tab.expect_refusal(422), page.expect_navigation():
             page.click("#do-create-operator")
         assert "统一社会信用代码" in page.inner_text("#e-uscc")

@@ -67,6 +67,12 @@ def test_the_officer_registers_a_walk_in_operator_types_its_filing_pastes_camera
     searched = client.get("/desk/new?q=窗口宾馆1")
     assert searched.status_code == 200 and "没有找到“窗口宾馆1”" in searched.text
     assert 'value="窗口宾馆1"' in searched.text  # what was searched starts the new operator's form
+    # The location typed (or clicked on the map) shows at once who would handle the operator, and why.
+    here = client.get("/desk/route", params={"lon": DONGCHENG_POINT[0], "lat": DONGCHENG_POINT[1]})
+    assert "东城分局" in here.text and "规则" in here.text and "不在本窗口登记" not in here.text
+    there = client.get("/desk/route", params={"lon": HAIDIAN_POINT[0], "lat": HAIDIAN_POINT[1]})
+    assert "海淀" in there.text and "不在本窗口登记" in there.text
+    assert "请填写经度和纬度" in client.get("/desk/route", params={"lon": "东经"}).text
     # A wrong credit code comes back beside its field, with everything typed.
     bad = post_form(client, "/desk/operators", token, operator_form(1, uscc="91110105MA00000000"))
     assert bad.status_code == 422 and "统一社会信用代码" in error_beside(bad.text, "uscc")
@@ -142,7 +148,7 @@ def test_other_roles_are_refused_the_desk_intake(client: TestClient, make_person
     person = make_person(role, operator_id=operator.id) if role == Role.operator else make_person(role, "101")
     token = sign_in(client, person)
     assert 'href="/desk/new"' not in client.get("/").text
-    for response in (client.get("/desk/new"), client.get(f"/desk/new/{operator.id}"),
+    for response in (client.get("/desk/new"), client.get(f"/desk/new/{operator.id}"), client.get("/desk/route"),
                      post_form(client, "/desk/operators", token, operator_form(4)),
                      post_form(client, f"/desk/new/{operator.id}", token, filing_form())):
         assert response.status_code == 403 and "无权办理" in response.text

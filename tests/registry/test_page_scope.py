@@ -112,6 +112,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     # paste its camera list on the filing's page.
     ("GET", "/desk/new"): (LIST, None, NOT_DESK),
     ("POST", "/desk/operators"): (OPEN, lambda ids: {"name": "窗口宾馆"}, NOT_DESK),
+    ("GET", "/desk/route"): (OPEN, None, NOT_DESK),
     ("GET", "/desk/new/{operator_id}"): (OBJECT, None, NOT_DESK),
     ("GET", "/desk/new/{operator_id}/route"): (OBJECT, None, NOT_DESK),
     ("POST", "/desk/new/{operator_id}"): (OBJECT, lambda ids: {"system_name": "x"}, NOT_DESK),
