@@ -115,13 +115,14 @@ def detail_context(session: Any, actor: Actor, filing: Filing) -> dict[str, Any]
 
 def show_detail(request: Request, session: Any, settings: Settings, actor: Actor, filing: Filing, *,
                 errors: FormErrors | None = None, values: dict[str, Any] | None = None, status: int = 200,
-                material: int | None = None, page: int | None = None) -> Response:
+                material: int | None = None, page: int | None = None, extra: dict[str, Any] | None = None) -> Response:
     """The filing's page; for the filing unit's desk officers with their actions, and a refused form's errors."""
     context = detail_context(session, actor, filing)
     kinds = {m.kind.value for m in context["materials"]}
     context.update(desk_context.officer_context(session, settings, actor, filing, missing=context["missing"],
                                                 kinds=kinds, material_id=material, page=page))
-    context.update(errors=errors or FormErrors(), values=values or {}, checks=filing_card(session, actor, filing))
+    context.update(errors=errors or FormErrors(), values=values or {}, checks=filing_card(session, actor, filing),
+                   **(extra or {}))
     return render(request, "filings/detail.html", context, actor=actor, session=session, status_code=status)
 
 

@@ -50,6 +50,11 @@ def _signature(request: Request, kind: Kind, name: str) -> str:
     return hmac.new(secret, f"{kind.value}|{name}".encode(), hashlib.sha256).hexdigest()
 
 
+def error_link(request: Request, kind: Kind, name: str) -> str:
+    """The signed link to an error file kept under `name` (its SHA-256 and format), for this session only."""
+    return f"/imports/{kind.value}/errors/{name}?sig={_signature(request, kind, name)}"
+
+
 def _page(request: Request, session: Any, actor: Actor, kind: Kind, *, errors: FormErrors | None = None,
           report: ImportReport | None = None, filename: str = "", error_link: str | None = None,
           valid_only: bool = False, status: int = 200) -> Response:
@@ -105,7 +110,7 @@ async def import_upload(request: Request, session: SessionDep, settings: Setting
     link = None
     if report.error_file is not None:
         name = f"{materials.store(settings.materials_dir, report.error_file)}.{report.format}"
-        link = f"/imports/{kind.value}/errors/{name}?sig={_signature(request, kind, name)}"
+        link = error_link(request, kind, name)
     if not report.committed:
         errors.add("sheet", f"{upload.filename} 有 {report.invalid} 行有误，未导入任何一行。"
                             "请下载错误文件，按“错误”列改正后重新上传（或勾选“只导入正确的行”）。")

@@ -18,12 +18,14 @@ from registry.auth.models import Role
 from registry.cameras.models import Camera
 from registry.filings.models import Channel, Filing, FilingState
 from registry.filings.paste_rows import PASTE_HEADERS
+from registry.imports.columns import Kind
 from registry.operators.models import Operator
 from registry.timeutil import beijing_today
 from registry.uscc import make_uscc
 from tests.registry.conftest import DONGCHENG_POINT, HAIDIAN_POINT, Person
 from tests.registry.page_helpers import post_form, sign_in
 from tests.registry.test_desk_pages import error_beside
+from tests.registry.test_imports import camera_row, sheet_bytes
 
 
 @pytest.fixture
@@ -152,3 +154,36 @@ def test_other_roles_are_refused_the_desk_intake(client: TestClient, make_person
                      post_form(client, "/desk/operators", token, operator_form(4)),
                      post_form(client, f"/desk/new/{operator.id}", token, filing_form())):
         assert response.status_code == 403 and "无权办理" in response.text
+
+
+def test_the_camera_template_brought_on_the_stick_is_imported_at_the_desk(
+        client: TestClient, engine: object, make_person: Callable[..., Person],
+        make_operator: Callable[..., Operator]) -> None:
+    wang = make_person(Role.intake, "101")
+    operator = make_operator()
+    token = sign_in(client, wang)
+    filed = post_form(client, f"/desk/new/{operator.id}", token, filing_form())
+    filing_id = int(re.search(r"/filings/(\d+)", filed.headers["location"]).group(1))  # type: ignore[union-attr]
+    page = client.get(f"/filings/{filing_id}")
+    assert f'action="/filings/{filing_id}/cameras/import"' in page.text
+    assert client.get("/imports/cameras/template.xlsx").status_code == 200  # the template link on the page
+    rows = [camera_row(n) for n in (1, 2, 3)]
+    rows[1]["mac"] = "不是MAC"
+    sheet = sheet_bytes(Kind.cameras, rows, "xlsx")
+    bad = post_form(client, f"/filings/{filing_id}/cameras/import", token, files={"sheet": ("清单.xlsx", sheet)})
+    assert bad.status_code == 422 and "1 行有误，未导入任何摄像机" in error_beside(bad.text, "sheet")
+    link = re.search(r'id="error-file" href="([^"]+)"', bad.text)
+    assert link and client.get(link.group(1).replace("&amp;", "&")).status_code == 200
+    rows[1]["mac"] = "00-AA-BB-CC-DD-EE"
+    good = post_form(client, f"/filings/{filing_id}/cameras/import", token,
+                     files={"sheet": ("清单.xlsx", sheet_bytes(Kind.cameras, rows, "xlsx"))})
+    assert good.status_code == 303, good.text
+    with Session(engine) as session:  # type: ignore[arg-type]
+        stored = session.exec(select(Camera).where(Camera.filing_id == filing_id)).all()
+        assert len(stored) == 3 and {c.name for c in stored} == {"导入1", "导入2", "导入3"}
+    # Only the filing unit's desk: the operator itself is refused here (it has its own page for this).
+    hotel = make_person(Role.operator, operator_id=operator.id)
+    token = sign_in(client, hotel)
+    refused = post_form(client, f"/filings/{filing_id}/cameras/import", token,
+                        files={"sheet": ("清单.xlsx", sheet_bytes(Kind.cameras, rows, "xlsx"))})
+    assert refused.status_code == 403
