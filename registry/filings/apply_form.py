@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from registry.filings.models import Filing, FilingKind
-from registry.operators.models import Datum, Operator
+from registry.operators.models import Datum, Operator, PlaceKind
 from registry.routing import to_wgs84
 from registry.ui.forms import FormErrors, parse
 
@@ -47,6 +47,14 @@ def values_of(filing: Filing | None, operator: Operator) -> dict[str, Any]:
     for key, label in TYPES:
         values[f"count_{key}"] = str(counts[label]) if counts.get(label) else ""
     return values
+
+
+def place_of(operator: Operator, values: Mapping[str, Any]) -> str | None:
+    """The place kind the routing preview answers for: the one chosen on the form, else the registered one.
+
+    Raises ValueError for a value that is not a place kind."""
+    place = values.get("place_kind") or (operator.place_kind.value if operator.place_kind else None)
+    return None if place is None else PlaceKind(place).value
 
 
 def read(form: Mapping[str, Any]) -> dict[str, Any]:

@@ -161,12 +161,9 @@ def _routing(operator: Operator, values: dict[str, Any], errors: FormErrors) -> 
     try:
         lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
         wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
-        place = values.get("place_kind") or (operator.place_kind.value if operator.place_kind else None)
-        if place is not None and place not in {k.value for k in PlaceKind}:
-            errors.add("place_kind", "请选择场所类型")
-            return None
         return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
-                                  system_kind=operator.system_kind.value, place_kind=place)
+                                  system_kind=operator.system_kind.value,
+                                  place_kind=apply_form.place_of(operator, values))
     except ValueError:
         errors.add("site_lon", "请填写经度和纬度（小数）")
     except DomainError as exc:

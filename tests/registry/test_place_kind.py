@@ -147,3 +147,30 @@ def test_the_filing_form_asks_the_place_and_shows_where_it_routes(
     fid = int(response.headers["location"].rsplit("/", 1)[1])
     assert stored(session, fid).place_kind == "internal"
     assert "单位内部（办公楼等）" in client.get(f"/apply/{fid}").text
+
+
+def test_the_desk_registers_a_district_office_building_system_by_the_ordinary_rule(
+        client: TestClient, engine: Engine, make_person: Callable[..., Person]) -> None:
+    """At 东城分局's window: the district government's office building is the station's to verify (rule 5);
+    without a place the form says so beside 场所类型; its road system is also the branch's own (rule 2)."""
+    from tests.registry.test_desk_intake_pages import operator_form
+    from tests.registry.test_desk_pages import error_beside
+
+    wang = make_person(Role.intake, "101")
+    token = sign_in(client, wang)
+    assert 'name="place_kind"' in client.get("/desk/new").text
+    government = {"system_kind": "district_government", "industry_code": "50"}
+    missing = post_form(client, "/desk/operators", token, operator_form(71, **government))
+    assert missing.status_code == 422 and "场所类型" in error_beside(missing.text, "place_kind")
+    created = post_form(client, "/desk/operators", token, operator_form(71, **government, place_kind="internal"))
+    assert created.status_code == 303, created.text
+    road = post_form(client, "/desk/operators", token, operator_form(72, **government, place_kind="road"))
+    assert road.status_code == 303, road.text
+    with Session(engine) as session:
+        office = session.get_one(Operator, int(created.headers["location"].rsplit("/", 1)[1]))
+        street = session.get_one(Operator, int(road.headers["location"].rsplit("/", 1)[1]))
+    assert (office.routing_rule, office.filing_unit_code, office.verifying_unit_code) == (5, "101",
+                                                                                          office.station_id)
+    assert (street.routing_rule, street.verifying_unit_code) == (2, "101")
+    page = client.get(f"/desk/new/{office.id}").text
+    assert '<option value="internal" selected>' in page and "第 5 条规则" in page
