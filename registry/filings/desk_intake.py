@@ -31,7 +31,7 @@ from registry.imports.columns import Kind
 from registry.imports.pages import error_link
 from registry.imports.sheets import read_sheet
 from registry.operators import service as operators_service
-from registry.operators.models import Datum, Operator, OperatorCreate, SystemKind
+from registry.operators.models import Datum, Operator, OperatorCreate, PlaceKind, SystemKind
 from registry.routing import responsibility_for, to_wgs84
 from registry.settings import Settings
 from registry.ui import labels
@@ -40,8 +40,8 @@ from registry.ui.templating import UnitNames, redirect, render
 
 router = APIRouter(include_in_schema=False)
 MAX_FOUND = 20
-OPERATOR_FIELDS = ("name", "uscc", "address", "industry_code", "system_kind", "affiliation_code", "contact_name",
-                   "contact_phone", "lon", "lat", "datum")
+OPERATOR_FIELDS = ("name", "uscc", "address", "industry_code", "system_kind", "place_kind", "affiliation_code",
+                   "contact_name", "contact_phone", "lon", "lat", "datum")
 # Industry codes (GB/T 28181-2016) a business or resident takes: the defined single codes and the open ranges.
 INDUSTRIES = tuple((f"{r.low:02d}", f"{r.low:02d} {r.name_zh.removesuffix('接入')}") for r in INDUSTRY_2016
                    if r.status == Status.defined and r.low >= 40)
@@ -70,7 +70,8 @@ def _finder(request: Request, session: Session, actor: Actor, q: str, values: di
     return render(request, "filings/desk_new.html", {
         "title": "窗口受理：新建备案", "q": q, "found": found, "searched": bool(q.strip()), "values": values,
         "errors": errors, "industries": INDUSTRIES, "system_kinds": labels.choices(SystemKind),
-        "datums": labels.choices(Datum), "unit_code": actor.user.unit_code, "max_found": MAX_FOUND,
+        "place_kinds": labels.choices(PlaceKind), "datums": labels.choices(Datum), "unit_code": actor.user.unit_code,
+        "max_found": MAX_FOUND,
     }, actor=actor, session=session, status_code=status)
 
 
@@ -108,7 +109,8 @@ async def create_operator(request: Request, session: SessionDep, actor: PageActo
     values = {k: str(form.get(k, "")).strip() for k in OPERATOR_FIELDS}
     values["uscc"] = values["uscc"].upper()
     errors = FormErrors()
-    data = parse(OperatorCreate, {**values, "affiliation_code": values["affiliation_code"] or None}, errors)
+    data = parse(OperatorCreate, {**values, "affiliation_code": values["affiliation_code"] or None,
+                                  "place_kind": values["place_kind"] or None}, errors)
     if data is not None:
         savepoint = session.begin_nested()
         try:
@@ -140,7 +142,8 @@ def _form_page(request: Request, session: Session, actor: Actor, operator: Opera
                errors: FormErrors, status: int = 200) -> Response:
     return render(request, "apply/form.html", {
         "operator": operator, "filing": None, "values": values, "errors": errors, "types": apply_form.TYPES,
-        "datums": labels.choices(Datum), "title": "窗口受理：录入备案", "answer": _routing(operator, values),
+        "datums": labels.choices(Datum), "place_kinds": labels.choices(PlaceKind), "title": "窗口受理：录入备案",
+        "answer": _routing(operator, values),
         "form_action": f"/desk/new/{operator.id}", "route_url": f"/desk/new/{operator.id}/route",
         "outlines_url": "/geo/districts.geojson", "back_url": "/desk/new", "desk_intake": True,
     }, actor=actor, session=session, status_code=status)
@@ -151,7 +154,8 @@ def _routing(operator: Operator, values: dict[str, Any]) -> Any:
         lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
         wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
         return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
-                                  system_kind=operator.system_kind.value)
+                                  system_kind=operator.system_kind.value,
+                                  place_kind=apply_form.place_of(operator, values))
     except (ValueError, DomainError):
         return None
 
@@ -167,7 +171,8 @@ def new_filing(request: Request, session: SessionDep, actor: PageActor, operator
 def route_preview(request: Request, session: SessionDep, actor: PageActor, operator_id: int) -> Response:
     """Who handles the typed location, swapped in beside the form."""
     operator = _operator(session, actor, operator_id)
-    values = {k: v for k, v in request.query_params.items() if k in ("site_lon", "site_lat", "site_datum")}
+    values = {k: v for k, v in request.query_params.items()
+              if k in ("site_lon", "site_lat", "site_datum", "place_kind")}
     errors = FormErrors()
     answer = _routing(operator, values)
     if answer is None:
