@@ -162,6 +162,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     # Inspections (registry/inspections/pages.py): the unit's lists; the record's steps only by its own officers.
     ("GET", "/inspections/due"): (LIST, None, (Role.leader, Role.operator)),
     ("GET", "/inspections"): (LIST, None, (Role.operator,)),
+    ("GET", "/inspections/export.{fmt}"): (LIST, None, (Role.operator,)),
     ("GET", "/inspections/new"): (OPEN, None, NOT_INSPECTORS),
     ("POST", "/inspections/new"): (OPEN, lambda ids: {"operator_id": ids["operator_id"]}, NOT_INSPECTORS),
     ("GET", "/inspections/{inspection_id}"): (OBJECT, None, (Role.operator,)),
