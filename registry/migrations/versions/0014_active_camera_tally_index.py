@@ -1,7 +1,7 @@
 """the dashboard's camera counts: an index of the cameras in use by district and station
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 
 The dashboard counts the cameras in use per district (the city's view) or per station (a district's).
@@ -12,8 +12,8 @@ of the active cameras answers both counts from the index alone: 63 ms and 300 ms
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
