@@ -22,7 +22,7 @@ from registry.auth.scope import get_visible, operator_clause, require_role
 from registry.code_tables import INDUSTRY_2016, Status
 from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError
-from registry.filings import apply_form, materials, pages, paste_rows, service  # pages first: brings desk_pages
+from registry.filings import apply_form, drafts, materials, pages, paste_rows, service  # pages first: brings desk_pages
 from registry.filings.apply_import import MAX_NOTES, complete
 from registry.filings.desk_pages import _filing
 from registry.filings.models import FilingCreate, FilingKind
@@ -285,3 +285,17 @@ async def import_at_desk(request: Request, session: SessionDep, settings: Settin
                     "请下载错误文件，按“错误”列改正后重新上传。",
                     {}, extra={"import_errors": {"link": error_link(request, Kind.cameras, name), "notes": notes,
                                                  "more": report.invalid > len(notes)}})
+
+
+@router.post("/filings/{filing_id}/cameras/{camera_id}/delete", response_class=HTMLResponse)
+def remove_at_desk(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor, filing_id: int,
+                   camera_id: int) -> Response:
+    """Take a wrongly entered camera off the list before the filing is decided (a coded one never)."""
+    filing = _filing(session, actor, filing_id)
+    try:
+        drafts.remove_camera(session, actor=actor, filing_id=filing_id, camera_id=camera_id)
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return _refused(request, session, settings, actor, filing, "cameras_text", exc.message, {}, exc.status_code)
+    return redirect(f"/filings/{filing_id}#cameras", message="已从清单中删除该摄像机")
