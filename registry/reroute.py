@@ -44,7 +44,7 @@ def _reroute_operators(session: Session, report: RerouteReport) -> None:
         report.operators_checked += 1
         try:
             answer = responsibility_for(lon=operator.lon, lat=operator.lat, affiliation_code=operator.affiliation_code,
-                                        system_kind=operator.system_kind)
+                                        system_kind=operator.system_kind, place_kind=operator.place_kind)
         except InvalidInput:
             # Keep the old answer rather than guess; the report lists it for a person to decide.
             assert operator.id is not None

@@ -38,7 +38,7 @@ from registry.filings.models import (
     VerificationResult,
 )
 from registry.operators import service as operators
-from registry.operators.models import Operator, OperatorCreate, SystemKind
+from registry.operators.models import Operator, OperatorCreate, PlaceKind, SystemKind
 from registry.settings import Settings
 from registry.units.models import PoliceUnit
 
@@ -49,6 +49,14 @@ CAMERA_FIELDS = ("name", "position_text", "lon", "lat", "azimuth", "hfov", "rang
                  "indoor", "public_area")
 # Order of a filing's events that share a timestamp.
 SUBMIT, ACCEPT, CORRECTION, CORRECTED, DECIDE = range(5)
+
+
+def _place_kind(row: dict[str, str]) -> PlaceKind | None:
+    """The row's place kind; files older than the column built their government systems on roads, squares
+    and communities, so a government row without the column is a public place (routed as before)."""
+    if "place_kind" not in row:
+        return None if row["system_kind"] == SystemKind.ordinary else PlaceKind.public_place
+    return PlaceKind(row["place_kind"]) if row["place_kind"] else None
 
 
 class SampleCityError(ValueError):
@@ -119,6 +127,28 @@ def read_city(directory: Path, limit: int | None = None) -> City:
             cameras.setdefault(row["filing_ref"], []).append(row)
             camera_rows[row["ref"]] = row
     return City(directory, operators_rows, filings_list, cameras, camera_rows)
+
+
+def _form_scan() -> bytes:
+    """The sample city's stand-in for a signed and sealed 备案表 (the files have none): a one-page A4 PDF
+    saying it is synthetic, the same bytes for every filing (stored once, by SHA-256)."""
+    text = b"BT /F1 14 Tf 72 770 Td (Sample city: stand-in for the signed and sealed filing form) Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+               b"/Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text)]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+FORM_SCAN = _form_scan()
 
 
 def _when(text: str) -> datetime:
@@ -210,7 +240,9 @@ class _Replay:
             data = OperatorCreate(
                 name=row["name"], uscc=row["uscc"], address=row["address"], industry_code=row["industry_code"],
                 industry_edition=row["industry_edition"], affiliation_code=row["affiliation_code"] or None,
-                system_kind=SystemKind(row["system_kind"]), contact_name=row["contact_name"],
+                system_kind=SystemKind(row["system_kind"]),
+                place_kind=_place_kind(row),
+                contact_name=row["contact_name"],
                 contact_phone=row["contact_phone"], lon=float(row["lon"]), lat=float(row["lat"]))
         except ValueError as exc:
             raise SampleCityError(f"operators.csv operator {ref}: {exc}") from exc
@@ -223,10 +255,10 @@ class _Replay:
         self.report.operators_loaded += 1
 
     def upload(self, session: Session, actor: Actor, filing_id: int, kind: MaterialKind, name: str,
-               at: datetime) -> int:
-        """Upload one plan image as a material of the filing."""
+               at: datetime, data: bytes | None = None) -> int:
+        """Upload one plan image (or the given bytes) as a material of the filing."""
         material = filings.upload_material(session, actor=actor, filing_id=filing_id, kind=kind, filename=name,
-                                           data=self.image(name), settings=self.settings)
+                                           data=self.image(name) if data is None else data, settings=self.settings)
         material.uploaded_at = at
         session.add(material)
         assert material.id is not None
@@ -263,6 +295,8 @@ class _Replay:
         row = filings.submit(session, actor=actor, data=data, settings=self.settings, now=at)
         assert row.id is not None
         self.filing_ids[filing["ref"]] = row.id
+        # The 备案表 (第七条), signed and sealed, is one of the materials; the files carry none, so a stand-in.
+        self.upload(session, actor, row.id, MaterialKind.form, f"备案表-{filing['ref']}.pdf", at, FORM_SCAN)
         if not filing.get("defer_location_diagram"):
             self.upload(session, actor, row.id, MaterialKind.location_diagram, filing["location_diagram"], at)
         maps = [self.upload(session, actor, row.id, MaterialKind.deployment_map, name, at)

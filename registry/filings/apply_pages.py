@@ -35,7 +35,7 @@ from registry.filings.models import (
     MaterialKind,
 )
 from registry.filings.paste_rows import PASTE_HEADERS
-from registry.operators.models import Datum, Operator
+from registry.operators.models import Datum, Operator, PlaceKind
 from registry.routing import responsibility_for, to_wgs84
 from registry.settings import Settings
 from registry.ui import labels
@@ -95,7 +95,8 @@ def _form_page(request: Request, session: Session, actor: Actor, operator: Opera
                errors: FormErrors, filing: Filing | None = None, status: int = 200) -> Response:
     return render(request, "apply/form.html", {
         "operator": operator, "filing": filing, "values": values, "errors": errors, "types": apply_form.TYPES,
-        "datums": labels.choices(Datum), "title": "修改备案信息" if filing else "新建备案",
+        "datums": labels.choices(Datum), "place_kinds": labels.choices(PlaceKind),
+        "title": "修改备案信息" if filing else "新建备案",
         "answer": _routing(operator, values, FormErrors()),
     }, actor=actor, session=session, status_code=status)
 
@@ -161,7 +162,8 @@ def _routing(operator: Operator, values: dict[str, Any], errors: FormErrors) -> 
         lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
         wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
         return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
-                                  system_kind=operator.system_kind.value)
+                                  system_kind=operator.system_kind.value,
+                                  place_kind=apply_form.place_of(operator, values))
     except ValueError:
         errors.add("site_lon", "请填写经度和纬度（小数）")
     except DomainError as exc:
@@ -174,7 +176,8 @@ def route_preview(request: Request, session: SessionDep, actor: PageActor) -> Re
     """The routing answer for the location typed so far (htmx swaps it beside the form)."""
     operator = operator_of(session, actor)
     errors = FormErrors()
-    values = {k: v for k, v in request.query_params.items() if k in ("site_lon", "site_lat", "site_datum")}
+    values = {k: v for k, v in request.query_params.items()
+              if k in ("site_lon", "site_lat", "site_datum", "place_kind")}
     answer = _routing(operator, values, errors)
     return render(request, "apply/_routing.html", {"answer": answer, "errors": errors, "operator": operator},
                   actor=actor, session=session)
@@ -206,11 +209,13 @@ def workspace(session: Session, settings: Settings, filing: Filing) -> dict[str,
     notice = session.exec(select(CorrectionNotice).where(CorrectionNotice.filing_id == filing.id)).first()
     maps = [(m, mapimages.frames(settings.materials_dir, m.sha256, m.mime)) for m in materials
             if m.kind == MaterialKind.deployment_map]
-    missing = drafts.missing_before_submit(session, filing) if filing.state == FilingState.draft \
-        else service.missing_items(session, filing)
+    gaps = drafts.gaps_before_submit(session, filing) if filing.state == FilingState.draft \
+        else service.completeness(session, filing)
+    missing = [m.item for m in gaps]
     return {
         "filing": filing, "operator": session.get_one(Operator, filing.operator_id), "materials": materials,
         "cameras": cameras, "notice": notice, "missing": missing, "missing_names": drafts.MISSING_NAMES,
+        "missing_notes": drafts.missing_notes(gaps),
         "maps": maps, "placed": sum(1 for c in cameras if c.map_material_id is not None),
         "have": {m.kind.value for m in materials}, "required": REQUIRED_MATERIALS,
         "can_edit": filing.state in EDITABLE_STATES, "can_edit_form": filing.state in FORM_EDITABLE_STATES,
