@@ -184,6 +184,10 @@ def note_appended(session: OrmSession, seq: int, head_hash: str) -> None:
 
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
+    # SQLAlchemy calls this for a savepoint's release too; the outer transaction still holds the write lock
+    # there (SQLite: the checkpoint's read would wait out the busy timeout), so wait for the real commit.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, None)
     if pending is None:
         return

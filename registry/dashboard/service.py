@@ -1,4 +1,5 @@
-"""Dashboard figures: operators, filings by state, cameras, overdue decisions and late filings per area.
+"""Dashboard figures: operators, filings by state, cameras, overdue decisions and late filings per area,
+and the half-year's inspection completion (operators due, inspected, overdue; inspections reviewed by 科信).
 
 Each figure is one grouped query over the rows the user may see (registry.auth.scope), never a loop per
 operator: the city level groups by district, a district's level by police station (派出所).
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlmodel import Session, col
 
 from registry.auth.models import User
@@ -18,6 +19,9 @@ from registry.auth.scope import CITY_UNIT, clause_for
 from registry.cameras.models import Camera, CameraStatus
 from registry.filings import clock
 from registry.filings.models import Filing, FilingState
+from registry.inspections import due
+from registry.inspections.models import RECORDED, Inspection
+from registry.inspections.periods import HalfYear
 from registry.operators.models import Operator
 from registry.units.models import PoliceUnit
 
@@ -35,11 +39,37 @@ class Figures:
     filings: dict[FilingState, int] = field(default_factory=dict)
     overdue: int = 0
     late: int = 0
+    # The half-year's inspections (section 一: every operator at least once per half-year), as the due list
+    # counts them: operators due in total and by status, recorded inspections and those 科信 reviewed.
+    due: dict[str, int] = field(default_factory=dict)
+    inspections: int = 0
+    reviewed: int = 0
 
     @property
     def filings_total(self) -> int:
         """Every visible filing of the area, whatever its state."""
         return sum(self.filings.values())
+
+    @property
+    def due_total(self) -> int:
+        """Operators that must be inspected in the half-year."""
+        return self.due.get("total", 0)
+
+    @property
+    def not_done(self) -> int:
+        """Operators not yet inspected this half-year while it runs (never inspected, or due again)."""
+        return self.due.get(due.DueStatus.never_inspected.value, 0) + self.due.get(due.DueStatus.due.value, 0)
+
+    @property
+    def done_percent(self) -> int | None:
+        """Completion of the half-year's inspections, in whole percent (None when nobody is due)."""
+        total = self.due_total
+        return 100 * self.due.get(due.DueStatus.done.value, 0) // total if total else None
+
+    @property
+    def reviewed_percent(self) -> int | None:
+        """Share of the recorded inspections that 科信 reviewed, in whole percent (None when none)."""
+        return 100 * self.reviewed // self.inspections if self.inspections else None
 
     def add(self, other: Figures) -> None:
         """Add another row's counts to this one (the total row)."""
@@ -47,6 +77,10 @@ class Figures:
         self.cameras += other.cameras
         self.overdue += other.overdue
         self.late += other.late
+        self.inspections += other.inspections
+        self.reviewed += other.reviewed
+        for status, n in other.due.items():
+            self.due[status] = self.due.get(status, 0) + n
         for state, n in other.filings.items():
             self.filings[state] = self.filings.get(state, 0) + n
 
@@ -59,6 +93,7 @@ class Dashboard:
     district_code: str | None
     rows: list[Figures]
     total: Figures
+    half: HalfYear
 
 
 def home_district(session: Session, user: User) -> str | None:
@@ -69,8 +104,10 @@ def home_district(session: Session, user: User) -> str | None:
     return unit.district_code if unit is not None else None
 
 
-def figures(session: Session, *, user: User, today: date, district_code: str | None = None) -> Dashboard:
-    """The dashboard of what `user` may see: by district, or by station inside `district_code`."""
+def figures(session: Session, *, user: User, today: date, district_code: str | None = None,
+            half: HalfYear | None = None) -> Dashboard:
+    """The dashboard of what `user` may see: by district, or by station inside `district_code`; inspection
+    completion for `half` (default: the half-year `today` falls in)."""
     if district_code is None:
         op_key: Any = col(Operator.district_code)
         cam_key: Any = col(Camera.district_code)
@@ -103,8 +140,21 @@ def figures(session: Session, *, user: User, today: date, district_code: str | N
                     .group_by(cam_key))
     for key, n in session.execute(camera_query).all():
         row(key).cameras = n
+    half = half or HalfYear.of(today)
+    visible = and_(clause_for(Operator, user), op_where)
+    for key, counts in due.counts_by(session, key=op_key, half=half, today=today, where=visible).items():
+        row(key).due = counts
+    inspection_query = (select(op_key, func.count(), func.count(col(Inspection.reviewed_at)))
+                        .select_from(Inspection).join(Operator, col(Operator.id) == col(Inspection.operator_id))
+                        .where(visible, col(Inspection.state).in_(RECORDED),
+                               col(Inspection.inspected_on) >= half.start,
+                               col(Inspection.inspected_on) <= min(half.end, today))
+                        .group_by(op_key))
+    for key, n, n_reviewed in session.execute(inspection_query).all():
+        figures_row = row(key)
+        figures_row.inspections, figures_row.reviewed = n, int(n_reviewed or 0)
     ordered = sorted(rows.values(), key=lambda r: (r.key is None, r.key or ""))
     total = Figures(None)
     for figures_row in ordered:
         total.add(figures_row)
-    return Dashboard("district" if district_code is None else "station", district_code, ordered, total)
+    return Dashboard("district" if district_code is None else "station", district_code, ordered, total, half)

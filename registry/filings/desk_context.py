@@ -16,6 +16,7 @@ from registry.actor import Actor
 from registry.cameras.models import Camera
 from registry.filings import mapimages
 from registry.filings.models import AWAITING_DECISION, EDITABLE_STATES, Filing, FilingState, Material, MaterialKind
+from registry.filings.paste_rows import PASTE_HEADERS
 from registry.filings.service import DESK_ROLES
 from registry.settings import Settings
 from registry.ui import labels
@@ -105,5 +106,5 @@ def officer_context(session: Session, settings: Settings, actor: Actor, filing: 
     """The officer's part of the filing page: actions, defects to tick, the map."""
     return {"desk": desk_actions(actor, filing), "defects": DEFECTS, "defect_names": DEFECT_NAMES,
             "suggested": suggested_defects(filing, missing, kinds),
-            "material_kinds": labels.choices(MaterialKind),
+            "material_kinds": labels.choices(MaterialKind), "paste_headers": PASTE_HEADERS,
             **map_context(session, settings, filing, material_id, page)}

@@ -76,11 +76,13 @@ def _cutoff(half: HalfYear) -> datetime:
 
 
 def due_list(session: Session, *, unit_code: str, half: HalfYear, today: date,
-             status: DueStatus | None = None) -> list[DueRow]:
+             status: DueStatus | None = None, district_code: str | None = None,
+             station_id: str | None = None) -> list[DueRow]:
     """The unit's operators that must be inspected in `half` (filed in time for it), most urgent first.
 
     A unit's operators are those it verifies (business departments, stations) or files for (a branch
-    sees its stations' operators too); the city department's list covers every operator.
+    sees its stations' operators too); the city department's list covers every operator. `district_code`
+    and `station_id` narrow it to one area (the dashboard's rows link here).
     """
     filed = _first_filed()
     in_half = and_(col(Inspection.inspected_on) >= half.start, col(Inspection.inspected_on) <= half.end)
@@ -98,6 +100,10 @@ def due_list(session: Session, *, unit_code: str, half: HalfYear, today: date,
     if unit_code != CITY_UNIT:
         query = query.where(or_(col(Operator.verifying_unit_code) == unit_code,
                                 col(Operator.filing_unit_code) == unit_code))
+    if district_code is not None:
+        query = query.where(col(Operator.district_code) == district_code)
+    if station_id is not None:
+        query = query.where(col(Operator.station_id) == station_id)
     rows: list[DueRow] = []
     for op_id, name, address, verifying, filing_unit, first_filed, n, last_on in session.execute(query).all():
         last_date = last_on if isinstance(last_on, date) or last_on is None else date.fromisoformat(str(last_on))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -69,6 +70,10 @@ def _half_choices(today: date) -> list[tuple[str, str]]:
     return [(str(h), h.label) for h in halves]
 
 
+_DISTRICT = re.compile(r"\d{6}")
+_STATION = re.compile(r"\d{1,8}")
+
+
 @router.get("/inspections/due", response_class=HTMLResponse)
 def due_page(request: Request, session: SessionDep, actor: PageActor, today: TodayDep) -> Response:
     """The unit's operators to inspect in a half-year: never inspected, due, overdue, done; filterable."""
@@ -87,7 +92,15 @@ def due_page(request: Request, session: SessionDep, actor: PageActor, today: Tod
             status = due.DueStatus(params["status"])
         except ValueError:
             errors.add("status", "请从列表中选择")
-    rows = due.due_list(session, unit_code=unit, half=half, today=today)
+    area: dict[str, str] = {}
+    for name, pattern in (("district_code", _DISTRICT), ("station_id", _STATION)):
+        value = (params.get(name) or "").strip()
+        if value and pattern.fullmatch(value):
+            area[name] = value
+        elif value:
+            errors.add(name, "区域代码格式不正确")
+    rows = due.due_list(session, unit_code=unit, half=half, today=today,
+                        district_code=area.get("district_code"), station_id=area.get("station_id"))
     counts = due.summary(rows)
     text = (params.get("q") or "").strip()[:100]
     shown = [r for r in rows if (status is None or r.status == status)
@@ -101,6 +114,7 @@ def due_page(request: Request, session: SessionDep, actor: PageActor, today: Tod
         "title": "检查 · 应检清单", "rows": shown[start:start + DUE_PAGE], "shown": len(shown), "counts": counts,
         "page": page, "pages": max(1, -(-len(shown) // DUE_PAGE)), "half": half, "unit_code": unit,
         "values": {"unit_code": unit, "half": str(half), "status": status.value if status else "", "q": text},
+        "area": area, "area_query": "".join(f"&{k}={v}" for k, v in area.items()),
         "errors": errors, "units": _unit_choices(session, actor.user.unit_code or CITY_UNIT),
         "halves": _half_choices(today), "statuses": labels.choices(due.DueStatus),
         "may_inspect": actor.user.role in service.INSPECT_ROLES, "today": today,

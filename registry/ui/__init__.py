@@ -17,6 +17,7 @@ def page_routers() -> list[APIRouter]:
     from registry.filings.apply_edits import router as apply_edits
     from registry.filings.apply_import import router as apply_import
     from registry.filings.apply_pages import router as apply_pages
+    from registry.filings.desk_intake import router as desk_intake
     from registry.filings.pages import router as filing_pages
     from registry.filings.placement_pages import router as placement_pages
     from registry.filings.verify_pages import router as verify_pages
@@ -32,5 +33,6 @@ def page_routers() -> list[APIRouter]:
     # footage, penalty, check and inspection pages before apply_pages: /apply/footage is not the filing
     # /apply/{filing_id}; supervision pages before inspection pages: /inspections/review is not an inspection.
     return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, check_pages, supervision_pages,
-            inspection_pages, apply_pages, apply_edits, apply_import, placement_pages, verify_pages, filing_pages,
-            operator_pages, camera_pages, scan_pages, document_pages, statistics_pages, user_pages, system_pages]
+            inspection_pages, apply_pages, apply_edits, apply_import, placement_pages, verify_pages, desk_intake,
+            filing_pages, operator_pages, camera_pages, scan_pages, document_pages, statistics_pages, user_pages,
+            system_pages]

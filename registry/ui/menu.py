@@ -32,6 +32,7 @@ ENTRIES: list[Entry] = [
     Entry("备案申报", "我的备案", "/apply", (Role.operator,)),
     Entry("备案申报", "新建备案", "/apply/new", (Role.operator,)),
     Entry("受理审核", "待办备案", "/desk", DESK),
+    Entry("受理审核", "窗口受理", "/desk/new", DESK),
     Entry("受理审核", "待复核", "/desk/recheck", DESK),
     Entry("备案申报", "调取登记簿", "/apply/footage", (Role.operator,)),
     Entry("备案申报", "行政处罚", "/apply/penalties", (Role.operator,)),

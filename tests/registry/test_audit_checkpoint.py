@@ -17,7 +17,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from registry.audit import checkpoint
-from registry.audit.service import verify, verify_anchored
+from registry.audit.service import append, verify, verify_anchored
 from registry.cli import app as cli
 from registry.operators.models import Operator
 from registry.settings import Settings
@@ -167,3 +167,26 @@ def test_api_verify_holds_the_chain_against_the_checkpoint(busy: Desk, engine: E
     _cut_tail(engine, keep=written.seq - 1)
     report = busy.client.get("/api/v1/audit/verify", headers=supervisor.headers).json()
     assert report["ok"] is False and report["first_problem"]["kind"] == "truncated"
+
+
+def test_a_savepoint_release_waits_for_the_outer_commit(busy: Desk, engine: Engine, settings: Settings,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A savepoint (the camera identity guard) releasing is no commit: checkpointing there read past the outer
+    transaction's write lock (SQLite stalled a whole busy timeout and wrote nothing); the outer commit writes it."""
+    checkpoint.configure(engine, settings.model_copy(update={"audit_checkpoint_every": 1}))
+    calls: list[bool] = []
+    real_advance = checkpoint.advance
+
+    def advance(settings_: Settings, engine_: Engine) -> checkpoint.Checkpoint | None:
+        calls.append(True)
+        return real_advance(settings_, engine_)
+
+    monkeypatch.setattr(checkpoint, "advance", advance)
+    with Session(engine) as session:
+        with session.begin_nested():
+            seq = append(session, actor=None, action="test.savepoint", object_type="test", object_id=1).seq
+        assert calls == []  # released the savepoint: nothing checkpointed inside the outer transaction
+        session.commit()
+    assert calls == [True]
+    written = checkpoint.read(settings)
+    assert written is not None and written.seq == seq == _head(engine)

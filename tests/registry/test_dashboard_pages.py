@@ -17,6 +17,7 @@ from registry.auth.models import Role
 from registry.filings.models import Filing, FilingState
 from registry.operators.models import Operator
 from registry.timeutil import beijing_today
+from registry.units.models import PoliceUnit
 from tests.registry.conftest import Person
 from tests.registry.page_helpers import sign_in
 from tests.registry.test_scope import world  # noqa: F401  (the shared scenario fixture)
@@ -125,3 +126,86 @@ def test_an_operator_is_refused(client: TestClient, world: dict[str, Any]) -> No
     sign_in(client, world["desk"].hotel)
     response = client.get("/dashboard")
     assert response.status_code == 403 and "无权办理" in response.text
+
+
+# --- the half-year's inspections: completion per area (issue 11 point 3) ----------------------------------------
+
+_DUE_LINK = re.compile(r'<a href="(/inspections/due\?[^"]*)">([\d,]+)</a>')
+_DUE_COUNT = re.compile(r'共 <b>([\d,]+)</b> 个单位')
+
+
+def _completion_row(page: str, label: str) -> list[str]:
+    """The cells of one row of the completion table (the row whose header holds `label`)."""
+    table = page.split('id="inspection-completion"', 1)[1].split("</table>", 1)[0]
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        if label in row:
+            return [re.sub(r"<[^>]+>|\s+", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    raise AssertionError(f"no row {label}")
+
+
+def _check_due_links(client: TestClient, page: str) -> int:
+    """Every completion figure that links opens the due list of exactly that many operators."""
+    links = [(html.unescape(url), int(n.replace(",", ""))) for url, n in _DUE_LINK.findall(page)]
+    for url, n in links:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        found = _DUE_COUNT.search(response.text)
+        assert found and int(found.group(1)) == n, f"{url}: the dashboard says {n}"
+    return len(links)
+
+
+def test_inspection_completion_per_area_on_the_dashboard(
+        client: TestClient, engine: Engine, make_operator: Callable[..., Operator],
+        make_person: Callable[..., Person]) -> None:
+    import datetime as dt
+
+    from registry.inspections.models import Inspection
+    from tests.registry.test_inspections import Site, set_filed_at, set_today
+
+    set_today(client, dt.date(2026, 12, 5))
+    early = dt.datetime(2026, 1, 10, 2, tzinfo=dt.UTC)
+    inspected, inspected_before, never, filed_late = (Site(client, make_operator(), make_person) for _ in range(4))
+    for site in (inspected, inspected_before, never):
+        set_filed_at(engine, site.filing_id, early)
+    set_filed_at(engine, filed_late.filing_id, dt.datetime(2026, 11, 1, 2, tzinfo=dt.UTC))  # first due in 2027H1
+    this_half = inspected.complete()
+    inspected_before.complete(on=dt.date(2026, 3, 1))
+    with Session(engine) as session:  # its unit's 科信 reviewed it (the window's rules are tested elsewhere)
+        row = session.get_one(Inspection, this_half["id"])
+        row.reviewed_at = dt.datetime(2026, 10, 10, 2, tzinfo=dt.UTC)
+        session.add(row)
+        session.commit()
+    with Session(engine) as session:
+        station = session.get_one(PoliceUnit, inspected.station).name
+
+    sign_in(client, make_person(Role.supervisor, "001"))
+    page = client.get("/dashboard?district=")
+    assert page.status_code == 200 and "检查完成情况 · 2026年下半年" in page.text
+    # 应检 已检 完成率 从未检查 本期待检 逾期未检 检查笔录 科信已复查: the late filer is not due yet.
+    assert _completion_row(page.text, "东城区") == ["3", "1", "33%", "1", "1", "0", "1", "1（100%）"]
+    assert 'id="done-percent">33%<' in page.text
+    assert _check_due_links(client, page.text) >= 8  # the district's row and the total, each figure its list
+
+    # The station's row inside the district, its figures the station's part of the due list.
+    district = client.get("/dashboard?district=110101").text
+    assert "station_id=" in district and _check_due_links(client, district) >= 8
+    assert _completion_row(district, station)[:3] == ["3", "1", "33%"]
+
+    # The first half-year, now over: the two not inspected in it are overdue.
+    first = client.get("/dashboard?district=&half=2026H1").text
+    assert "检查完成情况 · 2026年上半年" in first
+    assert _completion_row(first, "东城区") == ["3", "1", "33%", "0", "0", "2", "1", "0（0%）"]
+    overdue = client.get("/inspections/due?half=2026H1&status=overdue&district_code=110101").text
+    assert never.operator.name in overdue and inspected.operator.name in overdue
+    assert inspected_before.operator.name not in overdue
+    assert _check_due_links(client, first) >= 6  # zeros are not links
+
+    # The branch sees the same figures for its district; another district's supervisor sees none of them.
+    sign_in(client, make_person(Role.supervisor, "101"))
+    assert _completion_row(client.get("/dashboard").text, station)[:3] == ["3", "1", "33%"]
+    sign_in(client, make_person(Role.supervisor, "108"))
+    other = client.get("/dashboard?district=").text
+    assert "东城区" not in other.split('id="inspection-completion"', 1)[1]
+    # A malformed area on the due list is named, not a crash.
+    bad = client.get("/inspections/due?district_code=abc")
+    assert bad.status_code == 200 and "区域代码格式不正确" in bad.text

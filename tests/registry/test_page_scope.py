@@ -107,6 +107,14 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/desk"): (LIST, None, NOT_DESK),
     ("GET", "/desk/export.{fmt}"): (LIST, None, NOT_DESK),
     ("GET", "/desk/recheck"): (LIST, None, NOT_DESK),
+    # Desk intake (registry/filings/desk_intake.py): find or register the operator at the window, type in its filing,
+    # paste its camera list on the filing's page.
+    ("GET", "/desk/new"): (LIST, None, NOT_DESK),
+    ("POST", "/desk/operators"): (OPEN, lambda ids: {"name": "窗口宾馆"}, NOT_DESK),
+    ("GET", "/desk/new/{operator_id}"): (OBJECT, None, NOT_DESK),
+    ("GET", "/desk/new/{operator_id}/route"): (OBJECT, None, NOT_DESK),
+    ("POST", "/desk/new/{operator_id}"): (OBJECT, lambda ids: {"system_name": "x"}, NOT_DESK),
+    ("POST", "/filings/{filing_id}/cameras/paste"): (OBJECT, lambda ids: {"cameras_text": "x"}, NOT_DESK),
     ("POST", "/filings/{filing_id}/accept"): (OBJECT, None, NOT_DESK),
     ("POST", "/filings/{filing_id}/correction"): (OBJECT, lambda ids: {"defects": "form"}, NOT_DESK),
     ("POST", "/filings/{filing_id}/corrected"): (OBJECT, None, NOT_DESK),
@@ -205,7 +213,8 @@ OWNER_EMPTY = {"/desk/recheck"}
 
 # Lists that show nothing without a query: the query every test sends (all test operators are 测试酒店N).
 # The due list of the half-year in which the scenario's operator, filed today, is first due.
-QUERIES = {"/search": "?q=测试酒店", "/inspections/due": f"?half={first_due_half(beijing_today())}"}
+QUERIES = {"/search": "?q=测试酒店", "/desk/new": "?q=测试酒店",
+           "/inspections/due": f"?half={first_due_half(beijing_today())}"}
 
 
 def _url(path: str, ids: dict[str, Any]) -> str:

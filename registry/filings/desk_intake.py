@@ -1,0 +1,210 @@
+"""Desk intake (王, JOURNEYS §1 steps 2–3): an operator's manager comes to the window with paper forms and a USB
+stick. The officer finds the operator by name or 统一社会信用代码, or registers it (its location routed at once,
+rule and reason shown), types in the filing form for it, and lands on the filing's page, where he uploads the
+materials, pastes the camera list from the hotel's Excel and accepts.
+
+The same services as the API: operators.service.create, filings.service.submit (an officer's submission is
+the desk channel, 窗口受理) and add_cameras. Only desk officers (intake, reviewer) of the operator's filing unit;
+another unit's operator is the 404 page, another role the 403 page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session, col, or_, select
+
+from registry.actor import Actor
+from registry.auth.scope import get_visible, operator_clause, require_role
+from registry.code_tables import INDUSTRY_2016, Status
+from registry.deps import PageActor, SessionDep, SettingsDep
+from registry.errors import DomainError
+from registry.filings import apply_form, pages, paste_rows, service  # pages first: it brings desk_pages in
+from registry.filings.desk_pages import _filing
+from registry.filings.models import FilingCreate, FilingKind
+from registry.operators import service as operators_service
+from registry.operators.models import Datum, Operator, OperatorCreate, SystemKind
+from registry.routing import responsibility_for, to_wgs84
+from registry.settings import Settings
+from registry.ui import labels
+from registry.ui.forms import FormErrors, parse
+from registry.ui.templating import UnitNames, redirect, render
+
+router = APIRouter(include_in_schema=False)
+MAX_FOUND = 20
+OPERATOR_FIELDS = ("name", "uscc", "address", "industry_code", "system_kind", "affiliation_code", "contact_name",
+                   "contact_phone", "lon", "lat", "datum")
+# Industry codes (GB/T 28181-2016) a business or resident takes: the defined single codes and the open ranges.
+INDUSTRIES = tuple((f"{r.low:02d}", f"{r.low:02d} {r.name_zh.removesuffix('接入')}") for r in INDUSTRY_2016
+                   if r.status == Status.defined and r.low >= 40)
+
+
+def _desk(actor: Actor) -> None:
+    require_role(actor.user, *service.DESK_ROLES)
+
+
+def _find(session: Session, actor: Actor, q: str) -> list[Operator]:
+    """Operators the officer may see whose name contains, or credit code starts with, what was typed."""
+    text = q.strip().upper()
+    if not text:
+        return []
+    query = (select(Operator).where(operator_clause(actor.user))
+             .where(or_(col(Operator.name).contains(q.strip()), col(Operator.uscc).startswith(text)))
+             .order_by(col(Operator.name)).limit(MAX_FOUND))
+    return list(session.exec(query).all())
+
+
+def _finder(request: Request, session: Session, actor: Actor, q: str, values: dict[str, Any], errors: FormErrors,
+            status: int = 200) -> Response:
+    found = _find(session, actor, q)
+    if not values and q:  # what was searched for starts the new operator's form
+        values = {"uscc": q.strip().upper()} if q.strip().isalnum() and len(q.strip()) == 18 else {"name": q.strip()}
+    return render(request, "filings/desk_new.html", {
+        "title": "窗口受理：新建备案", "q": q, "found": found, "searched": bool(q.strip()), "values": values,
+        "errors": errors, "industries": INDUSTRIES, "system_kinds": labels.choices(SystemKind),
+        "datums": labels.choices(Datum), "unit_code": actor.user.unit_code, "max_found": MAX_FOUND,
+    }, actor=actor, session=session, status_code=status)
+
+
+@router.get("/desk/new", response_class=HTMLResponse)
+def find_operator(request: Request, session: SessionDep, actor: PageActor, q: str = "") -> Response:
+    """Step 1 at the window: find the operator by name or credit code, or register it."""
+    _desk(actor)
+    return _finder(request, session, actor, q[:100], {}, FormErrors())
+
+
+@router.post("/desk/operators", response_class=HTMLResponse)
+async def create_operator(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """Register the operator that came to the window; it must be this unit's to file here."""
+    _desk(actor)
+    form = await request.form()
+    values = {k: str(form.get(k, "")).strip() for k in OPERATOR_FIELDS}
+    values["uscc"] = values["uscc"].upper()
+    errors = FormErrors()
+    data = parse(OperatorCreate, {**values, "affiliation_code": values["affiliation_code"] or None}, errors)
+    if data is not None:
+        savepoint = session.begin_nested()
+        try:
+            operator = operators_service.create(session, actor=actor, data=data)
+        except DomainError as exc:
+            savepoint.rollback()
+            errors.add_domain(exc, set(OPERATOR_FIELDS))
+        else:
+            if operator.filing_unit_code != actor.user.unit_code:
+                # Routed elsewhere: not registered from this window (the manager is sent to the right unit).
+                savepoint.rollback()
+                errors.add("lon", f"该位置的备案由{UnitNames(session)(operator.filing_unit_code)}受理"
+                                  f"（第 {operator.routing_rule} 条规则：{operator.routing_explanation}），"
+                                  "请告知使用单位到该单位办理")
+            else:
+                savepoint.commit()
+                return redirect(f"/desk/new/{operator.id}",
+                                message=f"已登记使用单位“{operator.name}”，请录入备案信息")
+    return _finder(request, session, actor, "", values, errors, status=422)
+
+
+def _operator(session: Session, actor: Actor, operator_id: int) -> Operator:
+    """An operator this desk officer may file for: 403 for other roles, 404 outside his scope."""
+    _desk(actor)
+    return get_visible(session, Operator, operator_id, actor.user)
+
+
+def _form_page(request: Request, session: Session, actor: Actor, operator: Operator, values: dict[str, Any],
+               errors: FormErrors, status: int = 200) -> Response:
+    return render(request, "apply/form.html", {
+        "operator": operator, "filing": None, "values": values, "errors": errors, "types": apply_form.TYPES,
+        "datums": labels.choices(Datum), "title": "窗口受理：录入备案", "answer": _routing(operator, values),
+        "form_action": f"/desk/new/{operator.id}", "route_url": f"/desk/new/{operator.id}/route",
+        "outlines_url": "/geo/districts.geojson", "back_url": "/desk/new", "desk_intake": True,
+    }, actor=actor, session=session, status_code=status)
+
+
+def _routing(operator: Operator, values: dict[str, Any]) -> Any:
+    try:
+        lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
+        wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
+        return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
+                                  system_kind=operator.system_kind.value)
+    except (ValueError, DomainError):
+        return None
+
+
+@router.get("/desk/new/{operator_id}", response_class=HTMLResponse)
+def new_filing(request: Request, session: SessionDep, actor: PageActor, operator_id: int) -> Response:
+    """Step 2: the filing form typed in for the operator from its paper forms."""
+    operator = _operator(session, actor, operator_id)
+    return _form_page(request, session, actor, operator, apply_form.values_of(None, operator), FormErrors())
+
+
+@router.get("/desk/new/{operator_id}/route", response_class=HTMLResponse)
+def route_preview(request: Request, session: SessionDep, actor: PageActor, operator_id: int) -> Response:
+    """Who handles the typed location, swapped in beside the form."""
+    operator = _operator(session, actor, operator_id)
+    values = {k: v for k, v in request.query_params.items() if k in ("site_lon", "site_lat", "site_datum")}
+    errors = FormErrors()
+    answer = _routing(operator, values)
+    if answer is None:
+        errors.add("site_lon", "请填写经度和纬度（小数）")
+    return render(request, "apply/_routing.html", {"answer": answer, "errors": errors, "operator": operator},
+                  actor=actor, session=session)
+
+
+@router.post("/desk/new/{operator_id}", response_class=HTMLResponse)
+async def submit_at_desk(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor,
+                         operator_id: int) -> Response:
+    """Record the filing as submitted at the window (受理方式：窗口受理); materials and cameras follow on its page."""
+    operator = _operator(session, actor, operator_id)
+    values = apply_form.read(await request.form())
+    errors = FormErrors()
+    apply_form.require_dates(values, FilingKind.new, errors)
+    data = apply_form.to_model(FilingCreate, values, errors, operator_id=operator.id)
+    if data is not None:
+        savepoint = session.begin_nested()
+        try:
+            filing = service.submit(session, actor=actor, data=data, settings=settings)
+        except DomainError as exc:
+            savepoint.rollback()
+            if exc.status_code in (403, 404):
+                raise
+            errors.add_domain(exc, apply_form.FIELD_NAMES)
+        else:
+            savepoint.commit()
+            return redirect(f"/filings/{filing.id}", message="备案信息已录入。请上传材料、录入摄像机清单，核对后受理。")
+    return _form_page(request, session, actor, operator, values, errors, status=422)
+
+
+def _refused(request: Request, session: Session, settings: Settings, actor: Actor, filing: Any, field: str,
+             message: str, values: dict[str, Any], status: int = 422) -> Response:
+    errors = FormErrors()
+    errors.add(field, message.split(" / ")[0])
+    session.refresh(filing)
+    return pages.show_detail(request, session, settings, actor, filing, errors=errors, values=values, status=status)
+
+
+@router.post("/filings/{filing_id}/cameras/paste", response_class=HTMLResponse)
+async def paste_at_desk(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor,
+                        filing_id: int) -> Response:
+    """The camera list pasted from the operator's Excel at the window; a bad row keeps the whole block back."""
+    filing = _filing(session, actor, filing_id)
+    text = str((await request.form()).get("cameras_text", ""))
+    values = {"cameras_text": text}
+    site = (filing.site_lon, filing.site_lat) if filing.site_lon is not None and filing.site_lat is not None \
+        else None
+    pasted = paste_rows.parse(text, site=site)
+    if pasted.problems:
+        more = f"……共 {len(pasted.problems)} 行有误" if len(pasted.problems) > 10 else ""
+        return _refused(request, session, settings, actor, filing, "cameras_text",
+                        "；".join(pasted.problems[:10]) + more, values)
+    savepoint = session.begin_nested()
+    try:
+        service.add_cameras(session, actor=actor, filing_id=filing_id, items=pasted.cameras)
+    except DomainError as exc:
+        savepoint.rollback()
+        if exc.status_code in (403, 404):
+            raise
+        return _refused(request, session, settings, actor, filing, "cameras_text", exc.message, values,
+                        exc.status_code)
+    savepoint.commit()
+    return redirect(f"/filings/{filing_id}#cameras", message=f"已添加 {len(pasted.cameras)} 台摄像机")
