@@ -31,6 +31,9 @@ def route_command(
         "--affiliation", help="3-digit code of the unit the operator is security-affiliated with.")] = None,
     system_kind: Annotated[str, typer.Option(
         "--system-kind", help="ordinary, city_government or district_government.")] = "ordinary",
+    place_kind: Annotated[str | None, typer.Option(
+        "--place-kind", help="road, public_place or internal (an office building: a government-built system "
+        "there is routed by the ordinary rules); omitted = not declared.")] = None,
     geo_dir: Annotated[Path | None, typer.Option(
         "--geo-dir", help="Layer directory or GeoPackage (default: CAMREG_GEO_DIR or the sample city).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
@@ -44,7 +47,7 @@ def route_command(
         raise _fail(json_output, "bad_crs", str(exc), EXIT_USAGE) from exc
     try:
         answer = Jurisdictions.load(geo_dir).route(lon, lat, affiliation=affiliation, system_kind=system_kind,
-                                                   crs=crs)
+                                                   place_kind=place_kind, crs=crs)
     except OutsideJurisdiction as exc:
         raise _fail(json_output, "outside_jurisdiction", str(exc), EXIT_ROUTING) from exc
     except RoutingError as exc:

@@ -12,12 +12,19 @@ the district containing the point, even inside a special-branch area (the notice
 branch"); otherwise an affiliation with a corps -> rule 3, with a special bureau, branch or special
 branch -> rule 4; no affiliation -> rule 5 (the station's branch files). A government system kind
 takes precedence over an affiliation, flagged `affiliation_ignored`.
+
+Place kind (the notice, section 一: the city/district government's systems "负责建设的交通道路、广场等公共场所"):
+rules 1 and 2 apply to a government-built system on a `road` or at a `public_place` (squares and the like).
+A government-built system in an `internal` place (a government office building, a unit's own compound) is
+routed by the ordinary rules (3/4 by affiliation, else 5 by location), flagged `government_internal`.
+An undeclared place kind (None: operators registered before it was asked) keeps rules 1/2, flagged
+`place_kind_unspecified`, so existing answers do not change until someone declares the place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -41,6 +48,9 @@ from maps.locate import GAP_NEAREST, INSIDE, INVALID, OUTSIDE, AreaLocator
 from maps.units import PoliceUnit, read_units
 
 SYSTEM_KINDS = ("ordinary", "city_government", "district_government")
+# Where the system is: rules 1/2 cover roads and public places (squares etc.), not office buildings.
+PLACE_KINDS = ("road", "public_place", "internal")
+PUBLIC_PLACE_KINDS = ("road", "public_place")
 DEFAULT_TOLERANCE_M = 50.0
 CITY_CODE = "001"
 _STATUS_FLAG = {INSIDE: "", GAP_NEAREST: "gap_nearest", OUTSIDE: "outside", INVALID: "invalid_coordinates"}
@@ -172,15 +182,17 @@ class Jurisdictions:
             "distance_m": found.distance_m,
         })
 
-    def route(self, lon: float, lat: float, affiliation: str | None = None, system_kind: str = "ordinary", *,
-              crs: str = "wgs84") -> Route:
-        """Route one operator: rule 1/2 by system kind, 3/4 by affiliation, else 5 by location."""
+    def route(self, lon: float, lat: float, affiliation: str | None = None, system_kind: str = "ordinary",
+              place_kind: str | None = None, *, crs: str = "wgs84") -> Route:
+        """Route one operator: rule 1/2 by system and place kind, 3/4 by affiliation, else 5 by location."""
         for name, value in (("lon", lon), ("lat", lat)):
             # numbers.Real admits numpy scalars; bool is refused as it is surely a mistake.
             if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(float(value)):
                 raise RoutingError(f"{name}: {value!r} is not a finite number")
         if system_kind not in SYSTEM_KINDS:
             raise RoutingError(f"system_kind: {system_kind!r} is not one of {', '.join(SYSTEM_KINDS)}")
+        if place_kind is not None and place_kind not in PLACE_KINDS:
+            raise RoutingError(f"place_kind: {place_kind!r} is not one of {', '.join(PLACE_KINDS)}")
         unit = self._affiliation(affiliation)
         x, y = to_wgs84(float(lon), float(lat), crs)
         found = self.locator.locate_exact([x], [y])
@@ -197,9 +209,21 @@ class Jurisdictions:
         elif found.tie[0]:
             flags.append("boundary")
             where = "（该位置在辖区边界上，按固定规则优先专业分局、再取编号最小的派出所）"
+        government = system_kind != "ordinary"
+        if government and place_kind == "internal":
+            # Not a road or public place: the notice's rules 1/2 do not reach it; the ordinary rules decide.
+            flags.append("government_internal")
+            system_kind = "ordinary"
+        elif government and place_kind is None:
+            flags.append("place_kind_unspecified")
+            where += "（场所类型未申报，按道路、广场等公共场所处理）"
         if unit is not None and system_kind != "ordinary":
             flags.append("affiliation_ignored")
-        return self._apply_rules(row, unit, system_kind, where, flags)
+        route = self._apply_rules(row, unit, system_kind, where, flags)
+        if "government_internal" in flags:
+            return replace(route, explanation="政府建设的系统位于单位内部（办公楼等），不属于交通道路、广场等公共场所，"
+                                              "不适用规则1、2；" + route.explanation)
+        return route
 
     def _affiliation(self, code: str | None) -> PoliceUnit | None:
         if code is None or not str(code).strip():

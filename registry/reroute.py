@@ -53,7 +53,7 @@ class RerouteReport:
 
 def _route(operator: Operator) -> Responsibility:
     return responsibility_for(lon=operator.lon, lat=operator.lat, affiliation_code=operator.affiliation_code,
-                              system_kind=operator.system_kind)
+                              system_kind=operator.system_kind, place_kind=operator.place_kind)
 
 
 def _reroute_operators(session: Session, report: RerouteReport, actor: Actor | None) -> None:

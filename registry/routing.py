@@ -42,12 +42,17 @@ def to_wgs84(lon: float, lat: float, datum: str) -> tuple[float, float]:
 
 
 def responsibility_for(*, lon: float, lat: float, affiliation_code: str | None, system_kind: str,
-                       geo_dir: Path | None = None) -> Responsibility:
-    """Route an operator by SPEC §2 rules 1–5 using the jurisdiction layers."""
+                       place_kind: str | None = None, geo_dir: Path | None = None) -> Responsibility:
+    """Route an operator by SPEC §2 rules 1–5 using the jurisdiction layers.
+
+    `place_kind` (road / public_place / internal, None = not declared) decides whether a government-built
+    system falls under rules 1/2 (roads, squares and other public places) or the ordinary rules (internal).
+    """
     from maps.routing import OutsideJurisdiction, RoutingError, UnknownAffiliation
 
     try:
-        answer = jurisdictions(geo_dir).route(lon, lat, affiliation=affiliation_code, system_kind=system_kind)
+        answer = jurisdictions(geo_dir).route(lon, lat, affiliation=affiliation_code, system_kind=system_kind,
+                                               place_kind=place_kind)
     except OutsideJurisdiction as exc:
         raise InvalidInput(f"位置不在北京市辖区内 / location is outside Beijing: {exc}", field="lon") from exc
     except UnknownAffiliation as exc:

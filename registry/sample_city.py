@@ -38,7 +38,7 @@ from registry.filings.models import (
     VerificationResult,
 )
 from registry.operators import service as operators
-from registry.operators.models import Operator, OperatorCreate, SystemKind
+from registry.operators.models import Operator, OperatorCreate, PlaceKind, SystemKind
 from registry.settings import Settings
 from registry.units.models import PoliceUnit
 
@@ -49,6 +49,14 @@ CAMERA_FIELDS = ("name", "position_text", "lon", "lat", "azimuth", "hfov", "rang
                  "indoor", "public_area")
 # Order of a filing's events that share a timestamp.
 SUBMIT, ACCEPT, CORRECTION, CORRECTED, DECIDE = range(5)
+
+
+def _place_kind(row: dict[str, str]) -> PlaceKind | None:
+    """The row's place kind; files older than the column built their government systems on roads, squares
+    and communities, so a government row without the column is a public place (routed as before)."""
+    if "place_kind" not in row:
+        return None if row["system_kind"] == SystemKind.ordinary else PlaceKind.public_place
+    return PlaceKind(row["place_kind"]) if row["place_kind"] else None
 
 
 class SampleCityError(ValueError):
@@ -210,7 +218,9 @@ class _Replay:
             data = OperatorCreate(
                 name=row["name"], uscc=row["uscc"], address=row["address"], industry_code=row["industry_code"],
                 industry_edition=row["industry_edition"], affiliation_code=row["affiliation_code"] or None,
-                system_kind=SystemKind(row["system_kind"]), contact_name=row["contact_name"],
+                system_kind=SystemKind(row["system_kind"]),
+                place_kind=_place_kind(row),
+                contact_name=row["contact_name"],
                 contact_phone=row["contact_phone"], lon=float(row["lon"]), lat=float(row["lat"]))
         except ValueError as exc:
             raise SampleCityError(f"operators.csv operator {ref}: {exc}") from exc

@@ -40,7 +40,7 @@ OPERATORS = 640
 DEMO_DESK = 14  # the last operators: recent 东城 filings for the demo officers to work on
 BUILDINGS, SITES, LOCATIONS = 10, 10, 10
 OPERATOR_COLUMNS = ("ref", "name", "uscc", "address", "lon", "lat", "industry_code", "industry_edition",
-                    "affiliation_code", "system_kind", "contact_name", "contact_phone", "has_account")
+                    "affiliation_code", "system_kind", "place_kind", "contact_name", "contact_phone", "has_account")
 
 
 def make_plans(rng: random.Random) -> dict[str, Any]:
@@ -123,12 +123,16 @@ def make_operator(rng: random.Random, n: int, sampler: CitySampler, used_names: 
         name = site_name(rng, kind, district, rng.choice(PLACES[district]), n + rng.randint(1, 999))
     used_names.add(name)
     lon, lat = sampler.point(rng, district, special)
+    # Where a government-built system is (rules 1/2 cover roads and public places); empty for the others,
+    # whose routing does not depend on it. Derived from the name, so the random stream is unchanged.
+    place_kind = ("" if system_kind == "ordinary" else "public_place" if "广场" in name or kind.key != "city_road"
+                  else "road")
     industry = kind.industry_2022 if edition == "2022" else kind.industry_2016
     return {
         "ref": f"O{n:04d}", "name": name, "uscc": make_uscc(10_000_000 + n * 7919, region=district),
         "address": address(rng, district, place), "lon": f"{lon:.6f}", "lat": f"{lat:.6f}",
         "industry_code": industry, "industry_edition": edition, "affiliation_code": affiliation,
-        "system_kind": system_kind, "contact_name": person(rng), "contact_phone": phone(rng),
+        "system_kind": system_kind, "place_kind": place_kind, "contact_name": person(rng), "contact_phone": phone(rng),
         "has_account": "1" if rng.random() < 0.35 else "0", "_kind": kind,
     }
 
@@ -198,7 +202,7 @@ def showcase_first(city: Jurisdictions, operators: list[dict[str, Any]],
     traits: dict[str, set[str]] = {o["ref"]: set() for o in operators}
     for o in operators:
         rule = city.route(float(o["lon"]), float(o["lat"]), affiliation=o["affiliation_code"] or None,
-                          system_kind=o["system_kind"]).rule
+                          system_kind=o["system_kind"], place_kind=o["place_kind"] or None).rule
         traits[o["ref"]] |= {f"rule{rule}", f"account{o['has_account']}"}
     for f in filings:
         traits[f["operator"]] |= {f["final_state"], f["kind"], "late" if f["expect_late"] else "on_time"}
@@ -238,7 +242,8 @@ def summarise(city: Jurisdictions, operators: list[dict[str, Any]], filings: lis
               cameras: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts per final state, per routing rule, per year, and cameras."""
     rules = Counter(city.route(float(o["lon"]), float(o["lat"]), affiliation=o["affiliation_code"] or None,
-                               system_kind=o["system_kind"]).rule for o in operators)
+                               system_kind=o["system_kind"], place_kind=o["place_kind"] or None).rule
+                    for o in operators)
     return {
         "operators": len(operators),
         "districts": len({city.route(float(o["lon"]), float(o["lat"])).district_code for o in operators}),

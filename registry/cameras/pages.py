@@ -23,6 +23,7 @@ from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
 from registry.filings.models import Filing, FilingState
 from registry.imports.columns import Kind
+from registry.imports.pages import import_action
 from registry.operators.models import Operator
 from registry.ui import labels
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
@@ -98,7 +99,8 @@ CAMERAS = ListSpec(
 @router.get("/cameras", response_class=HTMLResponse)
 def camera_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every camera the user may see, filtered by any indexed key; 导出 writes the same rows."""
-    return show_list(request, session, actor, CAMERAS, lambda f: camera_rows(actor.user, f.to_export()))
+    return show_list(request, session, actor, CAMERAS, lambda f: camera_rows(actor.user, f.to_export()),
+                     extra={"actions": import_action(actor.user, Kind.cameras)})
 
 
 @router.get("/cameras/export.{fmt}")

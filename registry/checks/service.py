@@ -1,4 +1,5 @@
-"""799号令 checks: screening names against prohibited-place terms, declared and measured retention, staff training.
+"""799号令 checks: screening names against prohibited-place terms, declared and measured retention, staff training,
+and the signage (提示标识, 第十三条) as the latest inspection recorded it.
 
 Flags are for the inspector: nothing is dropped or refused because of a term (a "客房走廊" — the corridor
 outside the rooms — is lawful; the inspector looks and decides).
@@ -34,6 +35,7 @@ from registry.checks.models import (
 )
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.filings.models import Filing
+from registry.inspections.models import RECORDED, Inspection, InspectionItem, ItemResult
 from registry.operators.models import Operator
 from registry.scans.models import Scan
 from registry.timeutil import beijing_today, utcnow
@@ -153,9 +155,26 @@ def scan_flags(session: Session, scan: Scan) -> list[TermFlag]:
     return screen(device_items(devices), active_terms(session))
 
 
+def signage_at_inspection(session: Session, *, operator_id: int) -> dict[str, Any] | None:
+    """The signage line (提示标识, 799号令 第十三条) of the operator's latest recorded inspection that answered
+    it: its result, the inspector's note and which inspection; None when no inspection has recorded it yet."""
+    query = (select(InspectionItem, Inspection)
+             .join(Inspection, col(Inspection.id) == col(InspectionItem.inspection_id))
+             .where(col(InspectionItem.operator_id) == operator_id, col(InspectionItem.signage).is_(True),
+                    col(InspectionItem.result).is_not(None), col(Inspection.state).in_(RECORDED))
+             .order_by(col(Inspection.inspected_on).desc(), col(Inspection.id).desc()))
+    found = session.exec(query).first()
+    if found is None:
+        return None
+    item, inspection = found
+    return {"inspection_id": inspection.id, "number": inspection.number, "inspected_on": inspection.inspected_on,
+            "result": item.result, "note": item.note, "label": item.label,
+            "flagged": item.result == ItemResult.hazard}
+
+
 def filing_checks(session: Session, *, actor: Actor, filing_id: int) -> dict[str, Any]:
     """Every 799号令 check of one filing: prohibited places in camera and device names, retention declared
-    and measured (the latest scan), and the operator's staff without training."""
+    and measured (the latest scan), the operator's staff without training, and the signage as last inspected."""
     filing = get_visible(session, Filing, filing_id, actor.user)
     terms = active_terms(session)
     cameras = session.exec(select(Camera).where(Camera.filing_id == filing.id)
@@ -169,6 +188,7 @@ def filing_checks(session: Session, *, actor: Actor, filing_id: int) -> dict[str
     declared = filing.retention_days
     staff = staff_of(session, operator_id=filing.operator_id)
     untrained = [s for s in staff if s.active and not s.trained]
+    signage = signage_at_inspection(session, operator_id=filing.operator_id)
     return {
         "filing_id": filing.id,
         "operator_id": filing.operator_id,
@@ -184,8 +204,10 @@ def filing_checks(session: Session, *, actor: Actor, filing_id: int) -> dict[str
             "flagged": sum(1 for r in measured if r["problems"]),
         },
         "staff": {"total": sum(1 for s in staff if s.active), "untrained": [s.model_dump() for s in untrained]},
+        "signage": signage,
         "flag_count": len(flags) + sum(1 for r in measured if r["problems"]) + len(untrained)
-        + (0 if declared is not None and declared >= MINIMUM_DAYS else 1),
+        + (0 if declared is not None and declared >= MINIMUM_DAYS else 1)
+        + (1 if signage and signage["flagged"] else 0),
     }
 
 

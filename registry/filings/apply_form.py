@@ -13,13 +13,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from registry.filings.models import Filing, FilingKind
-from registry.operators.models import Datum, Operator
+from registry.operators.models import Datum, Operator, PlaceKind
 from registry.routing import to_wgs84
 from registry.ui.forms import FormErrors, parse
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 TEXT_FIELDS = ("system_name", "system_location", "system_in_use_date", "acceptance_date", "change_date",
-               "retention_days", "network_digit", "agent_name", "agent_id_number")
+               "retention_days", "network_digit", "agent_name", "agent_id_number", "place_kind")
 # Camera counts by type, as the 备案表 lists them ("枪机×40，半球×6").
 TYPES = (("fixed", "枪机"), ("dome", "半球"), ("ptz", "球机"), ("other", "其他"))
 _COUNT = re.compile(r"(枪机|半球|球机|其他)\s*[×xX*]\s*(\d+)")
@@ -33,7 +33,8 @@ def values_of(filing: Filing | None, operator: Operator) -> dict[str, Any]:
     """What the form shows first: a stored filing's values, or a new one's sensible defaults."""
     if filing is None:
         return {"system_location": operator.address, "retention_days": "30", "network_digit": "8",
-                "site_lon": f"{operator.lon:.6f}", "site_lat": f"{operator.lat:.6f}", "site_datum": "wgs84"}
+                "site_lon": f"{operator.lon:.6f}", "site_lat": f"{operator.lat:.6f}", "site_datum": "wgs84",
+                "place_kind": operator.place_kind.value if operator.place_kind else ""}
     values: dict[str, Any] = {name: getattr(filing, name) for name in TEXT_FIELDS}
     values = {k: ("" if v is None else str(v)) for k, v in values.items()}
     if filing.site_lon is not None and filing.site_lat is not None:
@@ -46,6 +47,14 @@ def values_of(filing: Filing | None, operator: Operator) -> dict[str, Any]:
     for key, label in TYPES:
         values[f"count_{key}"] = str(counts[label]) if counts.get(label) else ""
     return values
+
+
+def place_of(operator: Operator, values: Mapping[str, Any]) -> str | None:
+    """The place kind the routing preview answers for: the one chosen on the form, else the registered one.
+
+    Raises ValueError for a value that is not a place kind."""
+    place = values.get("place_kind") or (operator.place_kind.value if operator.place_kind else None)
+    return None if place is None else PlaceKind(place).value
 
 
 def read(form: Mapping[str, Any]) -> dict[str, Any]:

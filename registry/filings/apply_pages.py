@@ -35,7 +35,7 @@ from registry.filings.models import (
     MaterialKind,
 )
 from registry.filings.paste_rows import PASTE_HEADERS
-from registry.operators.models import Datum, Operator
+from registry.operators.models import Datum, Operator, PlaceKind
 from registry.routing import responsibility_for, to_wgs84
 from registry.settings import Settings
 from registry.ui import labels
@@ -95,7 +95,8 @@ def _form_page(request: Request, session: Session, actor: Actor, operator: Opera
                errors: FormErrors, filing: Filing | None = None, status: int = 200) -> Response:
     return render(request, "apply/form.html", {
         "operator": operator, "filing": filing, "values": values, "errors": errors, "types": apply_form.TYPES,
-        "datums": labels.choices(Datum), "title": "修改备案信息" if filing else "新建备案",
+        "datums": labels.choices(Datum), "place_kinds": labels.choices(PlaceKind),
+        "title": "修改备案信息" if filing else "新建备案",
         "answer": _routing(operator, values, FormErrors()),
     }, actor=actor, session=session, status_code=status)
 
@@ -161,7 +162,8 @@ def _routing(operator: Operator, values: dict[str, Any], errors: FormErrors) -> 
         lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
         wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
         return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
-                                  system_kind=operator.system_kind.value)
+                                  system_kind=operator.system_kind.value,
+                                  place_kind=apply_form.place_of(operator, values))
     except ValueError:
         errors.add("site_lon", "请填写经度和纬度（小数）")
     except DomainError as exc:
@@ -174,7 +176,8 @@ def route_preview(request: Request, session: SessionDep, actor: PageActor) -> Re
     """The routing answer for the location typed so far (htmx swaps it beside the form)."""
     operator = operator_of(session, actor)
     errors = FormErrors()
-    values = {k: v for k, v in request.query_params.items() if k in ("site_lon", "site_lat", "site_datum")}
+    values = {k: v for k, v in request.query_params.items()
+              if k in ("site_lon", "site_lat", "site_datum", "place_kind")}
     answer = _routing(operator, values, errors)
     return render(request, "apply/_routing.html", {"answer": answer, "errors": errors, "operator": operator},
                   actor=actor, session=session)

@@ -15,17 +15,23 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, or_, select
+from starlette.datastructures import UploadFile
 
 from registry.actor import Actor
 from registry.auth.scope import get_visible, operator_clause, require_role
 from registry.code_tables import INDUSTRY_2016, Status
 from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError
-from registry.filings import apply_form, pages, paste_rows, service  # pages first: it brings desk_pages in
+from registry.filings import apply_form, materials, pages, paste_rows, service  # pages first: brings desk_pages
+from registry.filings.apply_import import MAX_NOTES, complete
 from registry.filings.desk_pages import _filing
 from registry.filings.models import FilingCreate, FilingKind
+from registry.imports import service as imports
+from registry.imports.columns import Kind
+from registry.imports.pages import error_link
+from registry.imports.sheets import read_sheet
 from registry.operators import service as operators_service
-from registry.operators.models import Datum, Operator, OperatorCreate, SystemKind
+from registry.operators.models import Datum, Operator, OperatorCreate, PlaceKind, SystemKind
 from registry.routing import responsibility_for, to_wgs84
 from registry.settings import Settings
 from registry.ui import labels
@@ -34,8 +40,8 @@ from registry.ui.templating import UnitNames, redirect, render
 
 router = APIRouter(include_in_schema=False)
 MAX_FOUND = 20
-OPERATOR_FIELDS = ("name", "uscc", "address", "industry_code", "system_kind", "affiliation_code", "contact_name",
-                   "contact_phone", "lon", "lat", "datum")
+OPERATOR_FIELDS = ("name", "uscc", "address", "industry_code", "system_kind", "place_kind", "affiliation_code",
+                   "contact_name", "contact_phone", "lon", "lat", "datum")
 # Industry codes (GB/T 28181-2016) a business or resident takes: the defined single codes and the open ranges.
 INDUSTRIES = tuple((f"{r.low:02d}", f"{r.low:02d} {r.name_zh.removesuffix('接入')}") for r in INDUSTRY_2016
                    if r.status == Status.defined and r.low >= 40)
@@ -64,7 +70,8 @@ def _finder(request: Request, session: Session, actor: Actor, q: str, values: di
     return render(request, "filings/desk_new.html", {
         "title": "窗口受理：新建备案", "q": q, "found": found, "searched": bool(q.strip()), "values": values,
         "errors": errors, "industries": INDUSTRIES, "system_kinds": labels.choices(SystemKind),
-        "datums": labels.choices(Datum), "unit_code": actor.user.unit_code, "max_found": MAX_FOUND,
+        "place_kinds": labels.choices(PlaceKind), "datums": labels.choices(Datum), "unit_code": actor.user.unit_code,
+        "max_found": MAX_FOUND,
     }, actor=actor, session=session, status_code=status)
 
 
@@ -75,6 +82,25 @@ def find_operator(request: Request, session: SessionDep, actor: PageActor, q: st
     return _finder(request, session, actor, q[:100], {}, FormErrors())
 
 
+@router.get("/desk/route", response_class=HTMLResponse)
+def operator_route(request: Request, session: SessionDep, actor: PageActor, lon: str = "", lat: str = "",
+                   datum: str = "wgs84", affiliation_code: str = "", system_kind: str = "ordinary") -> Response:
+    """Who would handle an operator at the typed location (rule and reason), swapped in beside the form."""
+    _desk(actor)
+    answer, problem = None, None
+    try:
+        wgs_lon, wgs_lat = to_wgs84(float(lon), float(lat), Datum(datum or "wgs84").value)
+        answer = responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=affiliation_code or None,
+                                    system_kind=SystemKind(system_kind or "ordinary").value)
+    except ValueError:
+        problem = "请填写经度和纬度（小数）"
+    except DomainError as exc:
+        problem = exc.message.split(" / ")[0]
+    return render(request, "filings/_desk_routing.html", {"answer": answer, "routing_error": problem,
+                                                          "unit_code": actor.user.unit_code},
+                  actor=actor, session=session)
+
+
 @router.post("/desk/operators", response_class=HTMLResponse)
 async def create_operator(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Register the operator that came to the window; it must be this unit's to file here."""
@@ -83,7 +109,8 @@ async def create_operator(request: Request, session: SessionDep, actor: PageActo
     values = {k: str(form.get(k, "")).strip() for k in OPERATOR_FIELDS}
     values["uscc"] = values["uscc"].upper()
     errors = FormErrors()
-    data = parse(OperatorCreate, {**values, "affiliation_code": values["affiliation_code"] or None}, errors)
+    data = parse(OperatorCreate, {**values, "affiliation_code": values["affiliation_code"] or None,
+                                  "place_kind": values["place_kind"] or None}, errors)
     if data is not None:
         savepoint = session.begin_nested()
         try:
@@ -115,7 +142,8 @@ def _form_page(request: Request, session: Session, actor: Actor, operator: Opera
                errors: FormErrors, status: int = 200) -> Response:
     return render(request, "apply/form.html", {
         "operator": operator, "filing": None, "values": values, "errors": errors, "types": apply_form.TYPES,
-        "datums": labels.choices(Datum), "title": "窗口受理：录入备案", "answer": _routing(operator, values),
+        "datums": labels.choices(Datum), "place_kinds": labels.choices(PlaceKind), "title": "窗口受理：录入备案",
+        "answer": _routing(operator, values),
         "form_action": f"/desk/new/{operator.id}", "route_url": f"/desk/new/{operator.id}/route",
         "outlines_url": "/geo/districts.geojson", "back_url": "/desk/new", "desk_intake": True,
     }, actor=actor, session=session, status_code=status)
@@ -126,7 +154,8 @@ def _routing(operator: Operator, values: dict[str, Any]) -> Any:
         lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
         wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
         return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
-                                  system_kind=operator.system_kind.value)
+                                  system_kind=operator.system_kind.value,
+                                  place_kind=apply_form.place_of(operator, values))
     except (ValueError, DomainError):
         return None
 
@@ -142,7 +171,8 @@ def new_filing(request: Request, session: SessionDep, actor: PageActor, operator
 def route_preview(request: Request, session: SessionDep, actor: PageActor, operator_id: int) -> Response:
     """Who handles the typed location, swapped in beside the form."""
     operator = _operator(session, actor, operator_id)
-    values = {k: v for k, v in request.query_params.items() if k in ("site_lon", "site_lat", "site_datum")}
+    values = {k: v for k, v in request.query_params.items()
+              if k in ("site_lon", "site_lat", "site_datum", "place_kind")}
     errors = FormErrors()
     answer = _routing(operator, values)
     if answer is None:
@@ -176,11 +206,12 @@ async def submit_at_desk(request: Request, session: SessionDep, settings: Settin
 
 
 def _refused(request: Request, session: Session, settings: Settings, actor: Actor, filing: Any, field: str,
-             message: str, values: dict[str, Any], status: int = 422) -> Response:
+             message: str, values: dict[str, Any], status: int = 422, extra: dict[str, Any] | None = None) -> Response:
     errors = FormErrors()
     errors.add(field, message.split(" / ")[0])
     session.refresh(filing)
-    return pages.show_detail(request, session, settings, actor, filing, errors=errors, values=values, status=status)
+    return pages.show_detail(request, session, settings, actor, filing, errors=errors, values=values, status=status,
+                             extra=extra)
 
 
 @router.post("/filings/{filing_id}/cameras/paste", response_class=HTMLResponse)
@@ -208,3 +239,39 @@ async def paste_at_desk(request: Request, session: SessionDep, settings: Setting
                         exc.status_code)
     savepoint.commit()
     return redirect(f"/filings/{filing_id}#cameras", message=f"已添加 {len(pasted.cameras)} 台摄像机")
+
+
+@router.post("/filings/{filing_id}/cameras/import", response_class=HTMLResponse)
+async def import_at_desk(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor,
+                         filing_id: int) -> Response:
+    """The camera template the operator filled in, brought on the stick: every row or none, bad rows marked in
+    the sheet handed back (rows naming no filing are this one's, rows without a position at the system's)."""
+    filing = _filing(session, actor, filing_id)
+    upload = (await request.form()).get("sheet")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _refused(request, session, settings, actor, filing, "sheet",
+                        "请选择填好的摄像机清单（.xlsx 或 .csv）", {})
+    data = await upload.read(settings.max_upload_bytes + 1)
+    try:
+        if len(data) > settings.max_upload_bytes:
+            raise DomainError(f"文件超过 {settings.max_upload_bytes // (1024 * 1024)} MB", field="sheet")
+        sheet = read_sheet(Kind.cameras, upload.filename, data, imports.limits_for(settings))
+        complete(sheet, filing)
+        report = imports.run_sheet(session, actor=actor, kind=Kind.cameras, sheet=sheet, filename=upload.filename,
+                                   data=data, settings=settings)
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return _refused(request, session, settings, actor, filing, "sheet",
+                        f"{upload.filename}：{exc.message.split(' / ')[0]}", {})
+    if report.committed:
+        return redirect(f"/filings/{filing_id}#cameras",
+                        message=f"已从 {upload.filename} 导入 {report.created} 台摄像机")
+    assert report.error_file is not None
+    name = f"{materials.store(settings.materials_dir, report.error_file)}.{report.format}"
+    notes = [f"第 {n.row} 行：{n.message}" for n in report.notes if n.status == "invalid"][:MAX_NOTES]
+    return _refused(request, session, settings, actor, filing, "sheet",
+                    f"{upload.filename} 有 {report.invalid} 行有误，未导入任何摄像机。"
+                    "请下载错误文件，按“错误”列改正后重新上传。",
+                    {}, extra={"import_errors": {"link": error_link(request, Kind.cameras, name), "notes": notes,
+                                                 "more": report.invalid > len(notes)}})

@@ -43,7 +43,8 @@ OPEN_STATES = (FilingState.draft, FilingState.submitted, *AWAITING_DECISION)
 # Nothing decided yet: these follow the operator to its new filing unit.
 FOLLOWING_STATES = (FilingState.draft, FilingState.submitted)
 # Why a move is refused, by the field that moved the operator (the first of these the request changes).
-ROUTING_FIELDS = {"lon": "位置", "lat": "位置", "affiliation_code": "保卫隶属单位", "system_kind": "建设类型"}
+ROUTING_FIELDS = {"lon": "位置", "lat": "位置", "affiliation_code": "保卫隶属单位", "system_kind": "建设类型",
+                  "place_kind": "场所类型"}
 
 
 @dataclass(frozen=True)

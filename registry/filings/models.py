@@ -10,6 +10,7 @@ from pydantic import computed_field, field_validator, model_validator
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from registry.operators.models import PlaceKind
 from registry.resident_id import check_resident_id
 from registry.text import PlainTextInput
 from registry.timeutil import UTCDateTime, beijing_today, utcnow
@@ -93,6 +94,10 @@ class FilingForm(SQLModel):
     site_lon: float | None = Field(default=None, ge=73, le=136, description="where the system is, WGS-84 "
                                    "longitude (cameras listed without a position default to it)")
     site_lat: float | None = Field(default=None, ge=3, le=54, description="where the system is, WGS-84 latitude")
+    # Declared by the operator on the form; the routing stored on the operator (operator.place_kind, set by
+    # the police) decides, and the officers' page shows a declaration that would route elsewhere.
+    place_kind: PlaceKind | None = Field(default=None, description="场所类型 as declared with this filing: road "
+                                         "交通道路, public_place 广场等公共场所, internal 单位内部（办公楼等）")
     agent_name: str | None = Field(default=None, min_length=2, max_length=50,
                                    description="受托人: the person filing for the unit (with an authorisation letter)")
     agent_id_number: str | None = Field(default=None, min_length=18, max_length=18,

@@ -22,6 +22,7 @@ from registry.exports.service import Filters, filtered_query
 from registry.filings import desk_context, handover, service
 from registry.filings.models import CorrectionNotice, Filing, FilingState, Material
 from registry.imports.columns import Kind
+from registry.imports.pages import import_action
 from registry.operators.models import Operator
 from registry.settings import Settings
 from registry.timeutil import beijing_today
@@ -86,8 +87,8 @@ FILINGS = ListSpec(
 @router.get("/filings", response_class=HTMLResponse)
 def filing_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every filing the user may see, filtered and sorted; 导出 writes the same rows."""
-    return show_list(request, session, actor, FILINGS,
-                     lambda f: filing_rows(actor.user, f.to_export()))
+    return show_list(request, session, actor, FILINGS, lambda f: filing_rows(actor.user, f.to_export()),
+                     extra={"actions": import_action(actor.user, Kind.filings)})
 
 
 @router.get("/filings/export.{fmt}")
@@ -114,13 +115,14 @@ def detail_context(session: Any, actor: Actor, filing: Filing) -> dict[str, Any]
 
 def show_detail(request: Request, session: Any, settings: Settings, actor: Actor, filing: Filing, *,
                 errors: FormErrors | None = None, values: dict[str, Any] | None = None, status: int = 200,
-                material: int | None = None, page: int | None = None) -> Response:
+                material: int | None = None, page: int | None = None, extra: dict[str, Any] | None = None) -> Response:
     """The filing's page; for the filing unit's desk officers with their actions, and a refused form's errors."""
     context = detail_context(session, actor, filing)
     kinds = {m.kind.value for m in context["materials"]}
     context.update(desk_context.officer_context(session, settings, actor, filing, missing=context["missing"],
                                                 kinds=kinds, material_id=material, page=page))
-    context.update(errors=errors or FormErrors(), values=values or {}, checks=filing_card(session, actor, filing))
+    context.update(errors=errors or FormErrors(), values=values or {}, checks=filing_card(session, actor, filing),
+                   **(extra or {}))
     return render(request, "filings/detail.html", context, actor=actor, session=session, status_code=status)
 
 

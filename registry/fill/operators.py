@@ -23,7 +23,7 @@ USCC_BASE = 50_000_000
 
 OPERATOR_COLUMNS = (
     "id", "name", "uscc", "address", "industry_code", "industry_edition", "affiliation_code", "system_kind",
-    "contact_name", "contact_phone", "lon", "lat", "entered_datum", "district_code", "station_id",
+    "place_kind", "contact_name", "contact_phone", "lon", "lat", "entered_datum", "district_code", "station_id",
     "filing_unit_code", "verifying_unit_code", "routing_rule", "routing_explanation", "routing_flags",
     "created_at", "updated_at")
 
@@ -86,10 +86,12 @@ def make_operators(rng: np.random.Generator, count: int, now: datetime) -> Opera
     out = Operators(lon, lat, [], [], [], [], [])
     for i in range(count):
         affiliation, system_kind = _affiliation(rng, int(rules[i]), branches[i])
+        # Government systems here are on roads (rules 1/2 by place as well as builder).
+        place_kind = None if system_kind == "ordinary" else "road"
         key = (stations[i], affiliation, system_kind)
         if key not in answers:
             answers[key] = responsibility_for(lon=float(lon[i]), lat=float(lat[i]), affiliation_code=affiliation,
-                                              system_kind=system_kind)
+                                              system_kind=system_kind, place_kind=place_kind)
         answer = answers[key]
         assert answer.district_code is not None
         if system_kind != "ordinary":
@@ -105,7 +107,8 @@ def make_operators(rng: np.random.Generator, count: int, now: datetime) -> Opera
         out.rows.append((
             operator_id, f"{district}{what}{operator_id:06d}", make_uscc(USCC_BASE + operator_id),
             f"北京市{district}示范路{operator_id % 500 + 1}号", industry, "2016", affiliation, system_kind,
-            "张经理", f"010-{6000_0000 + operator_id % 4000_0000:08d}", float(lon[i]), float(lat[i]), "wgs84",
+            place_kind, "张经理", f"010-{6000_0000 + operator_id % 4000_0000:08d}", float(lon[i]), float(lat[i]),
+            "wgs84",
             answer.district_code, answer.station_id, answer.filing_unit_code, answer.verifying_unit_code,
             answer.rule, answer.explanation, list(answer.flags), now, now))
     return out

@@ -12,7 +12,7 @@ from typing import Any
 
 from registry.camera_codes import DeviceType
 from registry.cameras.models import FormFactor
-from registry.operators.models import Datum, SystemKind
+from registry.operators.models import Datum, PlaceKind, SystemKind
 from registry.text import strip_formula_guard
 
 
@@ -60,6 +60,8 @@ assert set(DEVICE_LABELS.values()) == {t.value for t in DeviceType}
 FORM_LABELS = {"枪机": FormFactor.fixed.value, "球机": FormFactor.dome.value, "云台": FormFactor.ptz.value}
 KIND_LABELS = {"一般": SystemKind.ordinary.value, "市政府建设": SystemKind.city_government.value,
                "区政府建设": SystemKind.district_government.value}
+PLACE_LABELS = {"交通道路": PlaceKind.road.value, "广场等公共场所": PlaceKind.public_place.value,
+                "单位内部（办公楼等）": PlaceKind.internal.value, "单位内部": PlaceKind.internal.value}
 DATUM_LABELS = {"WGS84": Datum.wgs84.value, "GCJ02": Datum.gcj02.value, "BD09": Datum.bd09.value,
                 "CGCS2000": Datum.cgcs2000.value}
 BOOL_LABELS = {"是": "true", "否": "false"}
@@ -73,6 +75,9 @@ OPERATOR_COLUMNS = (
     Column("industry_edition", "行业编码版本", labels={"2016": "2016", "2022": "2022"}, note="默认 2016"),
     Column("affiliation_code", "保卫隶属单位代码", note="如 011 治安总队；无则留空 / empty when none", digits=3),
     Column("system_kind", "系统建设类型", labels=KIND_LABELS, note="默认 一般 / ordinary"),
+    Column("place_kind", "场所类型", labels=PLACE_LABELS,
+           note="政府建设的必填：交通道路、广场等公共场所按规则1、2，单位内部（办公楼等）按一般规则 / "
+                "required when government-built"),
     Column("contact_name", "联系人", True),
     Column("contact_phone", "联系电话", True),
     Column("lon", "经度", True, "float"),
@@ -92,6 +97,7 @@ FILING_COLUMNS = (
     Column("camera_count_declared", "摄像机数量", True, "int"),
     Column("camera_types_declared", "摄像机类型", True, note="如 枪机×40，球机×6"),
     Column("network_digit", "网络标识", type="int", note="GB/T 28181 第14位，默认 8"),
+    Column("place_kind", "场所类型", labels=PLACE_LABELS, note="申报的场所类型，可留空 / as declared, optional"),
     Column("changes_filing_number", "变更的原备案编号", note="变更备案时填写 / for a change filing"),
     Column("change_date", "变更日期", type="date", note="变更备案必填（第十条）/ required for a change filing"),
 )

@@ -21,6 +21,15 @@ class SystemKind(StrEnum):
     district_government = "district_government"
 
 
+class PlaceKind(StrEnum):
+    """Where the system is (the notice, section 一: rules 1 and 2 cover government-built systems of
+    "交通道路、广场等公共场所"); a government-built system in an office building follows the ordinary rules."""
+
+    road = "road"
+    public_place = "public_place"
+    internal = "internal"
+
+
 class Datum(StrEnum):
     """Datum a location was entered in; storage is always WGS-84."""
 
@@ -40,6 +49,10 @@ class OperatorBase(SQLModel):
     industry_edition: str = Field(default="2016", regex=r"^(2016|2022)$")
     affiliation_code: str | None = Field(default=None, max_length=8, description="security affiliation unit")
     system_kind: SystemKind = SystemKind.ordinary
+    # None = not declared (operators registered before migration 0013): routed as before, flagged.
+    place_kind: PlaceKind | None = Field(default=None, description="场所类型: road 交通道路, public_place "
+                                         "广场等公共场所, internal 单位内部（办公楼等）; required when "
+                                         "government-built")
     contact_name: str = Field(min_length=1, max_length=50)
     contact_phone: str = Field(min_length=5, max_length=30, regex=r"^[0-9+\-() ]+$")
 
@@ -66,6 +79,7 @@ class OperatorUpdate(PlainTextInput):
     address: str | None = Field(default=None, min_length=2, max_length=300)
     affiliation_code: str | None = None
     system_kind: SystemKind | None = None
+    place_kind: PlaceKind | None = None
     contact_name: str | None = Field(default=None, min_length=1, max_length=50)
     contact_phone: str | None = Field(default=None, min_length=5, max_length=30, regex=r"^[0-9+\-() ]+$")
     lon: float | None = Field(default=None, ge=-180, le=180)

@@ -19,6 +19,7 @@ from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
 from registry.filings.models import Filing
 from registry.imports.columns import Kind
+from registry.imports.pages import import_action
 from registry.operators.models import Operator
 from registry.operators.overview import overview
 from registry.scans.service import SCAN_ROLES
@@ -68,7 +69,8 @@ OPERATORS = ListSpec(
 @router.get("/operators", response_class=HTMLResponse)
 def operator_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every operator the user may see; 导出 writes the same rows."""
-    return show_list(request, session, actor, OPERATORS, lambda f: operator_rows(actor.user, f.to_export()))
+    return show_list(request, session, actor, OPERATORS, lambda f: operator_rows(actor.user, f.to_export()),
+                     extra={"actions": import_action(actor.user, Kind.operators)})
 
 
 @router.get("/operators/export.{fmt}")

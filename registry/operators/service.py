@@ -14,7 +14,7 @@ from registry.auth.scope import get_visible, operator_clause, require_role
 from registry.errors import Conflict, InvalidInput
 from registry.filings import handover
 from registry.filings.models import HandoverCause
-from registry.operators.models import Operator, OperatorCreate, OperatorUpdate
+from registry.operators.models import Operator, OperatorCreate, OperatorUpdate, PlaceKind, SystemKind
 from registry.routing import Responsibility, responsibility_for, to_wgs84
 from registry.timeutil import utcnow
 from registry.units.models import PoliceUnit, UnitKind
@@ -32,10 +32,18 @@ def _check_affiliation(session: Session, code: str | None) -> None:
                            field="affiliation_code")
 
 
+def _check_place_kind(system_kind: SystemKind, place_kind: PlaceKind | None) -> None:
+    """A government-built system must say where it is: rules 1/2 cover roads and public places only."""
+    if system_kind != SystemKind.ordinary and place_kind is None:
+        raise InvalidInput("政府建设的系统须填写场所类型（交通道路、广场等公共场所或单位内部） / place_kind is "
+                           "required for a government-built system: road, public_place or internal",
+                           field="place_kind")
+
+
 def _apply_routing(operator: Operator, answer: Responsibility | None = None) -> None:
     if answer is None:
         answer = responsibility_for(lon=operator.lon, lat=operator.lat, affiliation_code=operator.affiliation_code,
-                                    system_kind=operator.system_kind)
+                                    system_kind=operator.system_kind, place_kind=operator.place_kind)
     operator.district_code = answer.district_code
     operator.station_id = answer.station_id
     operator.filing_unit_code = answer.filing_unit_code
@@ -54,6 +62,7 @@ def create(session: Session, *, actor: Actor, data: OperatorCreate) -> Operator:
     if session.exec(select(Operator).where(Operator.uscc == data.uscc)).first() is not None:
         raise Conflict(f"统一社会信用代码 {data.uscc} 已登记 / an operator with this credit code exists", field="uscc")
     _check_affiliation(session, data.affiliation_code)
+    _check_place_kind(data.system_kind, data.place_kind)
     lon, lat = to_wgs84(data.lon, data.lat, data.datum)
     operator = Operator.model_validate(
         data.model_dump(exclude={"lon", "lat", "datum"}),
@@ -69,9 +78,9 @@ def create(session: Session, *, actor: Actor, data: OperatorCreate) -> Operator:
 
 
 def update(session: Session, *, actor: Actor, operator_id: int, data: OperatorUpdate) -> Operator:
-    """Change an operator; a new location, affiliation or kind re-routes it, and its open filings follow or keep
-    it (registry/filings/handover.py): refused, with nothing written, while a filing its filing unit accepted is
-    undecided and the move would change that unit."""
+    """Change an operator; a new location, affiliation, system kind or place kind re-routes it, and its open
+    filings follow or keep it (registry/filings/handover.py): refused, with nothing written, while a filing its
+    filing unit accepted is undecided and the move would change that unit."""
     operator = get_visible(session, Operator, operator_id, actor.user, lock=True)
     require_role(actor.user, *OFFICER_WRITERS)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"lon", "lat", "datum"})
@@ -79,6 +88,9 @@ def update(session: Session, *, actor: Actor, operator_id: int, data: OperatorUp
         raise InvalidInput("lon and lat must be given together", field="lon" if data.lon is None else "lat")
     if "affiliation_code" in changes:
         _check_affiliation(session, changes["affiliation_code"])
+    if "system_kind" in changes or "place_kind" in changes:
+        _check_place_kind(SystemKind(changes.get("system_kind", operator.system_kind)),
+                          changes.get("place_kind", operator.place_kind))
     assert operator.id is not None
     open_filings = handover.lock_open(session, operator.id)  # after the operator row: the writers' lock order
     datum = data.datum or "wgs84"
@@ -87,13 +99,14 @@ def update(session: Session, *, actor: Actor, operator_id: int, data: OperatorUp
     # Route first, change nothing until the move is known to be allowed.
     answer = responsibility_for(lon=lon, lat=lat,
                                 affiliation_code=changes.get("affiliation_code", operator.affiliation_code),
-                                system_kind=changes.get("system_kind", operator.system_kind))
+                                system_kind=changes.get("system_kind", operator.system_kind),
+                                place_kind=changes.get("place_kind", operator.place_kind))
     before = handover.Units.of(operator)
     after = handover.Units(answer.filing_unit_code, answer.verifying_unit_code)
     blocked = handover.held(open_filings, after) if after != before else []
     if blocked:
-        moved_by = next(f for f in ("lon", "affiliation_code", "system_kind")
-                        if f in changes or (f == "lon" and data.lon is not None))
+        moved_by = next((f for f in ("lon", "affiliation_code", "system_kind", "place_kind")
+                         if f in changes or (f == "lon" and data.lon is not None)), "lon")
         raise handover.refusal(session, blocked, field=moved_by, before=before, after=after)
     operator.sqlmodel_update(changes)
     if data.lon is not None and data.lat is not None:

@@ -15,6 +15,18 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   }, true);
 
+  // Long work (an import): say so while the server works, and do not let the form be sent twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var text = form.getAttribute("data-busy");
+    if (!text || event.defaultPrevented) { return; }
+    var note = form.querySelector(".busy-note");
+    if (note) { note.textContent = text; note.hidden = false; }
+    var button = event.submitter;
+    // After this turn: a button disabled now would not send its own name with the form.
+    if (button) { window.setTimeout(function () { button.disabled = true; }, 0); }
+  });
+
   // An htmx request the server refused (4xx/5xx): show its message where the list would be,
   // instead of silently leaving the old content (htmx does not swap error answers by default).
   document.addEventListener("htmx:responseError", function (event) {

@@ -4,8 +4,10 @@
 (function () {
   var box = document.getElementById("site-map");
   if (!box || !window.L) { return; }
-  var lon = document.getElementById("f-site_lon"), lat = document.getElementById("f-site_lat");
-  var datum = document.getElementById("f-site_datum");
+  // The inputs it fills: the filing form's by default, others named by data-inputs="lon lat datum" (desk intake).
+  var names = (box.dataset.inputs || "f-site_lon f-site_lat f-site_datum").split(" ");
+  var lon = document.getElementById(names[0]), lat = document.getElementById(names[1]);
+  var datum = document.getElementById(names[2]);
   var map = L.map(box, { attributionControl: false, zoomSnap: 0.5 }).setView([39.95, 116.40], 10);
   var marker = null;
 

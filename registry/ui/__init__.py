@@ -22,6 +22,7 @@ def page_routers() -> list[APIRouter]:
     from registry.filings.placement_pages import router as placement_pages
     from registry.filings.verify_pages import router as verify_pages
     from registry.footage.pages import router as footage_pages
+    from registry.imports.pages import router as import_pages
     from registry.inspections.pages import router as inspection_pages
     from registry.inspections.supervision_pages import router as supervision_pages
     from registry.operators.pages import router as operator_pages
@@ -35,4 +36,4 @@ def page_routers() -> list[APIRouter]:
     return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, check_pages, supervision_pages,
             inspection_pages, apply_pages, apply_edits, apply_import, placement_pages, verify_pages, desk_intake,
             filing_pages, operator_pages, camera_pages, scan_pages, document_pages, statistics_pages, user_pages,
-            system_pages]
+            system_pages, import_pages]

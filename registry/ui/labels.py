@@ -10,7 +10,7 @@ from registry.filings.models import Channel, FilingKind, FilingState, HandoverCa
 from registry.footage.models import FootageKind
 from registry.inspections.due import DueStatus
 from registry.inspections.models import InspectionKind, InspectionState, ItemResult, RectificationState
-from registry.operators.models import Datum, SystemKind
+from registry.operators.models import Datum, PlaceKind, SystemKind
 from registry.penalties.models import PenaltyDecision, PenaltyState, PenaltyViolation
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
@@ -25,8 +25,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     FormFactor: {"fixed": "枪机", "dome": "半球", "ptz": "球机（云台）"},
     Datum: {"wgs84": "WGS-84（GPS）", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）",
             "cgcs2000": "CGCS2000"},
-    SystemKind: {"ordinary": "一般单位自建", "city_government": "市政府建设（道路、广场）",
-                 "district_government": "区政府建设（道路、广场）"},
+    SystemKind: {"ordinary": "一般单位自建", "city_government": "市政府建设", "district_government": "区政府建设"},
+    PlaceKind: {"road": "交通道路", "public_place": "广场等公共场所", "internal": "单位内部（办公楼等）"},
     FootageKind: {"view": "查阅", "copy": "复制", "take": "调取"},
     PenaltyState: {"preparing": "办理中", "proposed": "待审批", "approved": "已批准", "issued": "已开具决定书"},
     PenaltyViolation: {"not_filed": "未按规定备案", "other": "其他违法行为"},

@@ -92,22 +92,33 @@ class PageCalendar:
 
 
 class UnitNames:
-    """Police-unit names by code, each read once per page when first needed."""
+    """Police-unit names by code: the first read alone, then, if the page shows another, all of them at once.
+
+    A list shows a unit per row (filing unit, verifying unit, station): one query for all of them
+    instead of one per distinct code (60 on a page of operators). A city has a few hundred units.
+    """
 
     def __init__(self, session: Session | None) -> None:
         self._session = session
         self._names: dict[str, str] = {}
+        self._all = False
 
     def __call__(self, code: str | None) -> str:
         """The unit's name, or its code if unknown."""
         if not code:
             return "—"
-        if code not in self._names:
+        if code not in self._names and self._session is not None and not self._all:
+            from sqlmodel import select
+
             from registry.units.models import PoliceUnit
 
-            unit = self._session.get(PoliceUnit, code) if self._session is not None else None
-            self._names[code] = unit.name if unit is not None else code
-        return self._names[code]
+            if not self._names:  # the layout's own unit: one row
+                unit = self._session.get(PoliceUnit, code)
+                self._names[code] = unit.name if unit is not None else code
+            else:  # a second unit: the page lists units, read every name in one query
+                self._names.update(self._session.exec(select(PoliceUnit.code, PoliceUnit.name)).all())
+                self._all = True
+        return self._names.get(code, code)
 
 
 def set_flash(response: Response, message: str, kind: str = "ok") -> None:

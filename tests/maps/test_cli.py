@@ -38,6 +38,9 @@ def test_route_with_crs_affiliation_and_system_kind() -> None:
     res = runner.invoke(app, ["route", "--lon", "116.4170", "--lat", "39.9290", "--system-kind",
                               "district_government", "--json"])
     assert json.loads(res.output)["rule"] == 2
+    res = runner.invoke(app, ["route", "--lon", "116.4170", "--lat", "39.9290", "--system-kind",
+                              "district_government", "--place-kind", "internal", "--json"])
+    assert json.loads(res.output)["rule"] == 5 and json.loads(res.output)["flags"] == ["government_internal"]
 
 
 def test_route_errors_are_json_with_exit_codes() -> None:

@@ -86,6 +86,29 @@ def test_government_system_kind_beats_affiliation_and_says_so(city: Jurisdiction
     assert r.rule == 1 and "affiliation_ignored" in r.flags
 
 
+@pytest.mark.parametrize("system_kind", ["city_government", "district_government"])
+def test_government_system_in_an_office_building_follows_the_ordinary_rules(city: Jurisdictions,
+                                                                           system_kind: str) -> None:
+    """The notice's rules 1/2 cover the government's 交通道路、广场等公共场所, not its office buildings."""
+    for place in ("road", "public_place"):
+        assert city.route(*DONGCHENG_WEST, system_kind=system_kind, place_kind=place).rule in (1, 2)
+    r = city.route(*DONGCHENG_WEST, system_kind=system_kind, place_kind="internal")
+    assert (r.rule, r.filing_unit.code) == (5, "101") and r.verifying_unit == f"东城分局 {r.station}"
+    assert r.flags == ["government_internal"] and "办公楼" in r.explanation and "规则5：" in r.explanation
+    special = city.route(*TIANANMEN, system_kind=system_kind, place_kind="internal")
+    assert (special.rule, special.filing_unit.code) == (5, "131"), "the most specific area wins again"
+    corps = city.route(*DONGCHENG_WEST, affiliation="011", system_kind=system_kind, place_kind="internal")
+    assert (corps.rule, corps.filing_unit.code) == (3, "011") and "affiliation_ignored" not in corps.flags
+
+
+def test_an_undeclared_place_keeps_rules_1_and_2_flagged(city: Jurisdictions) -> None:
+    r = city.route(*DONGCHENG_WEST, system_kind="city_government")
+    assert r.rule == 1 and r.flags == ["place_kind_unspecified"] and "场所类型未申报" in r.explanation
+    assert city.route(*DONGCHENG_WEST, place_kind="internal").flags == [], "an ordinary system: place is moot"
+    with pytest.raises(RoutingError, match="place_kind: 'park'"):
+        city.route(*DONGCHENG_WEST, system_kind="city_government", place_kind="park")
+
+
 def test_bad_inputs_are_clear_errors(city: Jurisdictions) -> None:
     with pytest.raises(UnknownAffiliation, match="affiliation: '999' is not a known"):
         city.route(*DONGCHENG_WEST, affiliation="999")

@@ -165,3 +165,19 @@ def test_another_operator_cannot_touch_this_staff(site: dict[str, Any], make_ope
     assert post_form(client, f"/apply/staff/{staff_id.group(1)}/leave", token).status_code == 404
     assert "张值班" not in client.get("/apply/staff").text
     assert client.get(f"/operators/{desk.operator.id}/staff").status_code == 404
+
+
+def test_the_card_shows_the_signage_recorded_at_inspection(client: TestClient, make_operator: Callable[..., Operator],
+                                                           make_person: Callable[..., Person]) -> None:
+    from tests.registry.test_inspections import Site, set_today
+
+    set_today(client, dt.date(2026, 12, 5))
+    site = Site(client, make_operator(), make_person)
+    sign_in(client, site.desk.zhang)
+    card = _card(client.get(f"/filings/{site.filing_id}").text)
+    assert "提示标识（第十三条）" in card and "尚无检查记录提示标识" in card
+    recorded = site.complete(hazard=True)
+    card = _card(client.get(f"/filings/{site.filing_id}").text)
+    signage = card.split('id="checks-signage"', 1)[1].split("</p>", 1)[0]
+    assert "存在隐患" in signage and "大堂入口未设置提示标识" in signage and recorded["number"] in signage
+    assert f'href="/inspections/{recorded["id"]}"' in signage and "1 项需现场查看" in card

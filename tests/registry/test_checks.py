@@ -115,3 +115,33 @@ def test_staff_without_training_are_flagged(site: dict[str, Any]) -> None:
     assert body["staff"]["untrained"] == []
     listed = desk.call(desk.wang, "GET", f"/operators/{oid}/staff")["body"]
     assert [s["name"] for s in listed] == ["张值班", "李维护"]
+
+
+def test_signage_is_the_latest_inspections_answer(client: TestClient, make_operator: Callable[..., Operator],
+                                                  make_person: Callable[..., Person]) -> None:
+    """799号令 第十三条: the signage line recorded at inspection is shown with the filing's checks; a hazard is
+    a flag until a later inspection finds the signs up."""
+    from tests.registry.test_inspections import Site, set_today
+
+    set_today(client, dt.date(2026, 12, 5))
+    site = Site(client, make_operator(), make_person)
+    desk = site.desk
+
+    def checks() -> dict[str, Any]:
+        answer = desk.call(desk.wang, "GET", f"/filings/{site.filing_id}/checks")
+        assert answer["status"] == 200, answer
+        return dict(answer["body"])
+
+    before = checks()
+    assert before["signage"] is None
+    site.open()  # opened, not yet recorded: nothing to report
+    assert checks()["signage"] is None
+    first = site.complete(on=dt.date(2026, 11, 2), hazard=True)
+    after = checks()
+    assert after["signage"]["result"] == "hazard" and after["signage"]["note"] == "大堂入口未设置提示标识"
+    assert after["signage"]["number"] == first["number"] and after["signage"]["flagged"]
+    assert after["flag_count"] == before["flag_count"] + 1
+    later = site.complete(on=dt.date(2026, 12, 1))
+    fixed = checks()
+    assert fixed["signage"]["result"] == "ok" and fixed["signage"]["number"] == later["number"]
+    assert not fixed["signage"]["flagged"] and fixed["flag_count"] == before["flag_count"]

@@ -18,12 +18,14 @@ from registry.auth.models import Role
 from registry.cameras.models import Camera
 from registry.filings.models import Channel, Filing, FilingState
 from registry.filings.paste_rows import PASTE_HEADERS
+from registry.imports.columns import Kind
 from registry.operators.models import Operator
 from registry.timeutil import beijing_today
 from registry.uscc import make_uscc
 from tests.registry.conftest import DONGCHENG_POINT, HAIDIAN_POINT, Person
 from tests.registry.page_helpers import post_form, sign_in
 from tests.registry.test_desk_pages import error_beside
+from tests.registry.test_imports import camera_row, sheet_bytes
 
 
 @pytest.fixture
@@ -67,6 +69,12 @@ def test_the_officer_registers_a_walk_in_operator_types_its_filing_pastes_camera
     searched = client.get("/desk/new?q=窗口宾馆1")
     assert searched.status_code == 200 and "没有找到“窗口宾馆1”" in searched.text
     assert 'value="窗口宾馆1"' in searched.text  # what was searched starts the new operator's form
+    # The location typed (or clicked on the map) shows at once who would handle the operator, and why.
+    here = client.get("/desk/route", params={"lon": DONGCHENG_POINT[0], "lat": DONGCHENG_POINT[1]})
+    assert "东城分局" in here.text and "规则" in here.text and "不在本窗口登记" not in here.text
+    there = client.get("/desk/route", params={"lon": HAIDIAN_POINT[0], "lat": HAIDIAN_POINT[1]})
+    assert "海淀" in there.text and "不在本窗口登记" in there.text
+    assert "请填写经度和纬度" in client.get("/desk/route", params={"lon": "东经"}).text
     # A wrong credit code comes back beside its field, with everything typed.
     bad = post_form(client, "/desk/operators", token, operator_form(1, uscc="91110105MA00000000"))
     assert bad.status_code == 422 and "统一社会信用代码" in error_beside(bad.text, "uscc")
@@ -142,7 +150,40 @@ def test_other_roles_are_refused_the_desk_intake(client: TestClient, make_person
     person = make_person(role, operator_id=operator.id) if role == Role.operator else make_person(role, "101")
     token = sign_in(client, person)
     assert 'href="/desk/new"' not in client.get("/").text
-    for response in (client.get("/desk/new"), client.get(f"/desk/new/{operator.id}"),
+    for response in (client.get("/desk/new"), client.get(f"/desk/new/{operator.id}"), client.get("/desk/route"),
                      post_form(client, "/desk/operators", token, operator_form(4)),
                      post_form(client, f"/desk/new/{operator.id}", token, filing_form())):
         assert response.status_code == 403 and "无权办理" in response.text
+
+
+def test_the_camera_template_brought_on_the_stick_is_imported_at_the_desk(
+        client: TestClient, engine: object, make_person: Callable[..., Person],
+        make_operator: Callable[..., Operator]) -> None:
+    wang = make_person(Role.intake, "101")
+    operator = make_operator()
+    token = sign_in(client, wang)
+    filed = post_form(client, f"/desk/new/{operator.id}", token, filing_form())
+    filing_id = int(re.search(r"/filings/(\d+)", filed.headers["location"]).group(1))  # type: ignore[union-attr]
+    page = client.get(f"/filings/{filing_id}")
+    assert f'action="/filings/{filing_id}/cameras/import"' in page.text
+    assert client.get("/imports/cameras/template.xlsx").status_code == 200  # the template link on the page
+    rows = [camera_row(n) for n in (1, 2, 3)]
+    rows[1]["mac"] = "不是MAC"
+    sheet = sheet_bytes(Kind.cameras, rows, "xlsx")
+    bad = post_form(client, f"/filings/{filing_id}/cameras/import", token, files={"sheet": ("清单.xlsx", sheet)})
+    assert bad.status_code == 422 and "1 行有误，未导入任何摄像机" in error_beside(bad.text, "sheet")
+    link = re.search(r'id="error-file" href="([^"]+)"', bad.text)
+    assert link and client.get(link.group(1).replace("&amp;", "&")).status_code == 200
+    rows[1]["mac"] = "00-AA-BB-CC-DD-EE"
+    good = post_form(client, f"/filings/{filing_id}/cameras/import", token,
+                     files={"sheet": ("清单.xlsx", sheet_bytes(Kind.cameras, rows, "xlsx"))})
+    assert good.status_code == 303, good.text
+    with Session(engine) as session:  # type: ignore[arg-type]
+        stored = session.exec(select(Camera).where(Camera.filing_id == filing_id)).all()
+        assert len(stored) == 3 and {c.name for c in stored} == {"导入1", "导入2", "导入3"}
+    # Only the filing unit's desk: the operator itself is refused here (it has its own page for this).
+    hotel = make_person(Role.operator, operator_id=operator.id)
+    token = sign_in(client, hotel)
+    refused = post_form(client, f"/filings/{filing_id}/cameras/import", token,
+                        files={"sheet": ("清单.xlsx", sheet_bytes(Kind.cameras, rows, "xlsx"))})
+    assert refused.status_code == 403

@@ -71,3 +71,49 @@ def test_the_officer_who_took_footage_registers_it(
     assert "侦办盗窃案件" in client.get(saved.headers["location"]).text
     sign_in(client, make_person(Role.operator, operator_id=operator.id))
     assert "侦办盗窃案件" in client.get("/apply/footage").text  # in the operator's own register too
+
+
+def test_both_registers_search_and_export_what_they_show(
+        client: TestClient, make_operator: Callable[..., Operator], make_person: Callable[..., Person]) -> None:
+    """The operator's own register and the police unit's list: searched by text, kind and date, and 导出
+    writes exactly the rows the search shows (CSV and Excel); another unit's export holds none of them."""
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    operator = make_operator()
+    token = sign_in(client, make_person(Role.operator, operator_id=operator.id))
+    assert post_form(client, "/apply/footage/new", token, FORM).status_code == 303
+    earlier = DAY - timedelta(days=5)
+    assert post_form(client, "/apply/footage/new", token, {
+        **FORM, "kind": "view", "reason": "核查交通事故", "accessed_on": str(earlier), "approved_on": str(earlier),
+        "footage_from": f"{earlier}T08:00", "footage_to": f"{earlier}T09:00"}).status_code == 303
+
+    def count(url: str) -> int:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        found = re.search(r"共 <b>(\d+)</b> 条", page.text)
+        assert found, url
+        return int(found.group(1))
+
+    def xlsx_reasons(url: str) -> list[str]:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        sheet = load_workbook(io.BytesIO(answer.content)).active
+        assert sheet is not None
+        return [str(sheet.cell(r, 6).value) for r in range(3, sheet.max_row + 1)]
+
+    for base in ("/apply/footage", "/footage"):
+        if base == "/footage":
+            sign_in(client, make_person(Role.inspector, "101"))
+        assert count(base) == 2
+        assert count(f"{base}?q=交通") == 1 and count(f"{base}?kind=take") == 1
+        assert count(f"{base}?accessed_from={earlier + timedelta(days=1)}") == 1
+        assert count(f"{base}?accessed_to={earlier}") == 1
+        assert xlsx_reasons(f"{base}/export.xlsx?q=交通") == ["核查交通事故"]
+        assert sorted(xlsx_reasons(f"{base}/export.xlsx")) == ["侦办盗窃案件", "核查交通事故"]
+        rows = client.get(f"{base}/export.csv?kind=view").content.decode("utf-8-sig").splitlines()
+        assert len(rows) == 3 and "核查交通事故" in rows[2]
+    sign_in(client, make_person(Role.inspector, "108"))
+    assert xlsx_reasons("/footage/export.xlsx") == []

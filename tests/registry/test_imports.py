@@ -241,6 +241,8 @@ def test_scope_of_camera_imports(client: TestClient, desk: Desk, filed: dict[str
 @pytest.mark.parametrize(("name", "cell", "value"), [
     ("industry_code", 4, "04"), ("affiliation_code", 11.0, "011"), ("contact_phone", 1065123456, "1065123456"),
     ("system_kind", "市政府建设", "city_government"), ("system_kind", "District_Government", "district_government"),
+    ("place_kind", "单位内部（办公楼等）", "internal"), ("place_kind", "交通道路", "road"),
+    ("place_kind", "Public_Place", "public_place"),
 ])
 def test_cells_excel_mangles_are_read_back(name: str, cell: object, value: str) -> None:
     column = next(c for c in COLUMNS[Kind.operators] if c.field == name)

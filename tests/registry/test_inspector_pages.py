@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,24 @@ def test_camera_list_filters_pages_and_exports_the_rows_shown(client: TestClient
     assert [r[rows[1].index("code")] for r in rows[2:]] == [camera["code"]]
     mine = client.get("/cameras", params={"operator_id": site["desk"].operator.id, "status": "active"})
     assert "共 <b>2</b> 条" in mine.text and f'name="operator_id" value="{site["desk"].operator.id}"' in mine.text
+
+
+def test_a_long_list_counts_to_the_cap_and_gives_the_exact_count_on_demand(
+        client: TestClient, site: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from registry.ui import listing
+
+    monkeypatch.setattr(listing, "COUNT_CAP", 1)  # two cameras: more than the cap
+    sign_in(client, site["zhang"])
+    capped = client.get("/cameras", params={"status": "active"})
+    assert "共 <b>1+</b> 条" in capped.text and "精确计数" in capped.text
+    exact_url = re.search(r'href="(/cameras\?[^"]*count=all[^"]*)"', capped.text)
+    assert exact_url and "status=active" in exact_url.group(1)
+    exact = client.get(exact_url.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+    assert "共 <b>2</b> 条" in exact.text and "精确计数" not in exact.text
+    # The next page keeps the exact count; the export ignores it (same rows as without).
+    paged = client.get("/cameras", params={"status": "active", "count": "all", "per_page": 20})
+    assert "共 <b>2</b> 条" in paged.text and "count=all" in paged.text
+    assert "count=" not in re.search(r'href="(/cameras/export\.csv[^"]*)"', paged.text).group(1)  # type: ignore[union-attr]
 
 
 def test_operator_page_shows_sites_cameras_and_no_drafts(client: TestClient, site: dict[str, Any]) -> None:

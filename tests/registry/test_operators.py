@@ -42,8 +42,8 @@ def test_duplicate_credit_code_is_a_conflict(client: TestClient, city_admin: Per
     ({"affiliation_code": "011"}, 3, "011", "011"),
     ({"affiliation_code": "021"}, 4, "021", "021"),
     ({"affiliation_code": "108"}, 4, "108", "108"),
-    ({"system_kind": "city_government"}, 1, "001", "001"),
-    ({"system_kind": "district_government"}, 2, "101", "101"),
+    ({"system_kind": "city_government", "place_kind": "road"}, 1, "001", "001"),
+    ({"system_kind": "district_government", "place_kind": "public_place"}, 2, "101", "101"),
 ])
 def test_routing_rules(client: TestClient, city_admin: Person, changes: dict[str, str], rule: int,
                        filing_unit: str, verifying: str) -> None:

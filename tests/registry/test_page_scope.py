@@ -37,6 +37,7 @@ ALL_ROLES = (*OFFICER_ROLES, Role.operator)
 NOT_LEADERS = tuple(r for r in ALL_ROLES if r != Role.leader)
 NOT_ADMINS = tuple(r for r in ALL_ROLES if r != Role.admin)
 NOT_INSPECTORS = (Role.admin, Role.leader, Role.operator)
+NOT_CAMERA_IMPORTERS = (Role.inspector, Role.supervisor, Role.leader)
 NOT_REVIEWERS = (Role.intake, Role.inspector, Role.admin, Role.leader, Role.operator)
 
 # (method, path) → (kind, form data for POSTs, roles of 东城 that are refused with 403 — empty: none).
@@ -111,10 +112,18 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     # paste its camera list on the filing's page.
     ("GET", "/desk/new"): (LIST, None, NOT_DESK),
     ("POST", "/desk/operators"): (OPEN, lambda ids: {"name": "窗口宾馆"}, NOT_DESK),
+    ("GET", "/desk/route"): (OPEN, None, NOT_DESK),
     ("GET", "/desk/new/{operator_id}"): (OBJECT, None, NOT_DESK),
     ("GET", "/desk/new/{operator_id}/route"): (OBJECT, None, NOT_DESK),
     ("POST", "/desk/new/{operator_id}"): (OBJECT, lambda ids: {"system_name": "x"}, NOT_DESK),
     ("POST", "/filings/{filing_id}/cameras/paste"): (OBJECT, lambda ids: {"cameras_text": "x"}, NOT_DESK),
+    ("POST", "/filings/{filing_id}/cameras/import"): (OBJECT, None, NOT_DESK),
+    # 导入 on the lists (registry/imports/pages.py), opened for cameras: the rows' own scope applies inside the import
+    # (tests/registry/test_imports.py); roles that may never import cameras are refused.
+    ("GET", "/imports/{kind}"): (OPEN, None, NOT_CAMERA_IMPORTERS),
+    ("POST", "/imports/{kind}"): (OPEN, None, NOT_CAMERA_IMPORTERS),
+    ("GET", "/imports/{kind}/template.xlsx"): (OPEN, None, NOT_CAMERA_IMPORTERS),
+    ("GET", "/imports/{kind}/errors/{name}"): (OPEN, None, NOT_CAMERA_IMPORTERS),
     ("POST", "/filings/{filing_id}/accept"): (OBJECT, None, NOT_DESK),
     ("POST", "/filings/{filing_id}/correction"): (OBJECT, lambda ids: {"defects": "form"}, NOT_DESK),
     ("POST", "/filings/{filing_id}/corrected"): (OBJECT, None, NOT_DESK),
@@ -218,7 +227,7 @@ QUERIES = {"/search": "?q=测试酒店", "/desk/new": "?q=测试酒店",
 
 
 def _url(path: str, ids: dict[str, Any]) -> str:
-    url = path.format(**{**ids, "district_code": "110101", "page": 1, "name": "0" * 64 + ".csv"})
+    url = path.format(**{**ids, "district_code": "110101", "page": 1, "kind": "cameras", "name": "0" * 64 + ".csv"})
     return url + QUERIES.get(path, "")
 
 

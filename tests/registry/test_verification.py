@@ -90,7 +90,7 @@ def test_a_site_that_differs_blocks_filing_until_corrected_and_verified_again(de
 
 def test_where_the_filing_unit_verifies_it_records_the_step_and_two_people_still_act(
         client: TestClient, make_operator: Callable[..., Operator], make_person: Callable[..., Person]) -> None:
-    desk = Desk(client, make_operator(system_kind="district_government"), make_person)
+    desk = Desk(client, make_operator(system_kind="district_government", place_kind="road"), make_person)
     assert desk.operator.routing_rule == 2 and desk.operator.verifying_unit_code == desk.operator.filing_unit_code
     fid = _accepted(desk)
     assert desk.call(desk.wang, "POST", f"/filings/{fid}/verifications",
@@ -101,7 +101,7 @@ def test_where_the_filing_unit_verifies_it_records_the_step_and_two_people_still
 
 def test_the_one_who_verified_does_not_also_re_check(
         client: TestClient, make_operator: Callable[..., Operator], make_person: Callable[..., Person]) -> None:
-    desk = Desk(client, make_operator(system_kind="district_government"), make_person)
+    desk = Desk(client, make_operator(system_kind="district_government", place_kind="road"), make_person)
     fid = _accepted(desk)
     assert desk.call(desk.li, "POST", f"/filings/{fid}/verifications", json={"result": "matches"})["status"] == 201
     same = desk.call(desk.li, "POST", f"/filings/{fid}/review")

@@ -1,7 +1,7 @@
 """移交: an operator's open filings change hands when the operator moves (issue 13 point 6)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 
 * table `filing_handover`: every time an open filing's filing unit or verifying unit changed because its
@@ -16,8 +16,8 @@ import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
