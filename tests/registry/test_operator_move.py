@@ -122,7 +122,8 @@ def test_an_undecided_accepted_filing_keeps_the_operator_where_it_is(desk: Desk,
     assert error["message"].startswith(f"不能变更位置：该使用单位有东城分局（101）已受理、尚未办结的备案 {number}")
     assert "海淀分局（108）" in error["message"] and "予以备案或不予备案" in error["message"]
     # Another routing field names itself: a city-built system would be filed by the city department.
-    by_kind = desk.call(desk.wang, "PATCH", f"/operators/{desk.operator.id}", json={"system_kind": "city_government"})
+    by_kind = desk.call(desk.wang, "PATCH", f"/operators/{desk.operator.id}",
+                        json={"system_kind": "city_government", "place_kind": "road"})
     assert by_kind["status"] == 409 and by_kind["body"]["error"]["field"] == "system_kind"
     assert by_kind["body"]["error"]["message"].startswith("不能变更建设类型")
     # Nothing was written: the operator, the filing, the audit log are as they were.
