@@ -8,6 +8,8 @@ year of inspections, notices, penalty cases and footage accesses added in SQL, s
 rows. Each page is requested in-process (no network: the figure is the server's time) as the city's
 administrator, or as the largest branch's intake officer for the desk's pages, alternating with the API
 calls that return the same data (a detail page shows several API objects: their times are added up).
+The dashboard keeps slow figures for up to a minute (registry/dashboard/cache.py): it is timed as
+served and, separately, counted afresh on every request.
 p50/p95 of `--n` requests after three warm-ups (pages slower than a second: 10). Then the heaviest
 pages are opened in headless Chromium from a live server on loopback and their first contentful paint
 is read from the Performance API.
@@ -35,7 +37,8 @@ from supervision import _seed
 
 from registry.app import create_app
 from registry.auth.models import Role
-from registry.db import make_engine
+from registry.bootstrap import prepare
+from registry.dashboard import cache
 from registry.ui.security import SESSION_COOKIE
 
 TARGET_P95_MS, TARGET_RATIO, TARGET_PAINT_MS = 150.0, 2.0, 1000.0
@@ -58,6 +61,7 @@ class Case:
     page: str
     api: list[str]
     who: str = "city"
+    fresh: bool = False  # the dashboard counted anew each time (its kept figures dropped before each request)
     page_ms: list[float] = field(default_factory=list)
     api_ms: list[float] = field(default_factory=list)
     bytes: int = 0
@@ -114,7 +118,9 @@ def _cases(session: Session, branch: str) -> list[Case]:
         Case("statistics (branch, quarter)", "/statistics", [f"/api/v1/statistics?unit_code={branch}"],
              who="branch"),
         Case("dashboard (city)", "/dashboard?district=", []),
+        Case("dashboard (city), counted afresh", "/dashboard?district=", [], fresh=True),
         Case("dashboard (district)", f"/dashboard?district={district}", []),
+        Case("dashboard (district), counted afresh", f"/dashboard?district={district}", [], fresh=True),
         Case("home: to-do (branch)", "/", [], who="branch"),
         # Details: everything the page shows that the API has, call by call.
         Case("filing", f"/filings/{fid}", [f"/api/v1/filings/{fid}", f"/api/v1/filings/{fid}/materials",
@@ -134,7 +140,9 @@ def _cases(session: Session, branch: str) -> list[Case]:
     ]
 
 
-def _get(client: object, url: str, **kwargs: object) -> tuple[float, int]:
+def _get(client: object, url: str, fresh: bool = False, **kwargs: object) -> tuple[float, int]:
+    if fresh:
+        cache.forget()
     start = time.perf_counter()
     response = client.get(url, **kwargs)  # type: ignore[attr-defined]
     elapsed = (time.perf_counter() - start) * 1000
@@ -145,12 +153,12 @@ def _get(client: object, url: str, **kwargs: object) -> tuple[float, int]:
 def _measure(clients: dict[str, object], tokens: dict[str, str], case: Case, n: int) -> None:
     """Page and API calls alternately (so both see the same load on a shared machine), after warm-ups."""
     client, headers = clients[case.who], {"Authorization": f"Bearer {tokens[case.who]}"}
-    warm = [_get(client, case.page)[0] for _ in range(3)]
+    warm = [_get(client, case.page, case.fresh)[0] for _ in range(3)]
     for url in case.api:
         _get(client, url, headers=headers)
     rounds = 10 if min(warm) > SLOW_MS else n
     for _ in range(rounds):
-        elapsed, case.bytes = _get(client, case.page)
+        elapsed, case.bytes = _get(client, case.page, case.fresh)
         case.page_ms.append(elapsed)
         if case.api:
             case.api_ms.append(sum(_get(client, url, headers=headers)[0] for url in case.api))
@@ -220,7 +228,7 @@ def main() -> None:
     settings, fill_s = _database(args.db, args.cameras, args.filings, args.reuse, data_dir)
     if fill_s is not None:
         print(f"filled {args.cameras:,} cameras in {fill_s:.0f} s")
-    engine = make_engine(settings)
+    engine = prepare(settings)  # migrations added since the database was filled
     counts = _seed(engine)
     with Session(engine) as session:
         branch = session.execute(text("SELECT filing_unit_code FROM operator GROUP BY 1 ORDER BY count(*) DESC "
@@ -237,7 +245,7 @@ def main() -> None:
         for case in cases:
             _measure(clients, tokens, case, args.n)
             print(f"  {case.name}: p95 {_pct(case.page_ms, 95):.1f} ms", flush=True)
-    heaviest = sorted(cases, key=lambda c: -_pct(c.page_ms, 95))[:args.paint]
+    heaviest = sorted((c for c in cases if not c.fresh), key=lambda c: -_pct(c.page_ms, 95))[:args.paint]
     paints: dict[tuple[str, str], float] = {}
     for who in ("city", "branch"):
         paths = [c.page for c in heaviest if c.who == who]

@@ -129,6 +129,28 @@ def read_city(directory: Path, limit: int | None = None) -> City:
     return City(directory, operators_rows, filings_list, cameras, camera_rows)
 
 
+def _form_scan() -> bytes:
+    """The sample city's stand-in for a signed and sealed 备案表 (the files have none): a one-page A4 PDF
+    saying it is synthetic, the same bytes for every filing (stored once, by SHA-256)."""
+    text = b"BT /F1 14 Tf 72 770 Td (Sample city: stand-in for the signed and sealed filing form) Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+               b"/Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text)]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+FORM_SCAN = _form_scan()
+
+
 def _when(text: str) -> datetime:
     """A timestamp from the files as aware UTC (the database keeps UTC)."""
     return datetime.fromisoformat(text).astimezone(UTC)
@@ -233,10 +255,10 @@ class _Replay:
         self.report.operators_loaded += 1
 
     def upload(self, session: Session, actor: Actor, filing_id: int, kind: MaterialKind, name: str,
-               at: datetime) -> int:
-        """Upload one plan image as a material of the filing."""
+               at: datetime, data: bytes | None = None) -> int:
+        """Upload one plan image (or the given bytes) as a material of the filing."""
         material = filings.upload_material(session, actor=actor, filing_id=filing_id, kind=kind, filename=name,
-                                           data=self.image(name), settings=self.settings)
+                                           data=self.image(name) if data is None else data, settings=self.settings)
         material.uploaded_at = at
         session.add(material)
         assert material.id is not None
@@ -273,6 +295,8 @@ class _Replay:
         row = filings.submit(session, actor=actor, data=data, settings=self.settings, now=at)
         assert row.id is not None
         self.filing_ids[filing["ref"]] = row.id
+        # The 备案表 (第七条), signed and sealed, is one of the materials; the files carry none, so a stand-in.
+        self.upload(session, actor, row.id, MaterialKind.form, f"备案表-{filing['ref']}.pdf", at, FORM_SCAN)
         if not filing.get("defer_location_diagram"):
             self.upload(session, actor, row.id, MaterialKind.location_diagram, filing["location_diagram"], at)
         maps = [self.upload(session, actor, row.id, MaterialKind.deployment_map, name, at)

@@ -120,6 +120,9 @@ class Camera(CameraBase, table=True):
         Index("ix_camera_serial_id", "serial", "id"),
         Index("ix_camera_mac_id", "mac", "id"),
         Index("ix_camera_ip_id", "ip", "id"),
+        # The dashboard's counts of cameras in use per district or station, from the index alone (migration 0014).
+        Index("ix_camera_active_district_station", "district_code", "station_id",
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
         # One physical camera is active under one code only (migration 0011; registry/cameras/identity.py).
         *(Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
           for name, columns, where in IDENTITY_INDEXES),

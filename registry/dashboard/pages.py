@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from registry.auth.scope import require_role
 from registry.clock import TodayDep
-from registry.dashboard import service
+from registry.dashboard import cache, service
 from registry.deps import PageActor, SessionDep, read_only
 from registry.inspections.periods import HalfYear
 from registry.ui.menu import OFFICERS
@@ -82,8 +82,13 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor, today: To
     current = HalfYear.of(today)
     halves = [current, current.previous(), current.previous().previous()]
     half = next((h for h in halves if str(h) == request.query_params.get("half")), current)
-    data = service.figures(session, user=actor.user, today=today, district_code=district, half=half)
+    # The city's figures count a million cameras: kept a short while when slow (registry/dashboard/cache.py).
+    counted = cache.counted(session, ("dashboard", actor.user.unit_code, district, str(half), today),
+                            lambda: service.figures(session, user=actor.user, today=today, district_code=district,
+                                                    half=half))
+    data: service.Dashboard = counted.value
     context: dict[str, Any] = {
+        "counted_at": counted.counted_at, "counted_kept": counted.kept,
         "title": "统计概览", "dash": data, "shown_states": service.SHOWN_STATES, "links": lambda key: _links(data, key),
         "total_links": _links(data, None, total=True), "today": today,
         "halves": halves, "area_query": f"district={district}" if district else "district="}

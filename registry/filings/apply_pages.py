@@ -209,11 +209,13 @@ def workspace(session: Session, settings: Settings, filing: Filing) -> dict[str,
     notice = session.exec(select(CorrectionNotice).where(CorrectionNotice.filing_id == filing.id)).first()
     maps = [(m, mapimages.frames(settings.materials_dir, m.sha256, m.mime)) for m in materials
             if m.kind == MaterialKind.deployment_map]
-    missing = drafts.missing_before_submit(session, filing) if filing.state == FilingState.draft \
-        else service.missing_items(session, filing)
+    gaps = drafts.gaps_before_submit(session, filing) if filing.state == FilingState.draft \
+        else service.completeness(session, filing)
+    missing = [m.item for m in gaps]
     return {
         "filing": filing, "operator": session.get_one(Operator, filing.operator_id), "materials": materials,
         "cameras": cameras, "notice": notice, "missing": missing, "missing_names": drafts.MISSING_NAMES,
+        "missing_notes": drafts.missing_notes(gaps),
         "maps": maps, "placed": sum(1 for c in cameras if c.map_material_id is not None),
         "have": {m.kind.value for m in materials}, "required": REQUIRED_MATERIALS,
         "can_edit": filing.state in EDITABLE_STATES, "can_edit_form": filing.state in FORM_EDITABLE_STATES,

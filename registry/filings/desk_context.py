@@ -22,11 +22,15 @@ from registry.settings import Settings
 from registry.ui import labels
 
 # The defects a correction notice lists (补正材料通知单), in the order of the materials; "other" is free text.
+# A defect the registry finds missing (registry.filings.service.completeness) is printed with its own message,
+# which names the counts and the unplaced cameras.
 DEFECTS: tuple[tuple[str, str], ...] = (
     ("form", "备案表填写不完整或未加盖单位公章"),
     ("location_diagram", "缺少单位位置示意图，或示意图未标明系统所在位置"),
     ("deployment_map", "布防图未标明全部摄像机的安装位置和监控范围"),
     ("cameras", "摄像机清单与布防图或申报数量不一致"),
+    ("camera_count", "摄像机清单登记的台数与备案表申报的数量不一致"),
+    ("camera_positions", "布防图未标注部分摄像机的安装位置"),
     ("camera_details", "摄像机清单缺少型号、序列号、MAC 地址或 IP 地址"),
     ("retention_days", "图像信息存储期限不足 30 日"),
     ("system_location", "系统地址或位置与实际情况不符"),

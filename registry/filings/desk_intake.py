@@ -22,7 +22,7 @@ from registry.auth.scope import get_visible, operator_clause, require_role
 from registry.code_tables import INDUSTRY_2016, Status
 from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError
-from registry.filings import apply_form, materials, pages, paste_rows, service  # pages first: brings desk_pages
+from registry.filings import apply_form, drafts, materials, pages, paste_rows, service  # pages first: brings desk_pages
 from registry.filings.apply_import import MAX_NOTES, complete
 from registry.filings.desk_pages import _filing
 from registry.filings.models import FilingCreate, FilingKind
@@ -84,14 +84,24 @@ def find_operator(request: Request, session: SessionDep, actor: PageActor, q: st
 
 @router.get("/desk/route", response_class=HTMLResponse)
 def operator_route(request: Request, session: SessionDep, actor: PageActor, lon: str = "", lat: str = "",
-                   datum: str = "wgs84", affiliation_code: str = "", system_kind: str = "ordinary") -> Response:
-    """Who would handle an operator at the typed location (rule and reason), swapped in beside the form."""
+                   datum: str = "wgs84", affiliation_code: str = "", system_kind: str = "ordinary",
+                   place_kind: str = "") -> Response:
+    """Who would handle an operator at the typed location, builder and place (rule and reason), beside the form."""
     _desk(actor)
     answer, problem = None, None
     try:
+        kind = SystemKind(system_kind or "ordinary")
+        place = PlaceKind(place_kind).value if place_kind else None
+    except ValueError:
+        kind, place, problem = SystemKind.ordinary, None, "请选择建设主体和场所类型"
+    if problem is None and kind != SystemKind.ordinary and place is None:
+        problem = "政府建设的系统请选择场所类型（交通道路、广场等公共场所按规则1、2，单位内部按一般规则）"
+    try:
         wgs_lon, wgs_lat = to_wgs84(float(lon), float(lat), Datum(datum or "wgs84").value)
-        answer = responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=affiliation_code or None,
-                                    system_kind=SystemKind(system_kind or "ordinary").value)
+        if problem is None:
+            answer = responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat),
+                                        affiliation_code=affiliation_code or None, system_kind=kind.value,
+                                        place_kind=place)
     except ValueError:
         problem = "请填写经度和纬度（小数）"
     except DomainError as exc:
@@ -275,3 +285,17 @@ async def import_at_desk(request: Request, session: SessionDep, settings: Settin
                     "请下载错误文件，按“错误”列改正后重新上传。",
                     {}, extra={"import_errors": {"link": error_link(request, Kind.cameras, name), "notes": notes,
                                                  "more": report.invalid > len(notes)}})
+
+
+@router.post("/filings/{filing_id}/cameras/{camera_id}/delete", response_class=HTMLResponse)
+def remove_at_desk(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor, filing_id: int,
+                   camera_id: int) -> Response:
+    """Take a wrongly entered camera off the list before the filing is decided (a coded one never)."""
+    filing = _filing(session, actor, filing_id)
+    try:
+        drafts.remove_camera(session, actor=actor, filing_id=filing_id, camera_id=camera_id)
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return _refused(request, session, settings, actor, filing, "cameras_text", exc.message, {}, exc.status_code)
+    return redirect(f"/filings/{filing_id}#cameras", message="已从清单中删除该摄像机")

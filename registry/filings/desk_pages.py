@@ -169,9 +169,12 @@ def accept(request: Request, session: SessionDep, settings: SettingsDep, actor: 
                 "已受理，备案编号已生成，办结期限为 15 个工作日")
 
 
-def correction_items(form: Any, errors: FormErrors) -> list[CorrectionItem]:
-    """The notice's items: each ticked defect, then each line of free text (at least one in all)."""
-    items = [CorrectionItem(item=key, message=DEFECT_NAMES[key]) for key in form.getlist("defects")
+def correction_items(form: Any, errors: FormErrors, found: dict[str, str] | None = None) -> list[CorrectionItem]:
+    """The notice's items: each ticked defect, then each line of free text (at least one in all). A ticked
+    defect the registry found missing (`found`: item → message) says what exactly: how many cameras are
+    listed against how many declared, which cameras are not on the 布防图."""
+    found = found or {}
+    items = [CorrectionItem(item=key, message=found.get(key) or DEFECT_NAMES[key]) for key in form.getlist("defects")
              if key in DEFECT_NAMES]
     for line in str(form.get("other", "")).splitlines():
         if line.strip():
@@ -194,7 +197,7 @@ async def correction(request: Request, session: SessionDep, settings: SettingsDe
               "other": str(form.get("other", ""))}
     errors = FormErrors()
     try:
-        items = correction_items(form, errors)
+        items = correction_items(form, errors, {m.item: m.message for m in service.completeness(session, filing)})
     except ValueError:  # control characters in the free text (registry.text)
         errors.add("other", "含有不能保存的控制字符，请删除后重新填写")
     if errors:

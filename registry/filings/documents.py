@@ -51,6 +51,7 @@ NOTICE = "correction_notice"
 # Correction items name a field or material; the notice prints what a person calls it.
 ITEM_LABELS = {
     "form": "备案表", "location_diagram": "单位位置示意图", "deployment_map": "布防图", "cameras": "摄像机清单",
+    "camera_count": "摄像机数量", "camera_positions": "布防图标注", "camera_details": "摄像机信息",
     "other": "其他材料", "system_name": "系统名称", "system_location": "系统位置", "system_in_use_date": "投入使用日期",
     "retention_days": "视频保存期限", "camera_count_declared": "摄像机数量", "camera_types_declared": "摄像机类型",
     "network_digit": "传输网络", "operator": "使用单位信息", "uscc": "统一社会信用代码", "address": "单位地址",

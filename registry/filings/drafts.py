@@ -37,8 +37,11 @@ from registry.timeutil import beijing_today, utcnow
 FORM_FIELDS = tuple(FilingForm.model_fields)
 # Wording of what is still missing, as the operator reads it before submitting.
 MISSING_NAMES = {"location_diagram": "单位位置示意图", "deployment_map": "布防图", "cameras": "摄像机清单",
-                 "form": "备案表", "authorization": "委托办理备案登记授权书",
+                 "form": "备案表（加盖单位公章后上传）", "authorization": "委托办理备案登记授权书",
+                 "camera_count": "与申报数量一致的摄像机清单", "camera_positions": "每台摄像机在布防图上的位置",
                  "change_date": "变更日期", "acceptance_date": "竣工验收合格日期"}
+# Missing items whose own message says more than the name (how many cameras, which ones).
+DETAILED = ("camera_count", "camera_positions")
 
 
 def open_for_edit(session: Session, *, actor: Actor, filing_id: int, states: tuple[FilingState, ...]) -> Filing:
@@ -89,18 +92,28 @@ def update_form(session: Session, *, actor: Actor, filing_id: int, data: FilingF
     return filing
 
 
-def missing_before_submit(session: Session, filing: Filing) -> list[str]:
+def gaps_before_submit(session: Session, filing: Filing) -> list[service.MissingItem]:
     """What a draft still lacks: the officers' completeness list, and the letter when an agent files."""
-    missing = service.missing_items(session, filing)
+    missing = service.completeness(session, filing)
     if filing.kind == FilingKind.change and filing.change_date is None:
-        missing.append("change_date")
+        missing.append(service.MissingItem("change_date", "变更备案须填写变更日期"))
     if filing.kind == FilingKind.new and filing.acceptance_date is None:
-        missing.append("acceptance_date")
+        missing.append(service.MissingItem("acceptance_date", "首次备案须填写竣工验收合格日期"))
     if filing.agent_name:
         kinds = set(session.exec(select(Material.kind).where(Material.filing_id == filing.id)).all())
         if MaterialKind.authorization not in kinds:
-            missing.append("authorization")
+            missing.append(service.MissingItem("authorization", "委托他人办理的，须上传委托办理备案登记授权书"))
     return missing
+
+
+def missing_before_submit(session: Session, filing: Filing) -> list[str]:
+    """The keys of what a draft still lacks (see `gaps_before_submit`)."""
+    return [m.item for m in gaps_before_submit(session, filing)]
+
+
+def missing_notes(gaps: list[service.MissingItem]) -> dict[str, str]:
+    """The messages that say more than an item's name (how many cameras are listed, which are not placed)."""
+    return {m.item: m.message for m in gaps if m.item in DETAILED}
 
 
 def submit_draft(session: Session, *, actor: Actor, filing_id: int, settings: Settings,
@@ -113,11 +126,14 @@ def submit_draft(session: Session, *, actor: Actor, filing_id: int, settings: Se
     operator = handover.lock_operator(session, peek.operator_id)
     filing = _own_draft(session, actor, filing_id)
     filing.filing_unit_code = operator.filing_unit_code
-    missing = missing_before_submit(session, filing)
-    if missing:
+    gaps = gaps_before_submit(session, filing)
+    if gaps:
+        missing = [m.item for m in gaps]
         names = "、".join(MISSING_NAMES.get(m, m) for m in missing)
-        raise Conflict(f"提交前请补齐：{names} / the filing is incomplete: {', '.join(missing)}",
-                       details={"state": filing.state.value, "missing": missing})
+        notes = "".join(f"；{note}" for note in missing_notes(gaps).values())
+        raise Conflict(f"提交前请补齐：{names}{notes} / the filing is incomplete: {', '.join(missing)}",
+                       details={"state": filing.state.value, "missing": missing,
+                                "messages": [m.message for m in gaps]})
     at = now or utcnow()
     service.check_dates(filing, filing.kind, beijing_today(at), complete=True)
     changes.check_change_date(filing.kind, filing.change_date, beijing_today(at))

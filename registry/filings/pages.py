@@ -108,8 +108,11 @@ def detail_context(session: Any, actor: Actor, filing: Filing) -> dict[str, Any]
     notice = session.exec(select(CorrectionNotice).where(CorrectionNotice.filing_id == filing.id)).first()
     from registry.filings.verify_pages import verify_context
 
+    gaps = service.completeness(session, filing)
+
     return {"filing": filing, "operator": operator, "materials": materials, "cameras": cameras, "notice": notice,
-            "missing": service.missing_items(session, filing), "title": f"备案 {filing.number or filing.id}",
+            "missing": [m.item for m in gaps], "missing_notes": {m.item: m.message for m in gaps},
+            "title": f"备案 {filing.number or filing.id}",
             "verification": verify_context(session, actor, filing), "handovers": handover.of_filing(session, filing.id)}
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from registry.actor import Actor
 from registry.audit import service as audit
 from registry.auth.models import Role
 from registry.auth.scope import clause_for, get_visible, require_role, require_unit
+from registry.camera_codes import DeviceType
 from registry.cameras import identity
 from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate
@@ -39,6 +42,9 @@ from registry.settings import Settings
 from registry.timeutil import beijing_today, utcnow
 
 DESK_ROLES = (Role.intake, Role.reviewer)
+# The materials a complete filing has (第七、八条), in the order they are bound, as a missing item says them.
+MISSING_MATERIALS = {MaterialKind.form: "未上传备案表（加盖单位公章）",
+                     MaterialKind.location_diagram: "未上传单位位置示意图", MaterialKind.deployment_map: "未上传布防图"}
 
 
 def _require_state(filing: Filing, *allowed: FilingState) -> None:
@@ -226,14 +232,60 @@ def submit_correction(session: Session, *, actor: Actor, filing_id: int, now: da
     return filing
 
 
-def missing_items(session: Session, filing: Filing) -> list[str]:
-    """What keeps a filing from being complete: location diagram, deployment map, cameras."""
+# Devices drawn on the 布防图 (第八条: "标明每个摄像机的安装位置"): cameras, not the recorders, encoders and
+# other equipment a camera list also declares (GB/T 28181 type codes 131, 132, 121, 122).
+PLACED_DEVICE_TYPES = (DeviceType.ipc.value, DeviceType.camera.value, DeviceType.checkpoint.value,
+                       DeviceType.multi_lens.value)
+# How many unplaced cameras a missing item names before "等 N 台".
+NAMED_UNPLACED, NAMED_CHARS = 10, 300
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """One thing that keeps a filing from being complete: its key (a material kind, `cameras`,
+    `camera_positions`, `camera_count`) and what is missing, in Chinese, naming the cameras and counts."""
+
+    item: str
+    message: str
+
+
+def completeness(session: Session, filing: Filing) -> list[MissingItem]:
+    """What keeps a filing from being complete (第七、八条), in the order the materials are bound: the 备案表
+    uploaded, the location diagram, the deployment map, a camera list of the declared size, and every camera
+    at its position on the 布防图 (map page and pixel x/y on a deployment map of this filing)."""
     kinds = set(session.exec(select(Material.kind).where(Material.filing_id == filing.id)).all())
-    missing = [k.value for k in (MaterialKind.location_diagram, MaterialKind.deployment_map) if k not in kinds]
-    has_camera = session.exec(select(Camera.id).where(Camera.filing_id == filing.id).limit(1)).first()
-    if has_camera is None:
-        missing.append("cameras")
+    missing = [MissingItem(k.value, MISSING_MATERIALS[k]) for k in MISSING_MATERIALS if k not in kinds]
+    listed = session.exec(select(func.count()).select_from(Camera).where(Camera.filing_id == filing.id)).one()
+    if not listed:
+        missing.append(MissingItem("cameras", "未登记摄像机清单"))
+        return missing
+    if listed != filing.camera_count_declared:
+        missing.append(MissingItem("camera_count", f"备案表申报摄像机 {filing.camera_count_declared} 台"
+                                   f"（{filing.camera_types_declared}），摄像机清单登记 {listed} 台，数量不一致"))
+    if MaterialKind.deployment_map in kinds:
+        maps = select(Material.id).where(Material.filing_id == filing.id) \
+            .where(Material.kind == MaterialKind.deployment_map)
+        unplaced = (select(Camera.name).where(Camera.filing_id == filing.id)
+                    .where(col(Camera.device_type).in_(PLACED_DEVICE_TYPES))
+                    .where(or_(col(Camera.map_material_id).is_(None), col(Camera.map_material_id).not_in(maps),
+                               col(Camera.map_page).is_(None), col(Camera.map_x).is_(None),
+                               col(Camera.map_y).is_(None))))
+        count = session.exec(select(func.count()).select_from(unplaced.subquery())).one()
+        if count:
+            names: list[str] = []
+            for name in session.exec(unplaced.order_by(col(Camera.id)).limit(NAMED_UNPLACED)).all():
+                if sum(map(len, names)) + len(name) > NAMED_CHARS:
+                    break  # the message goes on a correction notice, whose items hold 500 characters
+                names.append(name)
+            more = f"等 {count} 台" if count > len(names) else ""
+            missing.append(MissingItem("camera_positions", f"{count} 台摄像机未在布防图上标注安装位置："
+                                       f"{'、'.join(names)}{more}"))
     return missing
+
+
+def missing_items(session: Session, filing: Filing) -> list[str]:
+    """The keys of what keeps a filing from being complete (see `completeness`)."""
+    return [m.item for m in completeness(session, filing)]
 
 
 def review(session: Session, *, actor: Actor, filing_id: int, settings: Settings,
@@ -246,10 +298,12 @@ def review(session: Session, *, actor: Actor, filing_id: int, settings: Settings
         raise Conflict("复核须由受理人以外的民警进行 / the re-check must be done by an officer other than the one "
                        "who accepted", details={"state": filing.state.value, "rule": "two_person"})
     verification.require_verified(session, filing, actor)
-    missing = missing_items(session, filing)
-    if missing:
-        raise Conflict(f"材料不齐：{', '.join(missing)} / the filing is incomplete: {', '.join(missing)}",
-                       details={"state": filing.state.value, "missing": missing})
+    gaps = completeness(session, filing)
+    if gaps:
+        missing = [g.item for g in gaps]
+        raise Conflict(f"材料不齐：{'；'.join(g.message for g in gaps)} / the filing is incomplete: "
+                       f"{', '.join(missing)}", details={"state": filing.state.value, "missing": missing,
+                                                         "messages": [g.message for g in gaps]})
     operator = session.get_one(Operator, filing.operator_id)
     filed_at = now or utcnow()
     if filing.changes_filing_id is not None:

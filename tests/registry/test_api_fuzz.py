@@ -132,12 +132,13 @@ def _seed(client: TestClient, session: Session, admin: str) -> tuple[dict[str, s
                 "acceptance_date": (date.today() - timedelta(days=12)).isoformat(), "retention_days": 30,
                 "camera_count_declared": 2, "camera_types_declared": "枪机×2"}
         fid = call("operator", "POST", "/filings", json=form)["id"]
-        for kind in ("location_diagram", "deployment_map"):
+        for kind in ("form", "location_diagram", "deployment_map"):
             material = call("operator", "POST", f"/filings/{fid}/materials", data={"kind": kind},
                             files={"file": ("plan.png", PNG, "image/png")})
         cameras = [{"name": f"大堂{n}", "position_text": f"一层大堂{n}", "lon": DONGCHENG_POINT[0] + n * 1e-4,
                     "lat": DONGCHENG_POINT[1], "serial": f"SN{n:05d}", "mac": f"00:11:22:33:44:{n:02x}",
-                    "ip": f"192.0.2.{n}"} for n in (1, 2)]
+                    "ip": f"192.0.2.{n}", "map_material_id": material["id"], "map_page": 1, "map_x": 10 * n,
+                    "map_y": 10} for n in (1, 2)]
         camera = call("operator", "POST", f"/filings/{fid}/cameras", json=cameras)[0]
         if filed:
             call("intake", "POST", f"/filings/{fid}/accept")

@@ -27,6 +27,8 @@ FORM = {"system_name": "东方酒店视频监控系统", "system_location": "北
         "acceptance_date": (beijing_today() - timedelta(days=12)).isoformat(), "retention_days": "30",
         "network_digit": "8", "site_lon": "116.417", "site_lat": "39.947", "site_datum": "wgs84",
         "count_fixed": "2", "count_dome": "1"}
+# The form as Desk.submit_complete files it: two cameras declared, as many as it lists (第八条).
+FORM_OF_TWO = {**FORM, "count_fixed": "1"}
 
 
 @pytest.fixture
@@ -163,6 +165,16 @@ def test_materials_cameras_and_placement_on_the_draft(client: TestClient, desk: 
                         {"map_material_id": plans, "map_page": "2", "map_x": "5000", "map_y": "1"})
     assert outside.status_code == 422 and "超出图纸范围" in outside.json()["error"]["message"]
     assert client.get(f"/apply/{fid}/placement?material={plans}&page=9").status_code == 404
+    # Incomplete (第八条): four cameras listed against three declared, three of them not on the 布防图.
+    refused = post_form(client, f"/apply/{fid}/submit", token)
+    assert refused.status_code == 409
+    assert "摄像机清单登记 4 台" in refused.text
+    assert "3 台摄像机未在布防图上标注安装位置：大堂2、前台、东门" in refused.text
+    assert post_form(client, f"/apply/{fid}/form", token, {**FORM, "count_ptz": "1"}).status_code == 303
+    for n, camera in enumerate(cameras[1:], start=1):
+        assert post_form(client, f"/apply/{fid}/cameras/{camera.id}/placement", token,
+                         {"map_material_id": plans, "map_page": "2", "map_x": str(200 * n), "map_y": "80"}
+                         ).status_code == 200
     # Submit; the filing is now the officers'.
     submitted = post_form(client, f"/apply/{fid}/submit", token)
     assert submitted.status_code == 303
@@ -177,7 +189,8 @@ def test_submitting_an_incomplete_draft_says_what_is_missing(client: TestClient,
     assert "委托办理备案登记授权书" in page and 'disabled title="请先补齐上面所列各项"' in page
     refused = post_form(client, f"/apply/{fid}/submit", token)
     assert refused.status_code == 409
-    assert "提交前请补齐：单位位置示意图、布防图、摄像机清单、委托办理备案登记授权书" in refused.text
+    assert ("提交前请补齐：备案表（加盖单位公章后上传）、单位位置示意图、布防图、摄像机清单、委托办理备案登记授权书"
+            in refused.text)
 
 
 def test_correction_read_fixed_and_resubmitted_then_a_change(client: TestClient, desk: Desk,
@@ -191,7 +204,7 @@ def test_correction_read_fixed_and_resubmitted_then_a_change(client: TestClient,
     assert "请按补正通知修改 2 项后重新提交" in client.get("/apply").text
     page = client.get(f"/apply/{fid}").text
     assert "存储期限不足 30 天，请改正" in page and "补正完成，提交" in page
-    assert post_form(client, f"/apply/{fid}/form", token, {**FORM, "retention_days": "60"}).status_code == 303
+    assert post_form(client, f"/apply/{fid}/form", token, {**FORM_OF_TWO, "retention_days": "60"}).status_code == 303
     assert post_form(client, f"/apply/{fid}/corrected", token).status_code == 303
     filing = stored(session, fid)
     assert filing.state == FilingState.corrected and filing.retention_days == 60
@@ -294,7 +307,7 @@ def test_a_change_draft_made_in_the_pages_submits(client: TestClient, desk: Desk
     future = post_form(client, f"/apply/{change}/form", token, {**FORM, "change_date": "2099-01-01"})
     assert future.status_code == 422 and "不能晚于今天" in error_beside(future.text, "change_date")
     day = (beijing_today() - timedelta(days=2)).isoformat()
-    assert post_form(client, f"/apply/{change}/form", token, {**FORM, "change_date": day}).status_code == 303
+    assert post_form(client, f"/apply/{change}/form", token, {**FORM_OF_TWO, "change_date": day}).status_code == 303
     assert value_of(client.get(f"/apply/{change}/form").text, "change_date") == day
     submitted = post_form(client, f"/apply/{change}/submit", token)
     assert submitted.status_code == 303, submitted.text

@@ -63,10 +63,7 @@ def test_one_open_change_per_filing(desk: Desk) -> None:
 def test_a_filed_change_supersedes_the_filing_and_its_receipt(desk: Desk) -> None:
     fid, number = _filed(desk)
     change = _change(desk, number)["body"]["id"]
-    desk.call(desk.hotel, "POST", f"/filings/{change}/materials", data={"kind": "location_diagram"},
-              files={"file": ("p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")})
-    plan = desk.call(desk.hotel, "POST", f"/filings/{change}/materials", data={"kind": "deployment_map"},
-                     files={"file": ("p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")})["body"]["id"]
+    plan = desk.materials(change)
     old = desk.call(desk.hotel, "GET", f"/cameras?filing_id={fid}")["body"]["items"]
     kept = [_camera(i + 1, existing_code=c["code"], map_material_id=plan, map_page=1, map_x=5, map_y=5)
             for i, c in enumerate(old)]
@@ -131,9 +128,7 @@ def test_one_physical_camera_is_active_under_one_code(desk: Desk, key: str) -> N
     # Another filing of the same unit lists the same device as a new camera: refused when it would be coded.
     other = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, system_name="停车场监控系统",
                                                                   camera_count_declared=1))["body"]["id"]
-    for kind in ("location_diagram", "deployment_map"):
-        plan = desk.call(desk.hotel, "POST", f"/filings/{other}/materials", data={"kind": kind},
-                         files={"file": ("p.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")})["body"]["id"]
+    plan = desk.materials(other)
     same = ({"serial": first["serial"], "mac": first["mac"]} if key == "serial_mac"
             else {"serial": "OTHER1", "onvif_uuid": "urn:uuid:5f1e0a34-0000-4000-8000-000000000001"})
     if key == "onvif_uuid":

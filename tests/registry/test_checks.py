@@ -30,10 +30,7 @@ def test_screen_folds_width_and_spaces() -> None:
 def site(client: TestClient, make_operator: Callable[..., Operator],
          make_person: Callable[..., Person]) -> dict[str, Any]:
     desk = Desk(client, make_operator(), make_person)
-    fid = desk.submit_complete()
-    extra = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras",
-                      json=[_camera(3, name="3楼客房走廊", position_text="三层东侧走廊")])
-    assert extra["status"] == 201, extra
+    fid = desk.submit_complete(_camera(3, name="3楼客房走廊", position_text="三层东侧走廊"))
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
     assert desk.file(fid)["status"] == 200
     return {"desk": desk, "fid": fid}

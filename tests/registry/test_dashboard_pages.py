@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -209,3 +210,38 @@ def test_inspection_completion_per_area_on_the_dashboard(
     # A malformed area on the due list is named, not a crash.
     bad = client.get("/inspections/due?district_code=abc")
     assert bad.status_code == 200 and "区域代码格式不正确" in bad.text
+
+
+def test_slow_figures_are_kept_until_the_workflow_writes_or_a_minute_passes(
+        client: TestClient, world: dict[str, Any], engine: Engine, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+        make_person: Callable[..., Person], make_operator: Callable[..., Operator]) -> None:
+    from registry.dashboard import cache
+
+    monkeypatch.setattr(cache, "SLOW_S", 0.0)  # every count counts as slow: kept (a city's takes ~1 s)
+    branch = TestClient(client.app)  # a 东城 officer in a browser of his own, signed in first
+    sign_in(branch, make_person(Role.supervisor, "101"))
+    sign_in(client, make_person(Role.supervisor, "001"))
+    first = client.get("/dashboard?district=").text
+    assert "沿用" not in first
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = client.get("/dashboard?district=").text
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert "沿用" in again and _links(again) == _links(first)
+    assert not [s for s in statements if "GROUP BY" in s]  # nothing counted again
+    # Another unit's view is its own: the branch's officer does not get the city's kept figures.
+    own = branch.get("/dashboard?district=").text
+    assert "沿用" not in own and dict(_links(own))["/operators"] < dict(_links(first))["/operators"]
+    operators = dict(_links(first))["/operators"]
+    make_operator()  # through the service, audited: the chain moves, the figures are counted again
+    after = client.get("/dashboard?district=").text
+    assert "沿用" not in after and dict(_links(after))["/operators"] == operators + 1
+    assert "沿用" in client.get("/dashboard?district=").text
+    monkeypatch.setattr(cache, "MAX_AGE_S", 0.0)  # older than allowed: counted again even with no write
+    assert "沿用" not in client.get("/dashboard?district=").text

@@ -181,9 +181,17 @@ def test_the_camera_template_brought_on_the_stick_is_imported_at_the_desk(
     with Session(engine) as session:  # type: ignore[arg-type]
         stored = session.exec(select(Camera).where(Camera.filing_id == filing_id)).all()
         assert len(stored) == 3 and {c.name for c in stored} == {"导入1", "导入2", "导入3"}
+        wrong = next(c.id for c in stored if c.name == "导入2")
+    # A camera entered by mistake is taken off the list again, before the decision.
+    assert f'action="/filings/{filing_id}/cameras/{wrong}/delete"' in client.get(f"/filings/{filing_id}").text
+    assert post_form(client, f"/filings/{filing_id}/cameras/{wrong}/delete", token).status_code == 303
+    with Session(engine) as session:  # type: ignore[arg-type]
+        assert len(session.exec(select(Camera).where(Camera.filing_id == filing_id)).all()) == 2
     # Only the filing unit's desk: the operator itself is refused here (it has its own page for this).
     hotel = make_person(Role.operator, operator_id=operator.id)
     token = sign_in(client, hotel)
     refused = post_form(client, f"/filings/{filing_id}/cameras/import", token,
                         files={"sheet": ("清单.xlsx", sheet_bytes(Kind.cameras, rows, "xlsx"))})
     assert refused.status_code == 403
+    kept = next(c for c in stored if c.id != wrong)
+    assert post_form(client, f"/filings/{filing_id}/cameras/{kept.id}/delete", token).status_code == 403

@@ -27,7 +27,7 @@ from registry.timeutil import beijing_today
 from tests.conftest import skip_or_fail
 from tests.registry import pdf_tools
 from tests.registry.conftest import Person
-from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
+from tests.registry.test_filing_workflow import Desk, _camera, _form, placed
 
 DEFECTS = [{"item": "deployment_map", "message": "布防图未标出大堂摄像机"},
            {"item": "retention_days", "message": "存储期限不足30天"}]
@@ -153,11 +153,9 @@ def test_a_change_filing_supersedes_the_old_receipt(desk: Desk) -> None:
     change = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id, changes_filing_number=number,
                                                                       change_date=date.today().isoformat()))
     cid = change["body"]["id"]
-    for kind in ("location_diagram", "deployment_map"):
-        desk.call(desk.hotel, "POST", f"/filings/{cid}/materials", data={"kind": kind},
-                  files={"file": ("plan.png", PNG, "image/png")})
-    desk.call(desk.hotel, "POST", f"/filings/{cid}/cameras", json=[_camera(1, existing_code=old["大堂1"]["code"]),
-                                                                     _camera(3)])
+    plan = desk.materials(cid)
+    desk.call(desk.hotel, "POST", f"/filings/{cid}/cameras", json=[
+        _camera(1, existing_code=old["大堂1"]["code"], **placed(plan)), _camera(3, **placed(plan))])
     new_number = desk.call(desk.wang, "POST", f"/filings/{cid}/accept")["body"]["number"]
     assert desk.file(cid)["body"]["state"] == "filed"
 

@@ -20,7 +20,8 @@ from registry.resident_id import check_resident_id
 from registry.settings import Settings
 from registry.timeutil import beijing_today
 from tests.registry.conftest import Person
-from tests.registry.test_filing_workflow import Desk, _camera, _form
+from tests.registry.test_filing_workflow import Desk, _camera, _form, placed
+from tests.registry.test_filing_workflow import placed as placed_at
 
 VALID_ID = "11010519491231002X"  # GB 11643's own example
 
@@ -63,9 +64,12 @@ def _upload(desk: Desk, fid: int, kind: str, data: bytes, name: str = "plan.png"
 
 
 def _complete(desk: Desk, fid: int) -> tuple[int, list[int]]:
+    """Everything 第七、八条 ask for: the diagram, the map, the signed 备案表, both declared cameras on the map."""
     _upload(desk, fid, "location_diagram", png())
     plan = _upload(desk, fid, "deployment_map", png())
-    cams = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras", json=[_camera(1), _camera(2)])
+    _upload(desk, fid, "form", pdf((595, 842)), "备案表.pdf")
+    cams = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras",
+                     json=[_camera(1, **placed(plan, 10, 20)), _camera(2, **placed(plan))])
     assert cams["status"] == 201, cams
     return plan, [c["id"] for c in cams["body"]]
 
@@ -81,8 +85,9 @@ def test_a_draft_is_the_operators_own_until_submitted(desk: Desk, session: Sessi
     # Incomplete: the refusal says what is missing, in Chinese first.
     refused = desk.call(desk.hotel, "POST", f"/filings/{fid}/submit")
     assert refused["status"] == 409
-    assert refused["body"]["error"]["details"]["missing"] == ["location_diagram", "deployment_map", "cameras"]
-    assert refused["body"]["error"]["message"].startswith("提交前请补齐：单位位置示意图、布防图、摄像机清单")
+    assert refused["body"]["error"]["details"]["missing"] == ["form", "location_diagram", "deployment_map", "cameras"]
+    assert refused["body"]["error"]["message"].startswith(
+        "提交前请补齐：备案表（加盖单位公章后上传）、单位位置示意图、布防图、摄像机清单")
     _complete(desk, fid)
     submitted = desk.call(desk.hotel, "POST", f"/filings/{fid}/submit")
     assert submitted["status"] == 200 and submitted["body"]["state"] == "submitted"
@@ -228,11 +233,12 @@ def test_a_change_carries_over_materials_placements_and_codes(desk: Desk) -> Non
     new_maps = [m["id"] for m in desk.call(desk.hotel, "GET", f"/filings/{change}/materials")["body"]
                 if m["kind"] == "deployment_map"]
     placed = [c for c in copied if c["map_x"] is not None]
-    assert [(c["map_material_id"] in new_maps, c["map_x"], c["map_y"]) for c in placed] == [(True, 10, 20)]
+    assert [(c["map_material_id"] in new_maps, c["map_x"], c["map_y"]) for c in placed] == [(True, 10, 20),
+                                                                                             (True, 30, 20)]
     # One camera is taken off, one added; filing the change keeps one code and retires the other.
     dropped = copied[1]
     desk.client.delete(f"/api/v1/filings/{change}/cameras/{dropped['id']}", headers=desk.hotel.headers)
-    desk.call(desk.hotel, "POST", f"/filings/{change}/cameras", json=[_camera(7)])
+    desk.call(desk.hotel, "POST", f"/filings/{change}/cameras", json=[_camera(7, **placed_at(new_maps[0]))])
     # A change says when the content changed (第十条); its lateness counts from that date.
     form = {k: started["body"][k] for k in _form(0) if k != "operator_id"}
     form["change_date"] = (beijing_today() - timedelta(days=1)).isoformat()

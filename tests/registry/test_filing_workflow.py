@@ -39,6 +39,11 @@ def _camera(n: int, **changes: object) -> dict[str, object]:
     return camera
 
 
+def placed(plan_id: int, x: float = 30, y: float = 20) -> dict[str, object]:
+    """A camera's position on a deployment map (第八条: the map shows every camera)."""
+    return {"map_material_id": plan_id, "map_page": 1, "map_x": x, "map_y": y}
+
+
 class Desk:
     """The people of one scenario: an operator account and two officers of 东城分局."""
 
@@ -65,17 +70,30 @@ class Desk:
         assert verified["status"] == 201, verified
         return self.call(self.li, "POST", f"/filings/{fid}/review")
 
-    def submit_complete(self) -> int:
-        filing = self.call(self.hotel, "POST", "/filings", json=_form(self.operator.id))
+    def upload(self, fid: int, kind: str, body: bytes = PNG, name: str = "plan.png") -> int:
+        up = self.call(self.hotel, "POST", f"/filings/{fid}/materials", data={"kind": kind},
+                       files={"file": (name, body, "image/png" if body == PNG else "application/pdf")})
+        assert up["status"] == 201, up
+        return int(up["body"]["id"])
+
+    def materials(self, fid: int) -> int:
+        """The three materials of 第七条 (备案表, location diagram, deployment map); the map's id."""
+        self.upload(fid, "location_diagram")
+        plan = self.upload(fid, "deployment_map")
+        self.upload(fid, "form", PNG, "备案表.png")  # a scan of the signed, sealed form
+        return plan
+
+    def submit_complete(self, *more: dict[str, object]) -> int:
+        """A complete filing (第七、八条): the 备案表, the diagram and the map uploaded, the declared cameras
+        listed (two, and `more`), each placed on the map."""
+        form = _form(self.operator.id, camera_count_declared=2 + len(more)) if more else _form(self.operator.id)
+        filing = self.call(self.hotel, "POST", "/filings", json=form)
         assert filing["status"] == 201, filing
         fid = filing["body"]["id"]
-        for kind in ("location_diagram", "deployment_map"):
-            up = self.call(self.hotel, "POST", f"/filings/{fid}/materials", data={"kind": kind},
-                           files={"file": ("plan.png", PNG, "image/png")})
-            assert up["status"] == 201, up
-        plan_id = up["body"]["id"]
+        plan_id = self.materials(fid)
         cams = self.call(self.hotel, "POST", f"/filings/{fid}/cameras",
-                         json=[_camera(1, map_material_id=plan_id, map_page=1, map_x=10, map_y=20), _camera(2)])
+                         json=[_camera(1, map_material_id=plan_id, map_page=1, map_x=10, map_y=20),
+                               _camera(2, **placed(plan_id)), *({**c, **placed(plan_id, 50)} for c in more)])
         assert cams["status"] == 201, cams
         return int(fid)
 
@@ -149,7 +167,8 @@ def test_incomplete_filing_cannot_be_filed(desk: Desk) -> None:
     desk.call(desk.wang, "POST", f"/filings/{fid}/accept")
     response = desk.file(fid)
     assert response["status"] == 409
-    assert set(response["body"]["error"]["details"]["missing"]) == {"location_diagram", "deployment_map", "cameras"}
+    assert set(response["body"]["error"]["details"]["missing"]) == {"form", "location_diagram", "deployment_map",
+                                                                   "cameras"}
 
 
 def test_late_filing_is_flagged(desk: Desk) -> None:
@@ -183,11 +202,9 @@ def test_change_filing_keeps_codes_and_history(desk: Desk) -> None:
                                                                       change_date=beijing_today().isoformat()))
     assert change["status"] == 201 and change["body"]["kind"] == "change"
     cid = change["body"]["id"]
-    for kind in ("location_diagram", "deployment_map"):
-        desk.call(desk.hotel, "POST", f"/filings/{cid}/materials", data={"kind": kind},
-                  files={"file": ("plan.png", PNG, "image/png")})
-    kept = _camera(1, existing_code=old["大堂1"]["code"], ip="192.0.2.99")
-    added = desk.call(desk.hotel, "POST", f"/filings/{cid}/cameras", json=[kept, _camera(3)])
+    plan = desk.materials(cid)
+    kept = _camera(1, existing_code=old["大堂1"]["code"], ip="192.0.2.99", **placed(plan))
+    added = desk.call(desk.hotel, "POST", f"/filings/{cid}/cameras", json=[kept, _camera(3, **placed(plan))])
     assert added["status"] == 201, added
     desk.call(desk.wang, "POST", f"/filings/{cid}/accept")
     assert desk.file(cid)["body"]["state"] == "filed"

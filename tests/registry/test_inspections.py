@@ -20,7 +20,7 @@ from registry.inspections.spotcheck import draw_sample
 from registry.operators.models import Operator
 from tests.registry import pdf_tools
 from tests.registry.conftest import Person
-from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
+from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form, placed
 from tests.registry.test_scans import _device, _report
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -58,10 +58,9 @@ class Site:
         filing = desk.call(desk.hotel, "POST", "/filings", json=_form(self.operator.id))
         assert filing["status"] == 201, filing
         fid = int(filing["body"]["id"])
-        for kind in ("location_diagram", "deployment_map"):
-            assert desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": kind},
-                             files={"file": ("plan.png", PNG, "image/png")})["status"] == 201
-        cams = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras", json=[self.camera(1), self.camera(2)])
+        plan = desk.materials(fid)
+        cams = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras",
+                         json=[{**self.camera(n), **placed(plan)} for n in (1, 2)])
         assert cams["status"] == 201, cams
         return fid
 

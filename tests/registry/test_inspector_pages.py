@@ -20,7 +20,7 @@ from registry.cli import app as cli
 from registry.operators.models import Operator
 from tests.registry.conftest import HAIDIAN_POINT, Person
 from tests.registry.page_helpers import sign_in
-from tests.registry.test_filing_workflow import PNG, Desk, _camera, _form
+from tests.registry.test_filing_workflow import PDF, PNG, Desk, _camera, _form
 from tests.registry.test_scans import _device, _report
 
 
@@ -37,12 +37,14 @@ def submit_site(desk: Desk) -> int:
     """A complete filing whose first camera sits on a real deployment-map page, aimed east."""
     filing = desk.call(desk.hotel, "POST", "/filings", json=_form(desk.operator.id))
     fid = filing["body"]["id"]
+    desk.upload(fid, "form", PDF, "备案表.pdf")
     desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": "location_diagram"},
               files={"file": ("site.png", PNG, "image/png")})
     plan = desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": "deployment_map"},
                      files={"file": ("plan.png", _plan_png(), "image/png")})["body"]["id"]
     cams = desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras",
-                     json=[_camera(1, map_material_id=plan, map_page=1, map_x=120, map_y=80), _camera(2)])
+                     json=[_camera(1, map_material_id=plan, map_page=1, map_x=120, map_y=80),
+                           _camera(2, map_material_id=plan, map_page=1, map_x=200, map_y=150)])
     assert cams["status"] == 201, cams
     return int(fid)
 

@@ -118,6 +118,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/desk/new/{operator_id}"): (OBJECT, lambda ids: {"system_name": "x"}, NOT_DESK),
     ("POST", "/filings/{filing_id}/cameras/paste"): (OBJECT, lambda ids: {"cameras_text": "x"}, NOT_DESK),
     ("POST", "/filings/{filing_id}/cameras/import"): (OBJECT, None, NOT_DESK),
+    ("POST", "/filings/{filing_id}/cameras/{camera_id}/delete"): (OBJECT, None, NOT_DESK),
     # 导入 on the lists (registry/imports/pages.py), opened for cameras: the rows' own scope applies inside the import
     # (tests/registry/test_imports.py); roles that may never import cameras are refused.
     ("GET", "/imports/{kind}"): (OPEN, None, NOT_CAMERA_IMPORTERS),

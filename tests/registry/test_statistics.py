@@ -35,7 +35,7 @@ from registry.statistics.periods import Period, PeriodKind
 from registry.statistics.service import NAMES
 from registry.units.models import PoliceUnit
 from tests.registry.conftest import HAIDIAN_POINT, Person
-from tests.registry.test_filing_workflow import PNG, Desk, _form
+from tests.registry.test_filing_workflow import PNG, Desk, _form, placed
 from tests.registry.test_footage import entry as footage_entry
 from tests.registry.test_inspections import Site, set_today
 
@@ -67,11 +67,9 @@ def file_new(site: Site, cameras: tuple[int, ...]) -> int:
     desk = site.desk
     filing = desk.call(desk.hotel, "POST", "/filings", json=_form(site.operator.id))
     fid = int(filing["body"]["id"])
-    for kind in ("location_diagram", "deployment_map"):
-        desk.call(desk.hotel, "POST", f"/filings/{fid}/materials", data={"kind": kind},
-                  files={"file": ("plan.png", PNG, "image/png")})
+    plan = desk.materials(fid)
     assert desk.call(desk.hotel, "POST", f"/filings/{fid}/cameras",
-                     json=[site.camera(n) for n in cameras])["status"] == 201
+                     json=[{**site.camera(n), **placed(plan)} for n in cameras])["status"] == 201
     assert desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["status"] == 200
     assert desk.file(fid)["status"] == 200
     return fid

@@ -70,6 +70,7 @@ class Cast:
     tokens: dict[str, str] = field(default_factory=dict)
     filings: list[int] = field(default_factory=list)
     verifiers: list[str] = field(default_factory=list)
+    maps: list[int] = field(default_factory=list)  # each filing's deployment map, the cameras placed on it
 
 
 def _free_port() -> int:
@@ -136,10 +137,12 @@ def _arrange(engine: Engine, settings: Settings) -> dict[str, Cast]:
                     acceptance_date=date.today() - timedelta(days=6), retention_days=30,
                     camera_count_declared=3, camera_types_declared="枪机×3"))
                 assert filing.id is not None
-                for kind in (MaterialKind.location_diagram, MaterialKind.deployment_map):
-                    filings_service.upload_material(session, actor=actor, filing_id=filing.id, kind=kind,
-                                                    filename="plan.png", data=PNG, settings=settings)
+                for kind in (MaterialKind.form, MaterialKind.location_diagram, MaterialKind.deployment_map):
+                    material = filings_service.upload_material(session, actor=actor, filing_id=filing.id,
+                                                               kind=kind, filename="plan.png", data=PNG,
+                                                               settings=settings)
                 cast.filings.append(filing.id)
+                cast.maps.append(material.id or 0)
         session.commit()
     return casts
 
@@ -188,7 +191,8 @@ class Driver:
         """One filing's life: cameras, accept (raced by a second officer), maybe correction, review twice."""
         fid, op = cast.filings[index], f"op{index}"
         cameras = [{"name": f"cam{k}", "position_text": "大门", "lon": cast.point[0] + k * 1e-4,
-                    "lat": cast.point[1], "device_type": "ipc", "serial": f"SN{fid}-{k}"} for k in range(3)]
+                    "lat": cast.point[1], "device_type": "ipc", "serial": f"SN{fid}-{k}",
+                    "map_material_id": cast.maps[index], "map_page": 1, "map_x": 10 + k, "map_y": 10} for k in range(3)]
         self.call(cast.tokens[op], op, "POST", f"/filings/{fid}/cameras", json=cameras)
         with ThreadPoolExecutor(2) as race:
             list(race.map(lambda who: self.call(cast.tokens[who], who, "POST", f"/filings/{fid}/accept"),

@@ -1,7 +1,7 @@
 """移交: an operator's open filings change hands when the operator moves (issue 13 point 6)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06
 
 * table `filing_handover`: every time an open filing's filing unit or verifying unit changed because its
@@ -16,8 +16,8 @@ import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
