@@ -84,14 +84,24 @@ def find_operator(request: Request, session: SessionDep, actor: PageActor, q: st
 
 @router.get("/desk/route", response_class=HTMLResponse)
 def operator_route(request: Request, session: SessionDep, actor: PageActor, lon: str = "", lat: str = "",
-                   datum: str = "wgs84", affiliation_code: str = "", system_kind: str = "ordinary") -> Response:
-    """Who would handle an operator at the typed location (rule and reason), swapped in beside the form."""
+                   datum: str = "wgs84", affiliation_code: str = "", system_kind: str = "ordinary",
+                   place_kind: str = "") -> Response:
+    """Who would handle an operator at the typed location, builder and place (rule and reason), beside the form."""
     _desk(actor)
     answer, problem = None, None
     try:
+        kind = SystemKind(system_kind or "ordinary")
+        place = PlaceKind(place_kind).value if place_kind else None
+    except ValueError:
+        kind, place, problem = SystemKind.ordinary, None, "请选择建设主体和场所类型"
+    if problem is None and kind != SystemKind.ordinary and place is None:
+        problem = "政府建设的系统请选择场所类型（交通道路、广场等公共场所按规则1、2，单位内部按一般规则）"
+    try:
         wgs_lon, wgs_lat = to_wgs84(float(lon), float(lat), Datum(datum or "wgs84").value)
-        answer = responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=affiliation_code or None,
-                                    system_kind=SystemKind(system_kind or "ordinary").value)
+        if problem is None:
+            answer = responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat),
+                                        affiliation_code=affiliation_code or None, system_kind=kind.value,
+                                        place_kind=place)
     except ValueError:
         problem = "请填写经度和纬度（小数）"
     except DomainError as exc:

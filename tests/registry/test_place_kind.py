@@ -160,6 +160,10 @@ def test_the_desk_registers_a_district_office_building_system_by_the_ordinary_ru
     token = sign_in(client, wang)
     assert 'name="place_kind"' in client.get("/desk/new").text
     government = {"system_kind": "district_government", "industry_code": "50"}
+    where = {"lon": "116.417", "lat": "39.929", "system_kind": "district_government"}
+    assert "请选择场所类型" in client.get("/desk/route", params=where).text
+    assert "规则5" in client.get("/desk/route", params={**where, "place_kind": "internal"}).text
+    assert "规则2" in client.get("/desk/route", params={**where, "place_kind": "road"}).text
     missing = post_form(client, "/desk/operators", token, operator_form(71, **government))
     assert missing.status_code == 422 and "场所类型" in error_beside(missing.text, "place_kind")
     created = post_form(client, "/desk/operators", token, operator_form(71, **government, place_kind="internal"))
