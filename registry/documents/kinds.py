@@ -110,6 +110,7 @@ class ReviewFormData(DocumentData):
     contact: str
     system_name: str
     system_location: str
+    acceptance_date: date | None = None
     system_in_use_date: date
     retention_days: int
     camera_count_declared: int
@@ -140,6 +141,7 @@ class BasicInfoData(DocumentData):
     contact_phone: str
     system_name: str
     system_location: str
+    acceptance_date: date | None = None
     system_in_use_date: date
     retention_days: int
     camera_count: int

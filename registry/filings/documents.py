@@ -169,7 +169,8 @@ def review_form_data(session: Session, *, filing: Filing, settings: Settings) ->
     return ReviewFormData(
         number=number, operator_name=operator.name, uscc=operator.uscc, operator_address=operator.address,
         contact=f"{operator.contact_name} {operator.contact_phone}", system_name=filing.system_name,
-        system_location=filing.system_location, system_in_use_date=filing.system_in_use_date,
+        system_location=filing.system_location, acceptance_date=filing.acceptance_date,
+        system_in_use_date=filing.system_in_use_date,
         retention_days=filing.retention_days, camera_count_declared=filing.camera_count_declared,
         camera_types=filing.camera_types_declared,
         filing_kind="变更备案" if filing.kind == FilingKind.change else "新建备案",
@@ -202,7 +203,8 @@ def basic_info_data(session: Session, *, filing: Filing, settings: Settings) -> 
         number=filing.number, operator_name=operator.name, uscc=operator.uscc, operator_address=operator.address,
         industry=industry.name_zh.removesuffix("接入") if industry else operator.industry_code,
         contact_name=operator.contact_name, contact_phone=operator.contact_phone, system_name=filing.system_name,
-        system_location=filing.system_location, system_in_use_date=filing.system_in_use_date,
+        system_location=filing.system_location, acceptance_date=filing.acceptance_date,
+        system_in_use_date=filing.system_in_use_date,
         retention_days=filing.retention_days, camera_count=filing.camera_count_declared,
         camera_types=filing.camera_types_declared, network=network.name_zh if network else str(filing.network_digit),
         filing_unit=_unit(session, filing.filing_unit_code, settings), cameras=_cameras(session, filing))

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from registry.actor import Actor
-from registry.auth.models import User
+from registry.auth.models import Role, User
 from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError, NotFound
 from registry.filings import materials
@@ -57,13 +57,14 @@ def error_link(request: Request, kind: Kind, name: str) -> str:
 
 def _page(request: Request, session: Any, actor: Actor, kind: Kind, *, errors: FormErrors | None = None,
           report: ImportReport | None = None, filename: str = "", error_link: str | None = None,
-          valid_only: bool = False, status: int = 200) -> Response:
+          valid_only: bool = False, migration: bool = False, status: int = 200) -> Response:
     notes = [(n.row, STATUS_NAMES.get(n.status, n.status), n.message) for n in (report.notes if report else [])]
     return render(request, "imports/import.html", {
         "title": f"导入{NAMES[kind]}", "kind": kind.value, "kind_name": NAMES[kind], "list_url": LISTS[kind],
         "errors": errors or FormErrors(), "report": report, "filename": filename, "error_link": error_link,
         "notes": notes[:MAX_NOTES], "more_notes": max(0, len(notes) - MAX_NOTES),
-        "values": {"valid_only": "true" if valid_only else ""},
+        "values": {"valid_only": "true" if valid_only else "", "migration": "true" if migration else ""},
+        "may_migrate": kind == Kind.cameras and actor.user.role == Role.admin,
     }, actor=actor, session=session, status_code=status)
 
 
@@ -89,6 +90,9 @@ async def import_upload(request: Request, session: SessionDep, settings: Setting
     service.require_import_role(actor, kind)
     form = await request.form()
     upload, valid_only = form.get("sheet"), form.get("valid_only") == "true"
+    migration = form.get("migration") == "true"
+    if migration:  # as `camreg import cameras --migration`: an administrator's, refused (403) to anyone else
+        service.require_migration(actor, kind)
     errors = FormErrors()
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors.add("sheet", "请选择填好的表格（.xlsx 或 .csv）")
@@ -99,7 +103,7 @@ async def import_upload(request: Request, session: SessionDep, settings: Setting
         if len(data) > settings.max_upload_bytes:
             raise DomainError(f"文件超过 {settings.max_upload_bytes // (1024 * 1024)} MB", field="sheet")
         report = service.run(session, actor=actor, kind=kind, filename=upload.filename, data=data,
-                             settings=settings, valid_only=valid_only)
+                             settings=settings, valid_only=valid_only, migration=migration)
     except DomainError as exc:
         savepoint.rollback()
         if exc.status_code in (403, 404):
@@ -115,7 +119,8 @@ async def import_upload(request: Request, session: SessionDep, settings: Setting
         errors.add("sheet", f"{upload.filename} 有 {report.invalid} 行有误，未导入任何一行。"
                             "请下载错误文件，按“错误”列改正后重新上传（或勾选“只导入正确的行”）。")
     return _page(request, session, actor, kind, errors=errors, report=report, filename=upload.filename,
-                 error_link=link, valid_only=valid_only, status=200 if report.committed else 422)
+                 error_link=link, valid_only=valid_only, migration=migration,
+                 status=200 if report.committed else 422)
 
 
 @router.get("/imports/{kind}/errors/{name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -44,6 +44,7 @@ from registry.scans.models import Scan
 from registry.settings import Settings
 from registry.ui import labels
 from registry.ui.forms import FormErrors, blank_to_none, parse
+from registry.ui.list_export import ExportColumn, export_list
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, show_list
 from registry.ui.templating import redirect, render
 from registry.units.models import PoliceUnit
@@ -161,7 +162,19 @@ INSPECTIONS = ListSpec(
     default_sort="-inspected_on", id_column=col(Inspection.id),
     columns=(Column("笔录编号"), Column("使用单位"), Column("检查类别"), Column("检查日期", "inspected_on"),
              Column("检查单位"), Column("检查民警"), Column("状态"), Column("复查")),
-    row_template="inspections/_row.html", template="inspections/list.html", hidden=("operator_id",))
+    row_template="inspections/_row.html", template="inspections/list.html", hidden=("operator_id",),
+    export_url="/inspections/export")
+INSPECTION_EXPORT = (
+    ExportColumn("number", "笔录编号", lambda r: r.Inspection.number),
+    ExportColumn("operator_id", "使用单位ID", lambda r: r.Inspection.operator_id),
+    ExportColumn("operator_name", "使用单位", lambda r: r.operator_name),
+    ExportColumn("kind", "检查类别", lambda r: r.Inspection.kind),
+    ExportColumn("inspected_on", "检查日期", lambda r: r.Inspection.inspected_on),
+    ExportColumn("unit_code", "检查单位", lambda r: r.Inspection.unit_code),
+    ExportColumn("officer_names", "检查民警", lambda r: "、".join(r.Inspection.officer_names or [])),
+    ExportColumn("state", "状态", lambda r: r.Inspection.state),
+    ExportColumn("reviewed", "科信复查", lambda r: "已复查" if r.Inspection.reviewed_at else ""),
+)
 
 
 def _officer(actor: Actor) -> None:
@@ -174,6 +187,15 @@ def inspection_list(request: Request, session: SessionDep, actor: PageActor) -> 
     _officer(actor)
     return show_list(request, session, actor, INSPECTIONS, lambda f: _inspection_rows(actor, f),
                      extra={"may_inspect": actor.user.role in service.INSPECT_ROLES})
+
+
+@router.get("/inspections/export.{fmt}")
+def inspection_export(request: Request, session: SessionDep, actor: PageActor,
+                      fmt: Literal["csv", "xlsx"]) -> Response:
+    """The filtered inspections as CSV or Excel, every page of them, scoped and audited."""
+    _officer(actor)
+    return export_list(request, session, actor, INSPECTIONS, lambda f: _inspection_rows(actor, f),
+                       INSPECTION_EXPORT, fmt, "inspections")
 
 
 # --- 新建检查 ------------------------------------------------------------------------------------------------

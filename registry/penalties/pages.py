@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -33,6 +33,7 @@ from registry.penalties.models import (
 from registry.settings import Settings
 from registry.ui import labels
 from registry.ui.forms import FormErrors, blank_to_none, parse
+from registry.ui.list_export import ExportColumn, export_list
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, show_list
 from registry.ui.templating import redirect, render
 
@@ -75,7 +76,19 @@ CASES = ListSpec(
     sorts=(Sort("id", "立案顺序", col(PenaltyCase.id)),), default_sort="-id", id_column=col(PenaltyCase.id),
     columns=(Column("案件", "id"), Column("使用单位"), Column("违法行为"), Column("状态"), Column("处罚意见"),
              Column("立案日期"), Column("决定书编号")),
-    row_template="penalties/_row.html", template="penalties/list.html")
+    row_template="penalties/_row.html", template="penalties/list.html", export_url="/penalties/export")
+# 导出: the columns of the list, with the operator's id and credit code for the meeting's spreadsheet.
+CASE_EXPORT = (
+    ExportColumn("id", "案件号", lambda r: r.PenaltyCase.id),
+    ExportColumn("operator_id", "使用单位ID", lambda r: r.PenaltyCase.operator_id),
+    ExportColumn("operator_name", "使用单位", lambda r: r.operator_name),
+    ExportColumn("violation", "违法行为", lambda r: r.PenaltyCase.violation),
+    ExportColumn("state", "状态", lambda r: r.PenaltyCase.state),
+    ExportColumn("decision", "处罚意见", lambda r: r.PenaltyCase.decision),
+    ExportColumn("fine_yuan", "罚款（元）", lambda r: r.PenaltyCase.fine_yuan),
+    ExportColumn("opened_at", "立案时间", lambda r: r.PenaltyCase.opened_at),
+    ExportColumn("decision_number", "决定书编号", lambda r: r.PenaltyCase.decision_number),
+)
 
 
 def _officer(actor: Actor) -> None:
@@ -99,6 +112,14 @@ def _new_form(request: Request, session: Session, actor: Actor, values: dict[str
     context = {"values": values, "errors": errors, "operator": operator, "title": "立案",
                "violations": labels.choices(PenaltyViolation), "not_filed_basis": NOT_FILED_BASIS}
     return render(request, "penalties/new.html", context, actor=actor, session=session, status_code=status)
+
+
+@router.get("/penalties/export.{fmt}")
+def case_export(request: Request, session: SessionDep, actor: PageActor, fmt: Literal["csv", "xlsx"]) -> Response:
+    """The filtered cases as CSV or Excel, every page of them, scoped and audited."""
+    _officer(actor)
+    return export_list(request, session, actor, CASES, lambda f: _rows(actor, f), CASE_EXPORT, fmt,
+                       "penalty-cases")
 
 
 @router.get("/penalties/new", response_class=HTMLResponse)

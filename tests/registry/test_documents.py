@@ -106,8 +106,13 @@ def test_each_document_is_issued_at_its_step_and_reads_back(desk: Desk) -> None:
                      "按时", "摄像机清单（共2台）", *codes, "大堂1", "一层大堂东侧1"):
         assert expected in review, expected
 
+    # Both dates each lateness rule counts from (第七条: 竣工验收合格; 799号令: 投入使用) are on the forms.
+    dates = desk.call(desk.hotel, "GET", f"/filings/{fid}")["body"]
+    both = ("竣工验收", _cn(dates["acceptance_date"]), "投入使用日期", _cn(dates["system_in_use_date"]))
+    for expected in both:
+        assert expected in review.replace("\n", ""), expected
     info = pdf_tools.text(_get(desk, desk.hotel, fid, "basic_info").content)
-    for expected in (number, desk.operator.name, desk.operator.uscc, "住宿和餐饮业", "赵经理", "30天", "2台",
+    for expected in (*both, number, desk.operator.name, desk.operator.uscc, "住宿和餐饮业", "赵经理", "30天", "2台",
                      "枪机×1，球机×1", "社会资源接入网", "（使用单位盖章）"):
         assert expected in info, expected
     authorization = pdf_tools.text(_get(desk, desk.hotel, fid, "authorization").content)

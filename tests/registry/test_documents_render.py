@@ -62,7 +62,8 @@ def sample(kind: str, *, n: int = 12, name: str = "北京东方测试酒店管�
         return K.ReviewFormData(
             number="1012026000123", operator_name=name, uscc=USCC, operator_address=ADDRESS,
             contact="赵经理 010-6512 3456", system_name=SYSTEM, system_location=ADDRESS,
-            system_in_use_date=date(2026, 2, 1), retention_days=30, camera_count_declared=n, camera_types="枪机，球机",
+            acceptance_date=date(2026, 1, 20), system_in_use_date=date(2026, 2, 1), retention_days=30,
+            camera_count_declared=n, camera_types="枪机，球机",
             filing_kind="新建备案", channel="窗口报送", late_note="按时报送", submitted_on=date(2026, 3, 2),
             checks=[K.CheckLine(label="布防图", present=True), K.CheckLine(label="备案表", present=False)],
             correction=K.CorrectionSummary(number="1012026000007", issued_on=date(2026, 3, 4), items=2,
@@ -75,7 +76,8 @@ def sample(kind: str, *, n: int = 12, name: str = "北京东方测试酒店管�
         return K.BasicInfoData(
             number=None, operator_name=name, uscc=USCC, operator_address=ADDRESS, industry="住宿和餐饮业",
             contact_name="赵经理", contact_phone="010-6512 3456", system_name=SYSTEM, system_location=ADDRESS,
-            system_in_use_date=date(2026, 2, 1), retention_days=30, camera_count=n, camera_types="枪机×40，球机×6",
+            acceptance_date=date(2026, 1, 20), system_in_use_date=date(2026, 2, 1), retention_days=30, camera_count=n,
+            camera_types="枪机×40，球机×6",
             network="社会资源接入网", filing_unit=UNIT, cameras=cameras(n))
     return K.AuthorizationData(operator_name=name, filing_unit=UNIT)
 
@@ -94,8 +96,10 @@ EXPECTED = {
                           "K7Q2-M9XD-4RTA-PW3H"],
     "review_form": ["备案审核表", "编号：1012026000123", "受理审查", "王建国", "复核", "李明", "2026年3月16日",
                     "备案材料齐全，符合备案要求，予以备案。", "1012026000007", "摄像机清单（共12台）",
+                    "2026年1月20日", "2026年2月1日",
                     "11010101505013200012", "大堂摄像机12", "（公章）"],
-    "basic_info": ["备案基本信息表", USCC, "住宿和餐饮业", ADDRESS, "30天", "12台", "枪机×40，球机×6", "社会资源接入网",
+    "basic_info": ["备案基本信息表", USCC, "住宿和餐饮业", ADDRESS, "竣工验收合格日期", "2026年1月20日", "30天", "12台",
+                   "枪机×40，球机×6", "社会资源接入网",
                    "承诺", "（使用单位盖章）", "大堂摄像机12"],
     "authorization": ["委托办理备案登记授权书", UNIT, "北京东方测试酒店管理有限公司", "受托人", "（委托单位盖章）"],
 }

@@ -16,13 +16,15 @@ from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from registry.auth.models import Role
+from registry.cameras.models import Camera
 from registry.imports.columns import Kind
 from registry.operators.models import Operator
 from registry.uscc import make_uscc
 from tests.registry.conftest import Person
 from tests.registry.page_helpers import post_form, sign_in
 from tests.registry.test_desk_pages import error_beside
-from tests.registry.test_imports import _operator_row, sheet_bytes
+from tests.registry.test_filing_workflow import Desk
+from tests.registry.test_imports import _operator_row, camera_row, sheet_bytes
 
 
 @pytest.fixture
@@ -92,3 +94,28 @@ def test_roles_that_may_not_import_are_not_offered_it_and_are_refused(
                      post_form(client, "/imports/operators", token, files={"sheet": (
                          "x.csv", sheet_bytes(Kind.operators, _rows(bad=False), "csv"), "text/csv")})):
         assert response.status_code == 403 and "无权办理" in response.text
+
+
+def test_an_administrator_registers_existing_cameras_of_a_filed_system_in_migration_mode(
+        client: TestClient, engine: object, make_person: Callable[..., Person],
+        make_operator: Callable[..., Operator]) -> None:
+    desk = Desk(client, make_operator(), make_person)
+    fid = desk.submit_complete()
+    number = desk.call(desk.wang, "POST", f"/filings/{fid}/accept")["body"]["number"]
+    assert desk.file(fid)["body"]["state"] == "filed"
+    sheet = ("清单.xlsx", sheet_bytes(Kind.cameras, [camera_row(n, number=number) for n in (71, 72)], "xlsx"))
+    # An intake officer is not offered migration mode, and is refused it when he sends it anyway.
+    token = sign_in(client, desk.wang)
+    assert 'name="migration"' not in client.get("/imports/cameras").text
+    refused = post_form(client, "/imports/cameras", token, {"migration": "true"}, files={"sheet": sheet})
+    assert refused.status_code == 403
+    admin = make_person(Role.admin, "101")
+    token = sign_in(client, admin)
+    assert 'name="migration"' in client.get("/imports/cameras").text
+    assert 'name="migration"' not in client.get("/imports/operators").text
+    done = post_form(client, "/imports/cameras", token, {"migration": "true"}, files={"sheet": sheet})
+    assert done.status_code == 200 and re.search(r'id="created">2<', done.text), done.text
+    with Session(engine) as session:  # type: ignore[arg-type]
+        codes = session.exec(select(Camera.code).where(Camera.filing_id == fid)
+                             .where(col(Camera.name).in_(["导入71", "导入72"]))).all()
+        assert len(codes) == 2 and all(code and len(code) == 20 for code in codes)

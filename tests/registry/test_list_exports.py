@@ -53,8 +53,11 @@ def test_every_list_exports_exactly_its_rows(client: TestClient, world: dict[str
                      "/operators?overdue=true",
                      "/cameras", f"/cameras?filing_id={ids['filing_id']}", "/cameras?status=active",
                      "/desk", "/desk?stage=intake", "/desk?stage=review", "/desk?stage=waiting",
-                     "/footage", f"/footage?operator_id={operator.id}"]),
-        (make_person(Role.supervisor, "001"), ["/filings", "/operators", "/cameras?district_code=110101"]),
+                     "/footage", f"/footage?operator_id={operator.id}", "/penalties", "/penalties?state=issued",
+                     "/penalties?state=preparing", "/inspections", f"/inspections?operator_id={operator.id}",
+                     "/inspections?state=signed"]),
+        (make_person(Role.supervisor, "001"), ["/filings", "/operators", "/cameras?district_code=110101",
+                                               "/penalties", "/inspections"]),
         (desk.hotel, ["/filings", "/apply/footage"]),
     ]
     checked = 0

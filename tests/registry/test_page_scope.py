@@ -143,6 +143,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/apply/footage/new"): (OPEN, lambda ids: {"reason": "x"}, OFFICER_ROLES),
     # Penalty cases (registry/penalties/pages.py): officers' pages; each step refused to those who may not take it.
     ("GET", "/penalties"): (LIST, None, (Role.operator,)),
+    ("GET", "/penalties/export.{fmt}"): (LIST, None, (Role.operator,)),
     ("GET", "/penalties/new"): (OPEN, None, (Role.admin, Role.operator)),
     ("POST", "/penalties/new"): (OPEN, None, (Role.admin, Role.operator)),
     ("GET", "/penalties/{case_id}"): (OBJECT, None, (Role.operator,)),
@@ -161,6 +162,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     # Inspections (registry/inspections/pages.py): the unit's lists; the record's steps only by its own officers.
     ("GET", "/inspections/due"): (LIST, None, (Role.leader, Role.operator)),
     ("GET", "/inspections"): (LIST, None, (Role.operator,)),
+    ("GET", "/inspections/export.{fmt}"): (LIST, None, (Role.operator,)),
     ("GET", "/inspections/new"): (OPEN, None, NOT_INSPECTORS),
     ("POST", "/inspections/new"): (OPEN, lambda ids: {"operator_id": ids["operator_id"]}, NOT_INSPECTORS),
     ("GET", "/inspections/{inspection_id}"): (OBJECT, None, (Role.operator,)),
