@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from registry.auth.models import Role, User
 from registry.auth.scope import CITY_UNIT, clause_for, operator_clause
 from registry.deadlines import working_days_after
+from registry.filings import handover
 from registry.filings.models import CLOCK_RUNNING, CorrectionNotice, Filing, FilingState
 from registry.filings.verification import awaiting_clause
 from registry.inspections import periods
@@ -98,7 +99,9 @@ def to_accept(session: Session, user: User) -> TodoItem:
     query = (sa_select(func.count()).select_from(Filing).where(clause_for(Filing, user))
              .where(col(Filing.filing_unit_code) == (user.unit_code or "-"))
              .where(col(Filing.state) == FilingState.submitted))
-    return TodoItem("to_accept", "待受理的备案申请", _count(session, query), "/desk?stage=intake")
+    handed = len(handover.handed_in(session, user.unit_code))
+    detail = f"其中 {handed} 件由其他单位移交（使用单位变更位置等）" if handed else ""
+    return TodoItem("to_accept", "待受理的备案申请", _count(session, query), "/desk?stage=intake", detail)
 
 
 def verifications_waiting(session: Session, user: User, today: date) -> TodoItem:
@@ -147,12 +150,16 @@ def inspections_due(session: Session, user: User, today: date) -> TodoItem:
     """
     half = periods.HalfYear.of(today)
     cutoff = datetime.combine(half.first_due_cutoff + timedelta(days=1), time(), BEIJING).astimezone(UTC)
-    filed = (select(Filing.operator_id).where(Filing.state == FilingState.filed)
-             .group_by(col(Filing.operator_id)).having(func.min(Filing.filed_at) < cutoff))
-    done = (select(Inspection.operator_id).where(col(Inspection.state).in_(RECORDED))
+    # Correlated EXISTS (first filed before the cut-off = some filing filed before it): PostgreSQL looks up
+    # only the unit's operators, where grouping every filing of the city first took 105 ms at 100,000
+    # filings (bench/pages.py, the home page); 33 ms this way.
+    filed = (select(Filing.id).where(col(Filing.operator_id) == col(Operator.id))
+             .where(Filing.state == FilingState.filed, col(Filing.filed_at) < cutoff))
+    done = (select(Inspection.id).where(col(Inspection.operator_id) == col(Operator.id))
+            .where(col(Inspection.state).in_(RECORDED))
             .where(col(Inspection.inspected_on) >= half.start, col(Inspection.inspected_on) <= half.end))
     query = (sa_select(func.count()).select_from(Operator).where(operator_clause(user))
-             .where(col(Operator.id).in_(filed)).where(col(Operator.id).not_in(done)))
+             .where(filed.exists()).where(~done.exists()))
     left = (half.end - today).days
     return TodoItem("inspections_due", f"{half.label}待检查的使用单位", _count(session, query),
                     f"{INSPECTIONS_DUE_URL}?half={half}", f"本半年度还剩 {left} 天", urgent=left <= 30)
