@@ -6,7 +6,7 @@ from registry.calendars import CalendarYear
 from registry.cameras.models import Camera
 from registry.checks.models import ProhibitedTerm, StaffMember, TrainingRecord
 from registry.documents.models import IssuedDocument
-from registry.filings.models import CorrectionNotice, Filing, Material, Verification
+from registry.filings.models import CorrectionNotice, Filing, FilingHandover, Material, Verification
 from registry.footage.models import FootageAccess
 from registry.inspections.models import (
     ChecklistItem,
@@ -27,9 +27,9 @@ from registry.units.models import PoliceUnit
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CalendarYear", "Camera", "CameraSerialCounter", "ChecklistItem",
-    "CorrectionNotice", "Filing", "FootageAccess", "Inspection", "InspectionItem", "InspectionPhoto",
-    "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence", "PenaltyOfficer",
-    "PenaltyStep", "PoliceUnit", "ProhibitedTerm", "Rectification", "RegistryMeta", "Scan", "SignInThrottle",
-    "SpotCheckDraw", "SpotCheckFinding", "StaffMember", "SupervisionCounter", "TrainingRecord", "User",
-    "Verification",
+    "CorrectionNotice", "Filing", "FilingHandover", "FootageAccess", "Inspection", "InspectionItem",
+    "InspectionPhoto", "IssuedDocument", "Material", "NumberCounter", "Operator", "PenaltyCase", "PenaltyEvidence",
+    "PenaltyOfficer", "PenaltyStep", "PoliceUnit", "ProhibitedTerm", "Rectification", "RegistryMeta", "Scan",
+    "SignInThrottle", "SpotCheckDraw", "SpotCheckFinding", "StaffMember", "SupervisionCounter", "TrainingRecord",
+    "User", "Verification",
 ]

@@ -94,8 +94,8 @@ def get_visible(session: Session, model: type[ModelT], object_id: Any, user: Use
     """The object if it exists and the user may see it; otherwise 404, never revealing that it exists."""
     pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
     query = select(model).where(pk == object_id).where(clause_for(model, user))
-    if lock:
-        query = query.with_for_update()
+    if lock:  # read afresh: an object loaded earlier in this session may be older than the locked row
+        query = query.with_for_update().execution_options(populate_existing=True)
     obj = session.exec(query).one_or_none()
     if obj is None:
         raise NotFound(f"{model.__name__} {object_id} 不存在 / not found")

@@ -22,7 +22,7 @@ from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError
 from registry.exports import views as exports
 from registry.exports.service import Filters
-from registry.filings import page_uploads, service
+from registry.filings import handover, page_uploads, service
 from registry.filings.desk_context import DEFECT_NAMES, OTHER
 from registry.filings.models import (
     AWAITING_DECISION,
@@ -93,8 +93,10 @@ def _desk_officer(session: Session, actor: Actor) -> None:
 def queue(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """The unit's open filings, the nearest deadline first (not yet accepted ones before all)."""
     _desk_officer(session, actor)
+    intro = ("本单位待办的备案，按办结期限排序；未受理的排在最前。标“移交”的是使用单位变更位置等后由其他单位移交本单位"
+             "受理的备案。")
     return show_list(request, session, actor, QUEUE, lambda f: filing_rows(actor.user, f.to_export(
-        actor.user.unit_code)), extra={"intro": "本单位待办的备案，按办结期限排序；未受理的排在最前。"})
+        actor.user.unit_code)), extra={"intro": intro, "handed_in": handover.handed_in(session, actor.user.unit_code)})
 
 
 @router.get("/desk/export.{fmt}")

@@ -18,7 +18,7 @@ from registry.auth.scope import get_visible, require_role
 from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate, CameraStatus
 from registry.errors import Conflict, NotFound
-from registry.filings import changes, lateness, service
+from registry.filings import changes, handover, lateness, service
 from registry.filings.models import (
     EDITABLE_STATES,
     FORM_EDITABLE_STATES,
@@ -118,8 +118,14 @@ def missing_notes(gaps: list[service.MissingItem]) -> dict[str, str]:
 
 def submit_draft(session: Session, *, actor: Actor, filing_id: int, settings: Settings,
                  now: datetime | None = None) -> Filing:
-    """Send the draft to the filing unit: it enters their queue now, and lateness counts to today."""
+    """Send the draft to the filing unit: it enters their queue now, and lateness counts to today.
+
+    The filing unit is the operator's as of now (a draft saved before the operator moved goes to the new unit);
+    the operator row is locked before the draft, the order a move keeps (registry/filings/handover.py)."""
+    peek = get_visible(session, Filing, filing_id, actor.user)
+    operator = handover.lock_operator(session, peek.operator_id)
     filing = _own_draft(session, actor, filing_id)
+    filing.filing_unit_code = operator.filing_unit_code
     gaps = gaps_before_submit(session, filing)
     if gaps:
         missing = [m.item for m in gaps]

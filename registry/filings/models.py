@@ -336,3 +336,48 @@ class MaterialPublic(SQLModel):
     size: int
     filename: str
     uploaded_at: UTCDateTime
+
+
+class HandoverCause(StrEnum):
+    """Why an operator's open filings changed hands."""
+
+    operator_moved = "operator_moved"  # an officer changed the operator's location, affiliation or kind
+    reroute = "reroute"  # the jurisdiction layers changed and every operator was routed again
+
+
+class FilingHandover(SQLModel, table=True):
+    """移交: an open filing's filing unit or verifying unit changed because its operator moved (every one kept)."""
+
+    __tablename__ = "filing_handover"
+    __table_args__ = (
+        Index("ix_filing_handover_filing_id_id", "filing_id", "id"),
+        Index("ix_filing_handover_to_filing_unit_code_id", "to_filing_unit_code", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id")
+    operator_id: int = Field(foreign_key="operator.id")
+    state: FilingState = Field(description="the filing's state when it changed hands")
+    from_filing_unit_code: str = Field(foreign_key="police_unit.code", max_length=8)
+    to_filing_unit_code: str = Field(foreign_key="police_unit.code", max_length=8)
+    from_verifying_unit_code: str = Field(foreign_key="police_unit.code", max_length=8)
+    to_verifying_unit_code: str = Field(foreign_key="police_unit.code", max_length=8)
+    cause: HandoverCause
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    by_id: int | None = Field(default=None, foreign_key="app_user.id", description="None: the reroute command")
+
+
+class FilingHandoverPublic(SQLModel):
+    """A handover as the API returns it."""
+
+    id: int
+    filing_id: int
+    operator_id: int
+    state: FilingState
+    from_filing_unit_code: str
+    to_filing_unit_code: str
+    from_verifying_unit_code: str
+    to_verifying_unit_code: str
+    cause: HandoverCause
+    at: UTCDateTime
+    by_id: int | None

@@ -19,7 +19,7 @@ from registry.checks.pages import filing_card
 from registry.deps import PageActor, SessionDep, SettingsDep, get_engine
 from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
-from registry.filings import desk_context, service
+from registry.filings import desk_context, handover, service
 from registry.filings.models import CorrectionNotice, Filing, FilingState, Material
 from registry.imports.columns import Kind
 from registry.imports.pages import import_action
@@ -113,7 +113,7 @@ def detail_context(session: Any, actor: Actor, filing: Filing) -> dict[str, Any]
     return {"filing": filing, "operator": operator, "materials": materials, "cameras": cameras, "notice": notice,
             "missing": [m.item for m in gaps], "missing_notes": {m.item: m.message for m in gaps},
             "title": f"备案 {filing.number or filing.id}",
-            "verification": verify_context(session, actor, filing)}
+            "verification": verify_context(session, actor, filing), "handovers": handover.of_filing(session, filing.id)}
 
 
 def show_detail(request: Request, session: Any, settings: Settings, actor: Actor, filing: Filing, *,

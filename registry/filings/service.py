@@ -78,7 +78,9 @@ def check_dates(form: FilingForm, kind: FilingKind, today: date, *, complete: bo
 def submit(session: Session, *, actor: Actor, data: FilingCreate, settings: Settings,
            now: datetime | None = None, draft: bool = False) -> Filing:
     """File a system (online by the operator, or at the desk by an intake officer); or save it as a draft."""
-    operator = get_visible(session, Operator, data.operator_id, actor.user)
+    # Locked: a concurrent move of the operator (registry/filings/handover.py) waits, or is waited for, so the
+    # filing unit read here is the one the operator has when this filing becomes visible.
+    operator = get_visible(session, Operator, data.operator_id, actor.user, lock=True)
     _require_submitter(actor, operator)
     changes_id = None
     if data.changes_filing_number:

@@ -17,7 +17,7 @@ from registry.cameras.models import Camera, CameraCreate, CameraPublic
 from registry.cameras.placement import Placement
 from registry.deps import CurrentActor, SessionDep, SettingsDep, read_only
 from registry.errors import NotFound, TooLarge
-from registry.filings import drafts, mapimages, service, verification
+from registry.filings import drafts, handover, mapimages, service, verification
 from registry.filings.models import (
     CorrectionNotice,
     CorrectionNoticePublic,
@@ -25,6 +25,8 @@ from registry.filings.models import (
     Filing,
     FilingCreate,
     FilingFormUpdate,
+    FilingHandover,
+    FilingHandoverPublic,
     FilingPublic,
     FilingState,
     Material,
@@ -144,6 +146,13 @@ def verify_filing(session: SessionDep, actor: CurrentActor, filing_id: int, data
 def list_verifications(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[Verification]:
     """Every 核对 of the filing, oldest first (the filing unit sees them before it files)."""
     return list(verification.history(session, actor=actor, filing_id=filing_id))
+
+
+@router.get("/{filing_id}/handovers", response_model=list[FilingHandoverPublic], responses=errors(404))
+@read_only
+def list_handovers(session: SessionDep, actor: CurrentActor, filing_id: int) -> list[FilingHandover]:
+    """移交记录: every change of the filing's units because its operator moved, oldest first."""
+    return list(handover.history(session, actor=actor, filing_id=filing_id))
 
 
 @router.post("/{filing_id}/review", response_model=FilingPublic, responses=errors(403, 404, 409))

@@ -12,8 +12,10 @@ from registry.audit import service as audit_service
 from registry.auth.models import Role
 from registry.auth.scope import get_visible, operator_clause, require_role
 from registry.errors import Conflict, InvalidInput
+from registry.filings import handover
+from registry.filings.models import HandoverCause
 from registry.operators.models import Operator, OperatorCreate, OperatorUpdate, PlaceKind, SystemKind
-from registry.routing import responsibility_for, to_wgs84
+from registry.routing import Responsibility, responsibility_for, to_wgs84
 from registry.timeutil import utcnow
 from registry.units.models import PoliceUnit, UnitKind
 from registry.uscc import validate_uscc
@@ -38,9 +40,10 @@ def _check_place_kind(system_kind: SystemKind, place_kind: PlaceKind | None) -> 
                            field="place_kind")
 
 
-def _apply_routing(operator: Operator) -> None:
-    answer = responsibility_for(lon=operator.lon, lat=operator.lat, affiliation_code=operator.affiliation_code,
-                                system_kind=operator.system_kind, place_kind=operator.place_kind)
+def _apply_routing(operator: Operator, answer: Responsibility | None = None) -> None:
+    if answer is None:
+        answer = responsibility_for(lon=operator.lon, lat=operator.lat, affiliation_code=operator.affiliation_code,
+                                    system_kind=operator.system_kind, place_kind=operator.place_kind)
     operator.district_code = answer.district_code
     operator.station_id = answer.station_id
     operator.filing_unit_code = answer.filing_unit_code
@@ -75,7 +78,9 @@ def create(session: Session, *, actor: Actor, data: OperatorCreate) -> Operator:
 
 
 def update(session: Session, *, actor: Actor, operator_id: int, data: OperatorUpdate) -> Operator:
-    """Change an operator; a new location, affiliation, system kind or place kind re-routes it."""
+    """Change an operator; a new location, affiliation, system kind or place kind re-routes it, and its open
+    filings follow or keep it (registry/filings/handover.py): refused, with nothing written, while a filing its
+    filing unit accepted is undecided and the move would change that unit."""
     operator = get_visible(session, Operator, operator_id, actor.user, lock=True)
     require_role(actor.user, *OFFICER_WRITERS)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"lon", "lat", "datum"})
@@ -86,20 +91,40 @@ def update(session: Session, *, actor: Actor, operator_id: int, data: OperatorUp
     if "system_kind" in changes or "place_kind" in changes:
         _check_place_kind(SystemKind(changes.get("system_kind", operator.system_kind)),
                           changes.get("place_kind", operator.place_kind))
-    before = (operator.filing_unit_code, operator.verifying_unit_code)
+    assert operator.id is not None
+    open_filings = handover.lock_open(session, operator.id)  # after the operator row: the writers' lock order
+    datum = data.datum or "wgs84"
+    lon, lat = to_wgs84(data.lon, data.lat, datum) if data.lon is not None and data.lat is not None else (
+        operator.lon, operator.lat)
+    # Route first, change nothing until the move is known to be allowed.
+    answer = responsibility_for(lon=lon, lat=lat,
+                                affiliation_code=changes.get("affiliation_code", operator.affiliation_code),
+                                system_kind=changes.get("system_kind", operator.system_kind),
+                                place_kind=changes.get("place_kind", operator.place_kind))
+    before = handover.Units.of(operator)
+    after = handover.Units(answer.filing_unit_code, answer.verifying_unit_code)
+    blocked = handover.held(open_filings, after) if after != before else []
+    if blocked:
+        moved_by = next((f for f in ("lon", "affiliation_code", "system_kind", "place_kind")
+                         if f in changes or (f == "lon" and data.lon is not None)), "lon")
+        raise handover.refusal(session, blocked, field=moved_by, before=before, after=after)
     operator.sqlmodel_update(changes)
     if data.lon is not None and data.lat is not None:
-        datum = data.datum or "wgs84"
-        operator.lon, operator.lat = to_wgs84(data.lon, data.lat, datum)
+        operator.lon, operator.lat = lon, lat
         operator.entered_datum = datum  # type: ignore[assignment]
-    _apply_routing(operator)
+    _apply_routing(operator, answer)
     operator.updated_at = utcnow()
     session.add(operator)
     session.flush()
+    handed = handover.hand_over(session, actor=actor, filings=open_filings, before=before, after=after,
+                                cause=HandoverCause.operator_moved, at=operator.updated_at) if after != before else []
     audit_service.append(session, actor=actor, action="operator.update", object_type="operator",
                          object_id=operator.id,
                          details={"fields": sorted(changes) + (["location"] if data.lon is not None else []),
-                                  "moved": before != (operator.filing_unit_code, operator.verifying_unit_code)})
+                                  "moved": before != after,
+                                  "filing_unit": [before.filing, after.filing],
+                                  "verifying_unit": [before.verifying, after.verifying],
+                                  "filings_handed_over": [h.filing_id for h in handed]})
     return operator
 
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import cache
 
 from registry.cameras.models import CameraStatus, FormFactor
-from registry.filings.models import Channel, FilingKind, FilingState, MaterialKind
+from registry.filings.models import Channel, FilingKind, FilingState, HandoverCause, MaterialKind
 from registry.footage.models import FootageKind
 from registry.inspections.due import DueStatus
 from registry.inspections.models import InspectionKind, InspectionState, ItemResult, RectificationState
@@ -18,6 +18,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
                   "corrected": "已补正", "filed": "已备案", "rejected": "不予备案", "superseded": "已变更（被替代）"},
     FilingKind: {"new": "首次备案", "change": "变更备案"},
     Channel: {"online": "网上申报", "desk": "窗口受理"},
+    HandoverCause: {"operator_moved": "使用单位位置、保卫隶属单位或建设类型变更", "reroute": "辖区图层更新后重新分派"},
     MaterialKind: {"form": "备案表", "location_diagram": "单位位置示意图", "deployment_map": "布防图",
                    "authorization": "委托办理备案登记授权书", "other": "其他材料"},
     CameraStatus: {"active": "在用", "removed": "已注销"},

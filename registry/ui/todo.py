@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from registry.auth.models import Role, User
 from registry.auth.scope import CITY_UNIT, clause_for, operator_clause
 from registry.deadlines import working_days_after
+from registry.filings import handover
 from registry.filings.models import CLOCK_RUNNING, CorrectionNotice, Filing, FilingState
 from registry.filings.verification import awaiting_clause
 from registry.inspections import periods
@@ -98,7 +99,9 @@ def to_accept(session: Session, user: User) -> TodoItem:
     query = (sa_select(func.count()).select_from(Filing).where(clause_for(Filing, user))
              .where(col(Filing.filing_unit_code) == (user.unit_code or "-"))
              .where(col(Filing.state) == FilingState.submitted))
-    return TodoItem("to_accept", "待受理的备案申请", _count(session, query), "/desk?stage=intake")
+    handed = len(handover.handed_in(session, user.unit_code))
+    detail = f"其中 {handed} 件由其他单位移交（使用单位变更位置等）" if handed else ""
+    return TodoItem("to_accept", "待受理的备案申请", _count(session, query), "/desk?stage=intake", detail)
 
 
 def verifications_waiting(session: Session, user: User, today: date) -> TodoItem:

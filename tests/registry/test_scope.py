@@ -61,6 +61,7 @@ ROUTES: dict[tuple[str, str], tuple[str, Callable[[dict[str, Any]], dict[str, An
     ("POST", "/api/v1/filings/{filing_id}/verifications"): (OBJECT_ROUTE, lambda ids: {"json": {
         "result": "matches", "notes": "x"}}),
     ("GET", "/api/v1/filings/{filing_id}/verifications"): (OBJECT_ROUTE, None),
+    ("GET", "/api/v1/filings/{filing_id}/handovers"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/reject"): (OBJECT_ROUTE, lambda ids: {"json": {"reason": "x"}}),
     ("GET", "/api/v1/filings/{filing_id}/receipt"): (OBJECT_ROUTE, None),
     ("POST", "/api/v1/filings/{filing_id}/materials"): (OBJECT_ROUTE, lambda ids: {
