@@ -55,7 +55,7 @@ def test_every_list_exports_exactly_its_rows(client: TestClient, world: dict[str
                      "/desk", "/desk?stage=intake", "/desk?stage=review", "/desk?stage=waiting",
                      "/footage", f"/footage?operator_id={operator.id}", "/penalties", "/penalties?state=issued",
                      "/penalties?state=preparing", "/inspections", f"/inspections?operator_id={operator.id}",
-                     "/inspections?state=signed"]),
+                     "/inspections?state=signed", "/rectifications", "/rectifications?status=open"]),
         (make_person(Role.supervisor, "001"), ["/filings", "/operators", "/cameras?district_code=110101",
                                                "/penalties", "/inspections"]),
         (desk.hotel, ["/filings", "/apply/footage"]),

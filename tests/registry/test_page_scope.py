@@ -177,6 +177,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     # Rectification, the 科信 review and the city's spot checks (registry/inspections/supervision_pages.py): the
     # notice was issued by 东城's station, so 东城's own officers may read it but not follow it up.
     ("GET", "/rectifications"): (LIST, None, (Role.leader, Role.operator)),
+    ("GET", "/rectifications/export.{fmt}"): (LIST, None, (Role.leader, Role.operator)),
     ("GET", "/rectifications/{rectification_id}"): (OBJECT, None, (Role.operator,)),
     ("POST", "/rectifications/{rectification_id}/follow-up"): (OBJECT, lambda ids: {
         "inspection_id": ids["inspection_id"], "outcome": "closed", "note": "x"}, ALL_ROLES),
