@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from registry.filings.models import Filing, FilingKind
 from registry.operators.models import Datum, Operator, PlaceKind
-from registry.routing import to_wgs84
+from registry.routing import Responsibility, responsibility_for, to_wgs84
 from registry.ui.forms import FormErrors, parse
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -55,6 +55,14 @@ def place_of(operator: Operator, values: Mapping[str, Any]) -> str | None:
     Raises ValueError for a value that is not a place kind."""
     place = values.get("place_kind") or (operator.place_kind.value if operator.place_kind else None)
     return None if place is None else PlaceKind(place).value
+
+
+def responsibility_at(operator: Operator, values: Mapping[str, Any]) -> Responsibility:
+    """Who would handle a filing at the typed location and place (ValueError or DomainError on bad input)."""
+    lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
+    wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
+    return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
+                              system_kind=operator.system_kind.value, place_kind=place_of(operator, values))
 
 
 def read(form: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
+from registry.actor import Actor
 from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError, NotFound
 from registry.filings import materials
@@ -23,8 +25,10 @@ from registry.filings.apply_pages import own_filing, show
 from registry.filings.models import Filing
 from registry.imports import service as imports
 from registry.imports.columns import Kind
+from registry.imports.rows import ImportReport
 from registry.imports.sheets import Sheet, read_sheet, template
 from registry.imports.views import MEDIA_TYPES
+from registry.settings import Settings
 from registry.ui.forms import FormErrors
 from registry.ui.security import SESSION_COOKIE
 from registry.ui.templating import redirect
@@ -55,6 +59,26 @@ def complete(sheet: Sheet, filing: Filing) -> None:
             row[sheet.positions["lon"]], row[sheet.positions["lat"]] = str(site["lon"]), str(site["lat"])
 
 
+async def import_into(session: Session, *, actor: Actor, settings: Settings, filing: Filing,
+                      upload: UploadFile) -> ImportReport:
+    """Read the uploaded template (stopping at the size cap) and add its rows to this filing, every row or none."""
+    assert upload.filename is not None
+    data = await upload.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise DomainError(f"文件超过 {settings.max_upload_bytes // (1024 * 1024)} MB", field="sheet")
+    sheet = read_sheet(Kind.cameras, upload.filename, data, imports.limits_for(settings))
+    complete(sheet, filing)
+    return imports.run_sheet(session, actor=actor, kind=Kind.cameras, sheet=sheet, filename=upload.filename,
+                             data=data, settings=settings)
+
+
+def keep_error_file(settings: Settings, report: ImportReport) -> tuple[str, list[str]]:
+    """Store the sheet handed back with its 错误 column; its stored name and the first bad rows' notes."""
+    assert report.error_file is not None
+    name = f"{materials.store(settings.materials_dir, report.error_file)}.{report.format}"
+    return name, [f"第 {n.row} 行：{n.message}" for n in report.notes if n.status == "invalid"][:MAX_NOTES]
+
+
 @router.get("/apply/{filing_id}/cameras/template.xlsx")
 def camera_template(session: SessionDep, actor: PageActor, filing_id: int) -> Response:
     """The camera template (Chinese and English header rows, drop-downs) for this filing's list."""
@@ -73,24 +97,16 @@ async def import_cameras(request: Request, session: SessionDep, settings: Settin
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors.add("sheet", "请选择填好的摄像机清单（.xlsx 或 .csv）")
         return show(request, session, settings, actor, filing, errors, status=422)
-    data = await upload.read(settings.max_upload_bytes + 1)
     try:
-        if len(data) > settings.max_upload_bytes:
-            raise DomainError(f"文件超过 {settings.max_upload_bytes // (1024 * 1024)} MB", field="sheet")
-        sheet = read_sheet(Kind.cameras, upload.filename, data, imports.limits_for(settings))
-        complete(sheet, filing)
-        report = imports.run_sheet(session, actor=actor, kind=Kind.cameras, sheet=sheet, filename=upload.filename,
-                                   data=data, settings=settings)
+        report = await import_into(session, actor=actor, settings=settings, filing=filing, upload=upload)
     except DomainError as exc:
         errors.add("sheet", f"{upload.filename}：{exc.message.split(' / ')[0]}")
         return show(request, session, settings, actor, filing, errors, status=422)
     if report.committed:
         return redirect(f"/apply/{filing_id}#cameras", message=f"已从 {upload.filename} 导入 {report.created} 台摄像机")
-    assert report.error_file is not None
-    name = f"{materials.store(settings.materials_dir, report.error_file)}.{report.format}"
+    name, notes = keep_error_file(settings, report)
     errors.add("sheet", f"{upload.filename} 有 {report.invalid} 行有误，未导入任何摄像机。"
                         "请下载错误文件，按“错误”列改正后重新上传。")
-    notes = [f"第 {n.row} 行：{n.message}" for n in report.notes if n.status == "invalid"][:MAX_NOTES]
     link = f"/apply/{filing_id}/cameras/errors/{name}?sig={_signature(request, filing_id, name)}"
     return show(request, session, settings, actor, filing, errors, status=422,
                 extra={"import_errors": {"link": link, "notes": notes, "more": report.invalid > len(notes)}})

@@ -36,7 +36,6 @@ from registry.filings.models import (
 )
 from registry.filings.paste_rows import PASTE_HEADERS
 from registry.operators.models import Datum, Operator, PlaceKind
-from registry.routing import responsibility_for, to_wgs84
 from registry.settings import Settings
 from registry.ui import labels
 from registry.ui.forms import FormErrors
@@ -159,11 +158,7 @@ async def save_form(request: Request, session: SessionDep, settings: SettingsDep
 def _routing(operator: Operator, values: dict[str, Any], errors: FormErrors) -> Any:
     """Who is responsible for the typed location (the same routing the registry stores), or None."""
     try:
-        lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
-        wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
-        return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
-                                  system_kind=operator.system_kind.value,
-                                  place_kind=apply_form.place_of(operator, values))
+        return apply_form.responsibility_at(operator, values)
     except ValueError:
         errors.add("site_lon", "请填写经度和纬度（小数）")
     except DomainError as exc:

@@ -22,14 +22,12 @@ from registry.auth.scope import get_visible, operator_clause, require_role
 from registry.code_tables import INDUSTRY_2016, Status
 from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError
-from registry.filings import apply_form, drafts, materials, pages, paste_rows, service  # pages first: brings desk_pages
-from registry.filings.apply_import import MAX_NOTES, complete
+from registry.filings import apply_form, drafts, pages, paste_rows, service  # pages first: brings desk_pages
+from registry.filings.apply_import import import_into, keep_error_file
 from registry.filings.desk_pages import _filing
 from registry.filings.models import FilingCreate, FilingKind
-from registry.imports import service as imports
 from registry.imports.columns import Kind
 from registry.imports.pages import error_link
-from registry.imports.sheets import read_sheet
 from registry.operators import service as operators_service
 from registry.operators.models import Datum, Operator, OperatorCreate, PlaceKind, SystemKind
 from registry.routing import responsibility_for, to_wgs84
@@ -161,11 +159,7 @@ def _form_page(request: Request, session: Session, actor: Actor, operator: Opera
 
 def _routing(operator: Operator, values: dict[str, Any]) -> Any:
     try:
-        lon, lat = float(values.get("site_lon") or ""), float(values.get("site_lat") or "")
-        wgs_lon, wgs_lat = to_wgs84(lon, lat, Datum(values.get("site_datum") or "wgs84").value)
-        return responsibility_for(lon=float(wgs_lon), lat=float(wgs_lat), affiliation_code=operator.affiliation_code,
-                                  system_kind=operator.system_kind.value,
-                                  place_kind=apply_form.place_of(operator, values))
+        return apply_form.responsibility_at(operator, values)
     except (ValueError, DomainError):
         return None
 
@@ -261,14 +255,8 @@ async def import_at_desk(request: Request, session: SessionDep, settings: Settin
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _refused(request, session, settings, actor, filing, "sheet",
                         "请选择填好的摄像机清单（.xlsx 或 .csv）", {})
-    data = await upload.read(settings.max_upload_bytes + 1)
     try:
-        if len(data) > settings.max_upload_bytes:
-            raise DomainError(f"文件超过 {settings.max_upload_bytes // (1024 * 1024)} MB", field="sheet")
-        sheet = read_sheet(Kind.cameras, upload.filename, data, imports.limits_for(settings))
-        complete(sheet, filing)
-        report = imports.run_sheet(session, actor=actor, kind=Kind.cameras, sheet=sheet, filename=upload.filename,
-                                   data=data, settings=settings)
+        report = await import_into(session, actor=actor, settings=settings, filing=filing, upload=upload)
     except DomainError as exc:
         if exc.status_code in (403, 404):
             raise
@@ -277,9 +265,7 @@ async def import_at_desk(request: Request, session: SessionDep, settings: Settin
     if report.committed:
         return redirect(f"/filings/{filing_id}#cameras",
                         message=f"已从 {upload.filename} 导入 {report.created} 台摄像机")
-    assert report.error_file is not None
-    name = f"{materials.store(settings.materials_dir, report.error_file)}.{report.format}"
-    notes = [f"第 {n.row} 行：{n.message}" for n in report.notes if n.status == "invalid"][:MAX_NOTES]
+    name, notes = keep_error_file(settings, report)
     return _refused(request, session, settings, actor, filing, "sheet",
                     f"{upload.filename} 有 {report.invalid} 行有误，未导入任何摄像机。"
                     "请下载错误文件，按“错误”列改正后重新上传。",
