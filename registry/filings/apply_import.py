@@ -19,12 +19,13 @@ from starlette.datastructures import UploadFile
 
 from registry.actor import Actor
 from registry.deps import PageActor, SessionDep, SettingsDep
-from registry.errors import DomainError, NotFound
+from registry.errors import DomainError
 from registry.filings import materials
 from registry.filings.apply_pages import own_filing, show
 from registry.filings.models import Filing
 from registry.imports import service as imports
 from registry.imports.columns import Kind
+from registry.imports.pages import signed_error_file
 from registry.imports.rows import ImportReport
 from registry.imports.sheets import Sheet, read_sheet, template
 from registry.imports.views import MEDIA_TYPES
@@ -117,13 +118,4 @@ def error_file(request: Request, session: SessionDep, settings: SettingsDep, act
                name: str, sig: str = "") -> Response:
     """The error file of an import made in this browser session (the link is signed for it)."""
     own_filing(session, actor, filing_id)
-    digest, _, fmt = name.partition(".")
-    if fmt not in MEDIA_TYPES or len(digest) != 64 or not hmac.compare_digest(sig, _signature(request, filing_id,
-                                                                                               name)):
-        raise NotFound("错误文件不存在或已过期 / no such error file")
-    path = materials.path_for(settings.materials_dir, digest)
-    if not path.exists():
-        raise NotFound("错误文件不存在或已过期 / no such error file")
-    return Response(path.read_bytes(), media_type=MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": "attachment; filename*=UTF-8''" + quote(f"摄像机清单-错误.{fmt}"),
-        "Cache-Control": "private, no-store"})
+    return signed_error_file(settings, name, sig, _signature(request, filing_id, name), "摄像机清单-错误")

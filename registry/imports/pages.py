@@ -28,6 +28,7 @@ from registry.imports.columns import Kind
 from registry.imports.rows import ImportReport
 from registry.imports.sheets import template
 from registry.imports.views import MEDIA_TYPES
+from registry.settings import Settings
 from registry.ui.forms import FormErrors
 from registry.ui.security import SESSION_COOKIE
 from registry.ui.templating import render
@@ -128,12 +129,17 @@ def import_errors(request: Request, actor: PageActor, settings: SettingsDep, kin
                   sig: str = "") -> Response:
     """The error file of an import made in this browser session (the link is signed for it)."""
     service.require_import_role(actor, kind)
+    return signed_error_file(settings, name, sig, _signature(request, kind, name), f"{NAMES[kind]}导入-错误")
+
+
+def signed_error_file(settings: Settings, name: str, sig: str, expected: str, download_name: str) -> Response:
+    """A stored error file `digest.fmt`, only with the signature its link was given (else the 404 of a guess)."""
     digest, _, fmt = name.partition(".")
-    if fmt not in MEDIA_TYPES or len(digest) != 64 or not hmac.compare_digest(sig, _signature(request, kind, name)):
+    if fmt not in MEDIA_TYPES or len(digest) != 64 or not hmac.compare_digest(sig, expected):
         raise NotFound("错误文件不存在或已过期 / no such error file")
     path = materials.path_for(settings.materials_dir, digest)
     if not path.exists():
         raise NotFound("错误文件不存在或已过期 / no such error file")
     return Response(path.read_bytes(), media_type=MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": "attachment; filename*=UTF-8''" + quote(f"{NAMES[kind]}导入-错误.{fmt}"),
+        "Content-Disposition": "attachment; filename*=UTF-8''" + quote(f"{download_name}.{fmt}"),
         "Cache-Control": "private, no-store"})
