@@ -40,7 +40,7 @@ from registry.ui.forms import FormErrors, parse
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
 from registry.ui.templating import redirect
 
-router = APIRouter(include_in_schema=False)
+router: APIRouter = APIRouter(include_in_schema=False)
 OPEN_STATES = (FilingState.submitted, *AWAITING_DECISION)
 STAGES: dict[str, tuple[FilingState, ...]] = {
     "intake": (FilingState.submitted,),

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, literal
+from sqlalchemy import ColumnElement, Select, func, literal
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -35,7 +35,7 @@ router: APIRouter = APIRouter(include_in_schema=False)
 EngineDep = Annotated[Engine, Depends(get_engine)]
 # Filings not yet accepted have no deadline: they sort first (they wait for the desk), then by deadline.
 NO_DEADLINE_YET = date(1900, 1, 1)
-DEADLINE_ORDER = func.coalesce(col(Filing.deadline), literal(NO_DEADLINE_YET))
+DEADLINE_ORDER: ColumnElement[date] = func.coalesce(col(Filing.deadline), literal(NO_DEADLINE_YET))
 
 
 class FilingFilters(BaseModel):
@@ -154,4 +154,4 @@ def material_file(session: SessionDep, settings: SettingsDep, actor: PageActor, 
 # The desk's routes (queue, actions on this page) are served with the filing pages.
 from registry.filings.desk_pages import router as desk_router  # noqa: E402  (it builds on the names above)
 
-router.include_router(desk_router)  # type: ignore[has-type]  # import cycle
+router.include_router(desk_router)
