@@ -180,7 +180,7 @@ class Driver:
             except httpx.TransportError:
                 # The worker died with the request: it may or may not have committed. A state change is safe to
                 # ask again (the state machine refuses a repeat); adding rows is not, so a careful client first
-                # looks whether they were stored, as the operator's page does after a lost answer.
+                # looks whether they were stored (a blind resend would list the cameras twice).
                 record.unanswered += 1
                 time.sleep(0.3)
                 found = stored(token) if stored is not None else None
