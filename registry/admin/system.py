@@ -21,7 +21,7 @@ from registry.actor import Actor
 from registry.auth.models import Role
 from registry.auth.scope import CITY_UNIT, clause_for, require_role, require_unit
 from registry.calendars import CalendarYear, current_calendar, load_year
-from registry.deps import PageActor, SessionDep
+from registry.deps import PageActor, SessionDep, read_only
 from registry.errors import DomainError, NotFound
 from registry.filings.models import CorrectionNotice, Filing
 from registry.operators.models import Operator
@@ -50,6 +50,7 @@ def _admin(actor: Actor) -> None:
 
 
 @router.get("/admin/units", response_class=HTMLResponse)
+@read_only
 def unit_list(request: Request, session: SessionDep, actor: PageActor, parent: str = "") -> Response:
     """The police units (branches and departments), or the stations under one of them."""
     _admin(actor)
@@ -84,6 +85,7 @@ def _unit(session: Session, code: str) -> PoliceUnit:
 
 
 @router.get("/admin/units/{code}", response_class=HTMLResponse)
+@read_only
 def unit_detail(request: Request, session: SessionDep, actor: PageActor, code: str) -> Response:
     """One unit with its rename form."""
     _admin(actor)

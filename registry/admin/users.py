@@ -18,7 +18,7 @@ from registry.actor import Actor
 from registry.auth import accounts
 from registry.auth.models import Role, User, UserCreate, UserUpdate
 from registry.auth.scope import CITY_UNIT, clause_for, require_role, user_clause
-from registry.deps import PageActor, SessionDep, SettingsDep
+from registry.deps import PageActor, SessionDep, SettingsDep, read_only
 from registry.errors import DomainError
 from registry.operators.models import Operator
 from registry.ui.forms import FormErrors, parse
@@ -83,6 +83,7 @@ def unit_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
+@read_only
 def user_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """The accounts this administrator manages."""
     _admin(actor)
@@ -155,6 +156,7 @@ def _detail(request: Request, session: Session, actor: Actor, user: User, *, pas
 
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
+@read_only
 def user_detail(request: Request, session: SessionDep, actor: PageActor, user_id: int) -> Response:
     """One account: its state, the change form and the actions."""
     _admin(actor)  # the role first: a 403 for any other role says nothing about the account

@@ -17,7 +17,7 @@ from registry.auth.scope import get_visible
 from registry.camera_codes import FIELD_LABELS, FIELDS, validate_code
 from registry.cameras.mapview import map_position
 from registry.cameras.models import Camera, CameraStatus, normalise_mac
-from registry.deps import PageActor, SessionDep, SettingsDep, get_engine
+from registry.deps import PageActor, SessionDep, SettingsDep, get_engine, read_only
 from registry.errors import NotFound
 from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
@@ -77,7 +77,7 @@ def camera_rows(user: Any, filters: Filters) -> Select[Any]:
     """Cameras with their filing's number and operator's name, scoped and filtered exactly as the export is."""
     query, _ = filtered_query(Kind.cameras, user, filters, [Camera, col(Filing.number).label("filing_number"),
                                                              col(Operator.name).label("operator_name")])
-    return query.join(Operator, col(Operator.id) == col(Camera.operator_id))
+    return query.outerjoin(Operator, col(Operator.id) == col(Camera.operator_id))  # shown only: see filtered_query
 
 
 CAMERAS = ListSpec(
@@ -97,6 +97,7 @@ CAMERAS = ListSpec(
 
 
 @router.get("/cameras", response_class=HTMLResponse)
+@read_only
 def camera_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every camera the user may see, filtered by any indexed key; 导出 writes the same rows."""
     return show_list(request, session, actor, CAMERAS, lambda f: camera_rows(actor.user, f.to_export()),

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from registry.actor import Actor
 from registry.auth.scope import get_visible, require_role, require_unit
-from registry.deps import PageActor, SessionDep, SettingsDep
+from registry.deps import PageActor, SessionDep, SettingsDep, read_only
 from registry.errors import DomainError
 from registry.exports import views as exports
 from registry.exports.service import Filters
@@ -26,13 +26,14 @@ from registry.filings import handover, page_uploads, service
 from registry.filings.desk_context import DEFECT_NAMES, OTHER
 from registry.filings.models import (
     AWAITING_DECISION,
+    DEADLINE_ORDER,
     CorrectionItem,
     Filing,
     FilingState,
     MaterialKind,
     VerificationResult,
 )
-from registry.filings.pages import DEADLINE_ORDER, EngineDep, filing_rows, show_detail
+from registry.filings.pages import EngineDep, filing_rows, show_detail
 from registry.filings.views import RejectRequest
 from registry.imports.columns import Kind
 from registry.settings import Settings
@@ -90,6 +91,7 @@ def _desk_officer(session: Session, actor: Actor) -> None:
 
 
 @router.get("/desk", response_class=HTMLResponse)
+@read_only
 def queue(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """The unit's open filings, the nearest deadline first (not yet accepted ones before all)."""
     _desk_officer(session, actor)
@@ -122,6 +124,7 @@ RECHECK_INTRO = "核对单位已核对一致、等待复查复核的备案。您
 
 
 @router.get("/desk/recheck", response_class=HTMLResponse)
+@read_only
 def recheck_queue(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """The re-check queue: accepted or corrected filings another officer accepted."""
     _desk_officer(session, actor)

@@ -7,8 +7,20 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import computed_field, field_validator, model_validator
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Date,
+    DateTime,
+    Index,
+    UniqueConstraint,
+    bindparam,
+    func,
+    literal_column,
+    text,
+)
+from sqlmodel import Field, SQLModel, col
 
 from registry.operators.models import PlaceKind
 from registry.resident_id import check_resident_id
@@ -130,6 +142,17 @@ class FilingCreate(FilingForm, PlainTextInput):
     changes_filing_number: str | None = Field(default=None, min_length=13, max_length=13)
 
 
+# The deadline sort of the queues: filings not yet accepted have no deadline and come first (they wait for the
+# desk), then by deadline. Written as SQL with a literal, not a bound parameter, so that PostgreSQL matches it
+# to the indexes below (a parameter in a generic plan would not match the indexed expression).
+DEADLINE_SQL = "coalesce(deadline, '1900-01-01')"
+NO_DEADLINE_YET = date(1900, 1, 1)
+# The queues' partial indexes: the desk's open filings (registry.filings.desk_pages.OPEN_STATES), and the
+# filings awaiting 核对 (registry.filings.verification.awaiting_clause).
+OPEN_SQL = "state IN ('submitted', 'accepted', 'corrected', 'correction_requested')"
+AWAITING_VERIFICATION_SQL = "state IN ('accepted', 'corrected') AND verification_result IS NULL"
+
+
 class Filing(FilingForm, table=True):
     """One filing and where it is in the workflow."""
 
@@ -142,6 +165,13 @@ class Filing(FilingForm, table=True):
         Index("ix_filing_state_deadline", "state", "deadline"),
         Index("ix_filing_provisional", "id", postgresql_where=text("deadline_provisional"),
               sqlite_where=text("deadline_provisional = 1")),
+        # The desk's queue of a unit's open filings and the 核对 queue, in deadline order (migration 0016).
+        Index("ix_filing_open_unit_deadline", "filing_unit_code", text(DEADLINE_SQL), "id",
+              postgresql_include=["operator_id", "state"], postgresql_where=text(OPEN_SQL),
+              sqlite_where=text(OPEN_SQL)),
+        Index("ix_filing_awaiting_verification_deadline", text(DEADLINE_SQL), "id",
+              postgresql_include=["filing_unit_code", "operator_id"], postgresql_where=text(AWAITING_VERIFICATION_SQL),
+              sqlite_where=text(AWAITING_VERIFICATION_SQL)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -171,6 +201,24 @@ class Filing(FilingForm, table=True):
     filed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     rejected_reason: str | None = Field(default=None, max_length=500)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+# The queues' sort (DEADLINE_SQL on the filing table): the same expression as the indexes, so they serve it.
+DEADLINE_ORDER: ColumnElement[date] = func.coalesce(col(Filing.deadline),
+                                                    literal_column(f"'{NO_DEADLINE_YET.isoformat()}'", Date))
+
+
+def state_in(states: tuple[FilingState, ...]) -> ColumnElement[bool]:
+    """Filing.state IN (states) with the states written into the SQL, not sent as parameters.
+
+    psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any parameters:
+    such a plan cannot prove `state IN ($1, $2)` implies a partial index's `state IN ('accepted', ...)`, so
+    the queues fell back to reading and sorting a branch's filings (20 ms for the desk's count at 100,000
+    filings instead of 3). The states are the code's own constants, never user input.
+    """
+    states_param = bindparam(None, list(states), expanding=True, literal_execute=True,
+                             type_=Filing.__table__.c.state.type)  # type: ignore[attr-defined]
+    return col(Filing.state).in_(states_param)
 
 
 class FilingPublic(FilingForm):

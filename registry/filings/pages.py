@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, func, literal
+from sqlalchemy import Select
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -16,11 +16,11 @@ from registry.actor import Actor
 from registry.auth.scope import get_visible
 from registry.cameras.models import Camera
 from registry.checks.pages import filing_card
-from registry.deps import PageActor, SessionDep, SettingsDep, get_engine
+from registry.deps import PageActor, SessionDep, SettingsDep, get_engine, read_only
 from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
 from registry.filings import desk_context, handover, service
-from registry.filings.models import CorrectionNotice, Filing, FilingState, Material
+from registry.filings.models import DEADLINE_ORDER, CorrectionNotice, Filing, FilingState, Material
 from registry.imports.columns import Kind
 from registry.imports.pages import import_action
 from registry.operators.models import Operator
@@ -33,9 +33,6 @@ from registry.ui.templating import render
 
 router: APIRouter = APIRouter(include_in_schema=False)
 EngineDep = Annotated[Engine, Depends(get_engine)]
-# Filings not yet accepted have no deadline: they sort first (they wait for the desk), then by deadline.
-NO_DEADLINE_YET = date(1900, 1, 1)
-DEADLINE_ORDER: ColumnElement[date] = func.coalesce(col(Filing.deadline), literal(NO_DEADLINE_YET))
 
 
 class FilingFilters(BaseModel):
@@ -85,6 +82,7 @@ FILINGS = ListSpec(
 
 
 @router.get("/filings", response_class=HTMLResponse)
+@read_only
 def filing_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every filing the user may see, filtered and sorted; 导出 writes the same rows."""
     return show_list(request, session, actor, FILINGS, lambda f: filing_rows(actor.user, f.to_export()),

@@ -27,6 +27,7 @@ from registry.filings.models import (
     Verification,
     VerificationCreate,
     VerificationResult,
+    state_in,
 )
 from registry.operators.models import Operator
 from registry.scans.models import Scan
@@ -98,7 +99,7 @@ def is_due(filing: Filing) -> bool:
 
 def awaiting_clause(awaiting: bool = True) -> ColumnElement[bool]:
     """Filings whose 核对 is due (clock running, none recorded since acceptance or the last correction)."""
-    due = and_(col(Filing.state).in_(CLOCK_RUNNING), col(Filing.verification_result).is_(None))
+    due = and_(state_in(CLOCK_RUNNING), col(Filing.verification_result).is_(None))
     return due if awaiting else not_(due)
 
 

@@ -13,17 +13,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, literal
+from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from registry.actor import Actor
 from registry.auth.models import OFFICER_ROLES, User
 from registry.auth.scope import CITY_UNIT, get_visible, require_role
-from registry.deps import PageActor, SessionDep
+from registry.deps import PageActor, SessionDep, read_only
 from registry.errors import DomainError, Forbidden
 from registry.exports.service import Filters, filtered_query
 from registry.filings import verification
-from registry.filings.models import CLOCK_RUNNING, Filing, VerificationCreate, VerificationResult
+from registry.filings.models import CLOCK_RUNNING, DEADLINE_ORDER, Filing, VerificationCreate, VerificationResult
 from registry.imports.columns import Kind
 from registry.operators.models import Operator
 from registry.scans.models import Scan
@@ -34,7 +34,6 @@ from registry.ui.templating import redirect, render, zh_date
 router = APIRouter(include_in_schema=False)
 FORM_FIELDS = {"result", "notes", "scan_id"}
 RESULT_CHOICES = ((VerificationResult.matches.value, "与现场相符"), (VerificationResult.differs.value, "与现场不符"))
-NO_DEADLINE_YET = date(1900, 1, 1)
 
 
 class QueueFilters(BaseModel):
@@ -51,8 +50,7 @@ QUEUE = ListSpec(
     url="/verifications", title="待核对", filters=QueueFilters,
     fields=(FilterField("q", "查找", placeholder="备案编号、使用单位名称或信用代码"),),
     sorts=(Sort("id", "登记顺序", col(Filing.id)),
-           Sort("deadline", "办结期限", func.coalesce(col(Filing.deadline), literal(NO_DEADLINE_YET)),
-                date.fromisoformat)),
+           Sort("deadline", "办结期限", DEADLINE_ORDER, date.fromisoformat)),
     default_sort="deadline", id_column=col(Filing.id),
     columns=(Column("备案编号", "id"), Column("使用单位"), Column("系统名称"), Column("核对单位"),
              Column("受理日期"), Column("办结期限", "deadline"), Column("")),
@@ -71,6 +69,7 @@ def queue_rows(user: User, filters: Filters) -> Select[Any]:
 
 
 @router.get("/verifications", response_class=HTMLResponse)
+@read_only
 def verify_queue(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Filings awaiting 核对 that this unit verifies or files, the nearest deadline first."""
     require_role(actor.user, *OFFICER_ROLES)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from registry.actor import Actor
 from registry.auth.models import OFFICER_ROLES, Role
 from registry.auth.scope import clause_for, require_role
-from registry.deps import PageActor, SessionDep
+from registry.deps import PageActor, SessionDep, read_only
 from registry.errors import DomainError
 from registry.filings.apply_pages import operator_of
 from registry.footage import export, service
@@ -79,6 +79,7 @@ def _export(session: Session, actor: Actor, spec: ListSpec, request: Request, fm
 
 
 @router.get("/footage", response_class=HTMLResponse)
+@read_only
 def police_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every access registered for the operators of the unit's area, searchable; 导出 writes the same rows."""
     _officer(actor)
@@ -191,6 +192,7 @@ async def officer_save_entry(request: Request, session: SessionDep, actor: PageA
 
 # Last: /footage/new and /footage/export.* are not entries.
 @router.get("/footage/{access_id}", response_class=HTMLResponse)
+@read_only
 def access_detail(request: Request, session: SessionDep, actor: PageActor, access_id: int) -> Response:
     """One entry of the register, for the operator who keeps it and the police of its area."""
     access = service.get(session, actor=actor, access_id=access_id)

@@ -115,9 +115,13 @@ def conditions(filters: FootageFilters) -> list[ColumnElement[bool]]:
 
 
 def scoped_query(user: User, filters: FootageFilters, columns: Sequence[Any]) -> Select[Any]:
-    """Entries the user may see, joined with their operator, filtered."""
+    """Entries the user may see, joined with their operator, filtered.
+
+    An outer join (every entry has its operator: a NOT NULL foreign key): the list's count, which uses no
+    column of the operator unless a search names it, then leaves the join out.
+    """
     query = (sa_select(*columns).select_from(FootageAccess)
-             .join(Operator, col(Operator.id) == col(FootageAccess.operator_id))
+             .outerjoin(Operator, col(Operator.id) == col(FootageAccess.operator_id))
              .where(clause_for(FootageAccess, user)))
     return query.where(*conditions(filters))
 

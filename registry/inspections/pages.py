@@ -18,7 +18,7 @@ from registry.actor import Actor
 from registry.auth.models import OFFICER_ROLES, Role, User
 from registry.auth.scope import CITY_UNIT, clause_for, get_visible, require_role
 from registry.clock import TodayDep
-from registry.deps import PageActor, SessionDep, SettingsDep
+from registry.deps import PageActor, SessionDep, SettingsDep, read_only
 from registry.documents import service as document_service
 from registry.documents.models import IssuedDocument
 from registry.errors import DomainError, InvalidInput, NotFound
@@ -136,8 +136,8 @@ class InspectionFilters(BaseModel):
 
 def _inspection_rows(actor: Actor, filters: InspectionFilters) -> Select[Any]:
     columns: list[Any] = [Inspection, col(Operator.name).label("operator_name")]
-    query = (sa_select(*columns).select_from(Inspection)
-             .join(Operator, col(Operator.id) == col(Inspection.operator_id))
+    query = (sa_select(*columns).select_from(Inspection)  # an outer join: the count leaves the name out
+             .outerjoin(Operator, col(Operator.id) == col(Inspection.operator_id))
              .where(clause_for(Inspection, actor.user)))
     if filters.state is not None:
         query = query.where(col(Inspection.state) == filters.state)
@@ -182,6 +182,7 @@ def _officer(actor: Actor) -> None:
 
 
 @router.get("/inspections", response_class=HTMLResponse)
+@read_only
 def inspection_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """The inspections of the operators the user may see, newest first."""
     _officer(actor)

@@ -17,7 +17,7 @@ from registry.actor import Actor
 from registry.auth.models import OFFICER_ROLES, Role
 from registry.auth.scope import CITY_UNIT, get_visible, require_role
 from registry.clock import TodayDep
-from registry.deps import PageActor, SessionDep, SettingsDep
+from registry.deps import PageActor, SessionDep, SettingsDep, read_only
 from registry.errors import DomainError
 from registry.inspections import documents as inspection_documents
 from registry.inspections import due, periods, rectification, service, spotcheck
@@ -100,6 +100,7 @@ NOTICE_EXPORT = (
 
 
 @router.get("/rectifications", response_class=HTMLResponse)
+@read_only
 def notice_list(request: Request, session: SessionDep, actor: PageActor, today: TodayDep) -> Response:
     """The 整改通知 of the unit (and its stations): open, overdue, closed or escalated."""
     unit = allowed_unit(session, actor, None)
@@ -143,6 +144,7 @@ def notice_export(request: Request, session: SessionDep, actor: PageActor, today
 
 
 @router.get("/rectifications/{rectification_id}", response_class=HTMLResponse)
+@read_only
 def notice_page(request: Request, session: SessionDep, actor: PageActor, rectification_id: int,
                 today: TodayDep) -> Response:
     """A notice: its hazards and deadline, and the follow-up that closes or escalates it."""

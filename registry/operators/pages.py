@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from registry.actor import Actor
 from registry.auth.models import Role
 from registry.auth.scope import clause_for, get_visible
-from registry.deps import PageActor, SessionDep, get_engine
+from registry.deps import PageActor, SessionDep, get_engine, read_only
 from registry.exports import views as exports
 from registry.exports.service import Filters, filtered_query
 from registry.filings.models import Filing
@@ -67,6 +67,7 @@ OPERATORS = ListSpec(
 
 
 @router.get("/operators", response_class=HTMLResponse)
+@read_only
 def operator_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """Every operator the user may see; 导出 writes the same rows."""
     return show_list(request, session, actor, OPERATORS, lambda f: operator_rows(actor.user, f.to_export()),

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from registry.actor import Actor
 from registry.auth.models import OFFICER_ROLES, Role, User
 from registry.auth.scope import clause_for, get_visible, require_role
-from registry.deps import PageActor, SessionDep, SettingsDep
+from registry.deps import PageActor, SessionDep, SettingsDep, read_only
 from registry.errors import DomainError
 from registry.filings.apply_pages import operator_of
 from registry.operators.models import Operator
@@ -54,8 +54,9 @@ def _rows(actor: Actor, filters: CaseFilters) -> Select[Any]:
     from sqlalchemy import select as sa_select
 
     columns: list[Any] = [PenaltyCase, col(Operator.name).label("operator_name")]
+    # An outer join (every case has its operator): the list's count, which needs no name, leaves it out.
     query = (sa_select(*columns).select_from(PenaltyCase)
-             .join(Operator, col(Operator.id) == col(PenaltyCase.operator_id))
+             .outerjoin(Operator, col(Operator.id) == col(PenaltyCase.operator_id))
              .where(service.visible_clause(actor.user)))
     if filters.state is not None:
         query = query.where(col(PenaltyCase.state) == filters.state)
@@ -96,6 +97,7 @@ def _officer(actor: Actor) -> None:
 
 
 @router.get("/penalties", response_class=HTMLResponse)
+@read_only
 def case_list(request: Request, session: SessionDep, actor: PageActor) -> Response:
     """The cases of the operators in the unit's area, by state; each links to its page."""
     _officer(actor)
@@ -199,6 +201,7 @@ def _show(request: Request, session: Session, actor: Actor, case: PenaltyCase, e
 
 
 @router.get("/penalties/{case_id}", response_class=HTMLResponse)
+@read_only
 def case_page(request: Request, session: SessionDep, actor: PageActor, case_id: int) -> Response:
     """A case: facts, officers, evidence, steps, and the form of the next step for whoever may take it."""
     case = service.get(session, actor=actor, case_id=case_id)

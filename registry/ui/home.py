@@ -11,7 +11,7 @@ from starlette.routing import Match
 
 from registry.auth.models import Role
 from registry.clock import TodayDep
-from registry.deps import PageActor, SessionDep
+from registry.deps import PageActor, SessionDep, read_only
 from registry.routing import jurisdictions
 from registry.ui.templating import render
 from registry.ui.todo import TodoItem, todo_list
@@ -34,6 +34,7 @@ def _linked(request: Request, item: TodoItem) -> TodoItem:
 
 
 @router.get("/", response_class=HTMLResponse)
+@read_only
 def home(request: Request, session: SessionDep, actor: PageActor, today: TodayDep) -> Response:
     """The day's to-do list (counts linking to their lists), links to the work by role, the district maps."""
     districts = []

@@ -29,6 +29,9 @@ ROLE_NAMES = {Role.operator: "使用单位", Role.intake: "受理民警", Role.r
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 env = templates.env
+# The templates ship with the code and change only with it (a restart): without this, every template a
+# page uses, and a list's row template once per row, was checked on disk for changes on every request.
+env.auto_reload = False
 env.trim_blocks = True
 env.lstrip_blocks = True
 

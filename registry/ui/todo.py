@@ -81,9 +81,8 @@ def _count(session: Session, query: Any) -> int:
     return int(session.execute(query).scalar_one() or 0)
 
 
-def decisions_due(session: Session, user: User, today: date) -> TodoItem:
-    """The filing unit's accepted (or corrected) filings whose decision deadline is within 3 working days."""
-    horizon = working_days_after(session, today, DECISION_HORIZON).date
+def decisions_due(session: Session, user: User, today: date, horizon: date) -> TodoItem:
+    """The filing unit's accepted (or corrected) filings whose decision deadline is by `horizon` (3 working days)."""
     query = (sa_select(func.count(), func.coalesce(func.sum(case((col(Filing.deadline) < today, 1), else_=0)), 0))
              .select_from(Filing).where(clause_for(Filing, user))
              .where(col(Filing.filing_unit_code) == (user.unit_code or "-"))
@@ -104,9 +103,8 @@ def to_accept(session: Session, user: User) -> TodoItem:
     return TodoItem("to_accept", "待受理的备案申请", _count(session, query), "/desk?stage=intake", detail)
 
 
-def verifications_waiting(session: Session, user: User, today: date) -> TodoItem:
-    """Filings whose 核对 this unit owes (it verifies the operator), the nearest deadline first."""
-    horizon = working_days_after(session, today, DECISION_HORIZON).date
+def verifications_waiting(session: Session, user: User, horizon: date) -> TodoItem:
+    """Filings whose 核对 this unit owes (it verifies the operator); how many are due by `horizon` (3 working days)."""
     query = (sa_select(func.count(), func.coalesce(func.sum(case((col(Filing.deadline) <= horizon, 1), else_=0)), 0))
              .select_from(Filing).join(Operator, col(Operator.id) == col(Filing.operator_id))
              .where(clause_for(Filing, user)).where(awaiting_clause(True))
@@ -248,11 +246,14 @@ def todo_list(session: Session, user: User, today: date) -> list[TodoItem]:
     if user.unit_code is None:
         return []
     items: list[TodoItem] = []
+    # The working-day calendar is read once for both items that count up to the horizon.
+    needs_horizon = user.role in DESK_ROLES or user.role in VERIFY_ROLES
+    horizon = working_days_after(session, today, DECISION_HORIZON).date if needs_horizon else today
     if user.role in DESK_ROLES:
-        items += [to_accept(session, user), decisions_due(session, user, today),
+        items += [to_accept(session, user), decisions_due(session, user, today, horizon),
                   corrections_waiting(session, user, today)]
     if user.role in VERIFY_ROLES:
-        items.append(verifications_waiting(session, user, today))
+        items.append(verifications_waiting(session, user, horizon))
     if user.role in INSPECT_ROLES:
         items.append(inspections_due(session, user, today))
     if user.role in RECTIFICATION_ROLES:

@@ -7,13 +7,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from registry.auth.models import Role
+from registry.filings.models import Filing
 from registry.operators.models import Operator
 from tests.registry.conftest import DONGCHENG_POINT, HAIDIAN_POINT, Person
 from tests.registry.page_helpers import sign_in
+from tests.registry.test_filing_workflow import Desk
 
 
 @contextmanager
@@ -56,3 +59,42 @@ def test_a_detail_page_reads_only_the_units_it_shows(
     with statements(engine) as seen:
         assert client.get("/account/password").status_code == 200
     assert len([s for s in seen if "FROM police_unit" in s]) <= 1
+
+
+def _copy_filing(session: Session, filing_id: int, copies: int) -> None:
+    """Rows like an existing filing (its number left empty: it is unique), straight into the table."""
+    columns = [c for c in Filing.__table__.columns if c.name not in ("id", "number")]  # type: ignore[attr-defined]
+    for _ in range(copies):
+        session.execute(insert(Filing).from_select([c.name for c in columns],
+                                                   select(*columns).where(col(Filing.id) == filing_id)))
+    session.commit()
+
+
+def test_the_queues_and_the_to_do_cost_the_same_queries_for_two_filings_as_for_sixty(
+        client: TestClient, engine: Engine, session: Session, make_person: Callable[..., Person],
+        make_operator: Callable[..., Operator]) -> None:
+    """The desk's queue (waiting working days and the deadline of every row), the 核对 queue and the home page's
+    to-do: a fixed handful of statements whatever the rows (the calendar read once, the unit names at most
+    twice), and the same with 60 open filings, more than a page, as with 2."""
+    desk = Desk(client, make_operator(), make_person)
+    submitted, accepted = desk.submit_complete(), desk.submit_complete()
+    assert desk.call(desk.wang, "POST", f"/filings/{accepted}/accept")["status"] == 200
+    sign_in(client, desk.wang)
+    pages = {"/desk": 6, "/verifications": 6, "/": 10}  # the queries each takes today
+
+    def cost() -> dict[str, int]:
+        spent = {}
+        for url in pages:
+            with statements(engine) as seen:
+                page = client.get(url)
+            assert page.status_code == 200, page.text
+            spent[url] = len([s for s in seen if s.lstrip().upper().startswith("SELECT")])  # not SQLite's BEGIN
+        return spent
+
+    few = cost()
+    _copy_filing(session, submitted, 30)
+    _copy_filing(session, accepted, 30)
+    queue = client.get("/desk")
+    assert queue.text.count('<tr>') > 50 and "下一页" in queue.text  # a full page of rows, and more
+    assert cost() == few
+    assert all(few[url] <= bound for url, bound in pages.items()), few

@@ -242,3 +242,21 @@ def test_every_day_of_a_covered_year_has_an_answer(cal: WorkCalendar) -> None:
         working += cal.is_working_day(day)
         day += timedelta(days=1)
     assert 245 <= working <= 252  # a Chinese year has about 250 working days
+
+
+def test_between_counts_what_a_walk_day_by_day_counts() -> None:
+    """working_days_between counts by arithmetic (the desk shows it on every row): it must agree with walking the
+    days one by one, across package years, a loaded file (holidays over weekdays and weekends, a make-up
+    Sunday) and provisional years, in both directions."""
+    calendar = WorkCalendar([parse_calendar_text(json.dumps(year_file(2027)), path="2027.json")])
+
+    def walked(start: date, end: date) -> int:
+        if end < start:
+            return -walked(end, start)
+        return sum(calendar.is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+    starts = [date(2003, 12, 20), date(2025, 9, 28), date(2026, 12, 28), date(2027, 2, 4), date(2027, 2, 13)]
+    for start in starts:
+        for span in (-400, -9, -1, 0, 1, 2, 6, 7, 8, 15, 40, 200, 800):
+            end = start + timedelta(days=span)
+            assert calendar.working_days_between(start, end) == walked(start, end), (start, end)
