@@ -167,10 +167,11 @@ class Filing(FilingForm, table=True):
               sqlite_where=text("deadline_provisional = 1")),
         # The desk's queue of a unit's open filings and the 核对 queue, in deadline order (migration 0016).
         Index("ix_filing_open_unit_deadline", "filing_unit_code", text(DEADLINE_SQL), "id",
-              postgresql_include=["operator_id", "state"], postgresql_where=text(OPEN_SQL),
+              postgresql_include=["operator_id", "state", "deadline"], postgresql_where=text(OPEN_SQL),
               sqlite_where=text(OPEN_SQL)),
         Index("ix_filing_awaiting_verification_deadline", text(DEADLINE_SQL), "id",
-              postgresql_include=["filing_unit_code", "operator_id"], postgresql_where=text(AWAITING_VERIFICATION_SQL),
+              postgresql_include=["filing_unit_code", "operator_id", "deadline"],
+              postgresql_where=text(AWAITING_VERIFICATION_SQL),
               sqlite_where=text(AWAITING_VERIFICATION_SQL)),
     )
 

@@ -21,7 +21,7 @@ from registry.auth.models import Role, User
 from registry.auth.scope import CITY_UNIT, clause_for, operator_clause
 from registry.deadlines import working_days_after
 from registry.filings import handover
-from registry.filings.models import CLOCK_RUNNING, CorrectionNotice, Filing, FilingState
+from registry.filings.models import CLOCK_RUNNING, CorrectionNotice, Filing, FilingState, state_in
 from registry.filings.verification import awaiting_clause
 from registry.inspections import periods
 from registry.inspections.models import (
@@ -86,7 +86,7 @@ def decisions_due(session: Session, user: User, today: date, horizon: date) -> T
     query = (sa_select(func.count(), func.coalesce(func.sum(case((col(Filing.deadline) < today, 1), else_=0)), 0))
              .select_from(Filing).where(clause_for(Filing, user))
              .where(col(Filing.filing_unit_code) == (user.unit_code or "-"))
-             .where(col(Filing.state).in_(CLOCK_RUNNING)).where(col(Filing.deadline) <= horizon))
+             .where(state_in(CLOCK_RUNNING)).where(col(Filing.deadline) <= horizon))
     total, late = session.execute(query).one()
     detail = f"办结期限在 {horizon:%Y-%m-%d} 之前" + (f"，其中 {late} 件已办理超期" if late else "")
     return TodoItem("decisions_due", f"{DECISION_HORIZON} 个工作日内到期的备案审查", int(total),
@@ -97,7 +97,7 @@ def to_accept(session: Session, user: User) -> TodoItem:
     """Filings submitted to the unit and not yet accepted (受理审查)."""
     query = (sa_select(func.count()).select_from(Filing).where(clause_for(Filing, user))
              .where(col(Filing.filing_unit_code) == (user.unit_code or "-"))
-             .where(col(Filing.state) == FilingState.submitted))
+             .where(state_in((FilingState.submitted,))))
     handed = len(handover.handed_in(session, user.unit_code))
     detail = f"其中 {handed} 件由其他单位移交（使用单位变更位置等）" if handed else ""
     return TodoItem("to_accept", "待受理的备案申请", _count(session, query), "/desk?stage=intake", detail)
@@ -105,10 +105,12 @@ def to_accept(session: Session, user: User) -> TodoItem:
 
 def verifications_waiting(session: Session, user: User, horizon: date) -> TodoItem:
     """Filings whose 核对 this unit owes (it verifies the operator); how many are due by `horizon` (3 working days)."""
+    # The operators the unit verifies, looked up once: the filings awaiting 核对 then come from their partial
+    # index alone (joining each filing's operator took 20 ms for a branch at 100,000 filings).
+    verified = sa_select(col(Operator.id)).where(col(Operator.verifying_unit_code) == (user.unit_code or "-"))
     query = (sa_select(func.count(), func.coalesce(func.sum(case((col(Filing.deadline) <= horizon, 1), else_=0)), 0))
-             .select_from(Filing).join(Operator, col(Operator.id) == col(Filing.operator_id))
-             .where(clause_for(Filing, user)).where(awaiting_clause(True))
-             .where(col(Operator.verifying_unit_code) == (user.unit_code or "-")))
+             .select_from(Filing).where(clause_for(Filing, user)).where(awaiting_clause(True))
+             .where(col(Filing.operator_id).in_(verified)))
     total, soon = session.execute(query).one()
     detail = f"其中 {soon} 件的办结期限在 {DECISION_HORIZON} 个工作日内" if soon else ""
     return TodoItem("verifications", "待核对（本单位核对的备案）", int(total), "/verifications", detail,
@@ -121,7 +123,7 @@ def corrections_waiting(session: Session, user: User, today: date) -> TodoItem:
                                                                  else_=0)), 0))
              .select_from(Filing).join(CorrectionNotice, col(CorrectionNotice.filing_id) == col(Filing.id))
              .where(clause_for(Filing, user)).where(col(Filing.filing_unit_code) == (user.unit_code or "-"))
-             .where(col(Filing.state) == FilingState.correction_requested))
+             .where(state_in((FilingState.correction_requested,))))
     total, late = session.execute(query).one()
     detail = f"其中 {late} 件已过补正期限" if late else ""
     return TodoItem("corrections", "等待使用单位补正", int(total), "/desk?stage=waiting", detail)
