@@ -54,6 +54,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     # 核对 (registry/filings/verify_pages.py): the queue for officers; the step only by the verifying unit
     # (东城's own officers are of the filing unit, not the station, so every role of 101 is refused).
     ("GET", "/verifications"): (LIST, None, (Role.operator,)),
+    ("GET", "/verifications/export.{fmt}"): (LIST, None, (Role.operator,)),
     ("POST", "/filings/{filing_id}/verify"): (OBJECT, lambda ids: {"result": "matches"}, ALL_ROLES),
     ("GET", "/materials/{material_id}"): (OBJECT, None, ()),
     ("GET", "/filings/{filing_id}/documents/{document_kind}.pdf"): (OBJECT, None, ()),
@@ -108,6 +109,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("GET", "/desk"): (LIST, None, NOT_DESK),
     ("GET", "/desk/export.{fmt}"): (LIST, None, NOT_DESK),
     ("GET", "/desk/recheck"): (LIST, None, NOT_DESK),
+    ("GET", "/desk/recheck/export.{fmt}"): (LIST, None, NOT_DESK),
     # Desk intake (registry/filings/desk_intake.py): find or register the operator at the window, type in its filing,
     # paste its camera list on the filing's page.
     ("GET", "/desk/new"): (LIST, None, NOT_DESK),
@@ -186,12 +188,14 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/inspections/{inspection_id}/review"): (OBJECT, lambda ids: {"comment": "x"}, NOT_REVIEWERS),
     # The city department's (001) only: every user of 东城 is refused, so they are not 东城's objects.
     ("GET", "/spot-checks"): (OPEN, None, ALL_ROLES),
+    ("GET", "/spot-checks/export.{fmt}"): (OPEN, None, ALL_ROLES),
     ("POST", "/spot-checks"): (OPEN, lambda ids: {"size": "1"}, ALL_ROLES),
     ("GET", "/spot-checks/{draw_id}"): (OPEN, None, ALL_ROLES),
     ("POST", "/spot-checks/{draw_id}/findings"): (OPEN, lambda ids: {
         "inspection_id": ids["inspection_id"], "conforming": "yes", "finding": "x"}, ALL_ROLES),
     # The administrator's pages (registry/admin): accounts scoped like the API's, units, calendar, layers.
     ("GET", "/admin/users"): (LIST, None, NOT_ADMINS),
+    ("GET", "/admin/users/export.{fmt}"): (LIST, None, NOT_ADMINS),
     ("GET", "/admin/users/new"): (OPEN, None, NOT_ADMINS),
     ("POST", "/admin/users/new"): (OPEN, lambda ids: {"username": "intruder", "role": "intake"}, NOT_ADMINS),
     ("GET", "/admin/users/{user_id}"): (OBJECT, None, NOT_ADMINS),
@@ -221,7 +225,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
 }
 # 东城's intake officer accepted every filing of the scenario himself: by the two-person rule his re-check
 # queue is empty, so the owner's leak check cannot see a row there (tests/registry/test_desk_pages.py does).
-OWNER_EMPTY = {"/desk/recheck"}
+OWNER_EMPTY = {"/desk/recheck", "/desk/recheck/export.{fmt}"}
 
 
 # Lists that show nothing without a query: the query every test sends (all test operators are 测试酒店N).
