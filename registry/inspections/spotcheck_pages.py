@@ -25,7 +25,7 @@ from registry.operators.models import Operator
 from registry.ui.forms import FormErrors, blank_to_none, parse
 from registry.ui.list_export import ExportColumn, export_list
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, show_list
-from registry.ui.templating import redirect, render
+from registry.ui.templating import is_htmx, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,6 +90,8 @@ DRAW_EXPORT = (
 
 def _spot_checks(request: Request, session: Session, actor: Actor, today: date, *,
                  errors: FormErrors | None = None, values: dict[str, Any] | None = None, status: int = 200) -> Response:
+    if is_htmx(request):  # the list of draws filtered in place: only its results are drawn
+        return show_list(request, session, actor, DRAWS, _draw_rows)
     window = periods.spot_check_window(today)
     drawn = window is not None and session.exec(select(SpotCheckDraw.id).where(
         SpotCheckDraw.year == today.year, SpotCheckDraw.season == window.season)).first() is not None

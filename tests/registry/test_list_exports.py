@@ -224,6 +224,9 @@ def test_the_spot_check_draws_export_with_their_findings(client: TestClient, eng
     assert by_seed["s2026october"]["sample_ids"] == str(inspection_id)
     june, _ = _walk(client, "/spot-checks?season=june")
     assert len(june) == 2
+    swapped = client.get("/spot-checks?season=june", headers={"HX-Request": "true"})  # filtered in place
+    assert swapped.status_code == 200 and len(re.findall(r'href="/spot-checks/\d+"', swapped.text)) == 2
+    assert "各单位完成情况" not in swapped.text
     # Only the city department's supervisors and administrators.
     sign_in(client, make_person(Role.supervisor, "101"))
     assert client.get("/spot-checks/export.csv").status_code == 403
