@@ -123,6 +123,9 @@ class Camera(CameraBase, table=True):
         # The dashboard's counts of cameras in use per district or station, from the index alone (migration 0014).
         Index("ix_camera_active_district_station", "district_code", "station_id",
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        # The statistics report's camera figures from the index alone (migration 0016; registry/statistics).
+        Index("ix_camera_coded_tally", "operator_id", "filing_id", "form_factor", "status", "created_at",
+              "removed_at", sqlite_where=text("code IS NOT NULL"), postgresql_where=text("code IS NOT NULL")),
         # One physical camera is active under one code only (migration 0011; registry/cameras/identity.py).
         *(Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
           for name, columns, where in IDENTITY_INDEXES),

@@ -165,7 +165,7 @@ class Filing(FilingForm, table=True):
         Index("ix_filing_state_deadline", "state", "deadline"),
         Index("ix_filing_provisional", "id", postgresql_where=text("deadline_provisional"),
               sqlite_where=text("deadline_provisional = 1")),
-        # The desk's queue of a unit's open filings and the 核对 queue, in deadline order (migration 0016).
+        # The desk's queue of a unit's open filings and the 核对 queue, in deadline order (migration 0017).
         Index("ix_filing_open_unit_deadline", "filing_unit_code", text(DEADLINE_SQL), "id",
               postgresql_include=["operator_id", "state", "deadline"], postgresql_where=text(OPEN_SQL),
               sqlite_where=text(OPEN_SQL)),

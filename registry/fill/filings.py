@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from registry.filings import lateness
+from registry.filings import clock, lateness
 from registry.timeutil import BEIJING
 from registry.workdays import WorkCalendar
 
@@ -78,6 +78,11 @@ class _Deadlines:
             self.cache[key] = (result.date, result.provisional)
         return self.cache[key]
 
+    def resumed(self, accepted: date, notice: date, corrected: date) -> tuple[date, bool]:
+        """The decision deadline once the correction is recorded (registry/filings/clock.py)."""
+        result = clock.decision_deadline(self.calendar, accepted=accepted, notice_issued=notice, corrected=corrected)
+        return result.date, result.provisional
+
 
 def _first_day(state: str, today: date, rng: np.random.Generator) -> date:
     """When a filing in `state` was submitted, so its whole history lies before today."""
@@ -118,6 +123,9 @@ def make_filings(rng: np.random.Generator, *, camera_counts: np.ndarray, operato
             draft["notice_due"] = deadlines.after(draft["notice_at"].astimezone(BEIJING).date(), 10)
             if corrected:
                 draft["corrected_at"] = draft["notice_at"] + timedelta(days=int(rng.integers(0, 12)))
+                # The police clock stopped from the notice to the correction (第九条): it resumes from there.
+                draft["deadline"] = deadlines.resumed(*(draft[k].astimezone(BEIJING).date()
+                                                        for k in ("accepted_at", "notice_at", "corrected_at")))
         if state in ("filed", "rejected"):
             start = draft.get("corrected_at", draft["accepted_at"])
             draft["closed_at"] = start + timedelta(days=int(rng.integers(1, 16)), hours=int(rng.integers(0, 6)))

@@ -131,18 +131,21 @@ def counts_by(session: Session, *, key: Any, half: HalfYear, today: date, done_b
     `done_by` ends the window in which an inspection counts as done (default: the half-year's end), for
     statistics of a month or quarter inside the half-year; `where` narrows the operators.
     """
-    filed = _first_filed()
     last_day = min(half.end, done_by) if done_by is not None else half.end
     in_window = and_(col(Inspection.inspected_on) >= half.start, col(Inspection.inspected_on) <= last_day)
-    # One pass over the inspections: per operator ever inspected (up to the later of the half's end and
-    # today), whether one falls in the window.
+    # Due in `half`: first filed before its cut-off, i.e. some filing (filed or since superseded) filed before it.
+    filed_in_time = (select(Filing.operator_id).where(col(Filing.state).in_((FilingState.filed,
+                                                                             FilingState.superseded)),
+                                                      col(Filing.filed_at) < _cutoff(half)))
+    # One pass over the inspections (of the operators `where` keeps): per operator ever inspected (up to the
+    # later of the half's end and today), whether one falls in the window.
     seen = (select(Inspection.operator_id, func.max(case((in_window, 1), else_=0)).label("done"))
-            .where(col(Inspection.state).in_(RECORDED), col(Inspection.inspected_on) <= max(half.end, today))
+            .where(col(Inspection.state).in_(RECORDED), col(Inspection.inspected_on) <= max(half.end, today),
+                   col(Inspection.operator_id).in_(select(Operator.id).where(where)) if where is not None else true())
             .group_by(col(Inspection.operator_id)).subquery())
     query = (sa_select(key, func.count(), func.sum(func.coalesce(seen.c.done, 0)), func.count(seen.c.operator_id))
-             .select_from(Operator).join(filed, filed.c.operator_id == Operator.id)
-             .outerjoin(seen, seen.c.operator_id == Operator.id)
-             .where(filed.c.first_filed < _cutoff(half), where if where is not None else true()).group_by(key))
+             .select_from(Operator).outerjoin(seen, seen.c.operator_id == Operator.id)
+             .where(col(Operator.id).in_(filed_in_time), where if where is not None else true()).group_by(key))
     counts: dict[Any, dict[str, int]] = {}
     over = today > half.end
     for value, total, done_n, seen_n in session.execute(query).all():

@@ -4,7 +4,9 @@ Every figure is one grouped query over the operators the unit is responsible for
 draws it), keyed by the unit each operator belongs to: the city department's report has a row per filing
 unit (受理单位: branches, corps, bureaus, itself), a unit's report a row per verifying unit (itself and its
 stations). An operator belongs to exactly one row, so the rows add up to the total. No query loops over
-operators: the cost is the same dozen statements at any size (bench/supervision.py).
+operators: the cost is the same few statements at any size (bench/supervision.py) — the due counts of
+registry/inspections/due.py (one per half-year), then every other figure in one UNION ALL statement
+over the operators in scope, selected once.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, true, union_all
 from sqlmodel import Session, col
 
 from registry.auth.models import Role, User
 from registry.auth.scope import CITY_UNIT
 from registry.cameras.models import Camera, CameraStatus, FormFactor
+from registry.dashboard import cache
 from registry.errors import Forbidden, NotFound
 from registry.filings.models import CorrectionNotice, Filing, FilingKind, FilingState
 from registry.footage.models import FootageAccess
@@ -140,7 +143,19 @@ def units_for(session: Session, user: User) -> list[PoliceUnit]:
 
 
 def compute(session: Session, *, unit: PoliceUnit, period: Period, today: date, now: datetime) -> Report:
-    """The report of `unit` for `period`, as seen on `today` (open rectifications count up to today)."""
+    """The report of `unit` for `period`, as seen on `today` (open rectifications count up to today).
+
+    A report that took long to count (the city's, a large branch's: a few hundred milliseconds at a
+    million cameras) is kept as the dashboard keeps its figures (registry/dashboard/cache.py): served
+    again for the same unit, period and day until the audit chain moves — every change of the workflow
+    appends to it — or a minute passes. Its `generated_at` stays the time it was counted.
+    """
+    return cache.counted(session, ("statistics", unit.code, str(period), today),
+                         lambda: count(session, unit=unit, period=period, today=today, now=now)).value
+
+
+def count(session: Session, *, unit: PoliceUnit, period: Period, today: date, now: datetime) -> Report:
+    """The report counted afresh (`compute` without the kept reports)."""
     if unit.code == CITY_UNIT:
         key: Any = col(Operator.filing_unit_code)
         scope: ColumnElement[bool] = true()
@@ -183,73 +198,74 @@ def _n(condition: ColumnElement[bool]) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _grouped(session: Session, query: Any, names: tuple[str, ...]) -> Grouped:
-    """Run a (key, figure…) grouped query into {key: {figure: n}}."""
-    return {row[0]: {name: int(v or 0) for name, v in zip(names, row[1:], strict=True)}
-            for row in session.execute(query).all()}
-
-
 def _queries(session: Session, *, key: Any, scope: ColumnElement[bool], period: Period, today: date
              ) -> list[Grouped]:
-    """Every figure, a grouped query per table."""
-    operator_of = col(Operator.id)
-    found: list[Grouped] = []
-    found.append(_grouped(session, select(key, func.count()).select_from(Operator)
-                          .where(scope, col(Operator.created_at) < period.end_utc).group_by(key), ("operators",)))
+    """Every figure: the due counts (registry/inspections/due.py), then the rest in one statement.
+
+    The operators in scope are selected once (a CTE, with the row key beside each), and every other
+    table is counted against them in one UNION ALL of grouped parts — one round trip and one pass over
+    the operator table rather than one per table (bench/pages.py: the branch's quarter, 1M cameras).
+    """
+    ops = select(col(Operator.id).label("id"), key.label("k"), col(Operator.created_at).label("created_at")
+                 ).where(scope).cte("scoped_operators")
+    k = ops.c.k
     received = and_(col(Filing.state) != FilingState.draft, _in(Filing.submitted_at, period))
-    filings = (select(key, _n(received), _n(_in(Filing.accepted_at, period)), _n(_in(Filing.filed_at, period)),
-                      _n(and_(received, col(Filing.late))))
-               .select_from(Filing).join(Operator, operator_of == col(Filing.operator_id))
-               .where(scope, or_(_in(Filing.submitted_at, period), _in(Filing.accepted_at, period),
-                                 _in(Filing.filed_at, period))).group_by(key))
-    found.append(_grouped(session, filings, ("filings_received", "filings_accepted", "filings_filed",
-                                             "filings_late")))
-    notices = (select(key, _n(_in(CorrectionNotice.issued_at, period)), _n(_in(CorrectionNotice.corrected_at, period)))
-               .select_from(CorrectionNotice).join(Filing, col(Filing.id) == col(CorrectionNotice.filing_id))
-               .join(Operator, operator_of == col(Filing.operator_id))
-               .where(scope, or_(_in(CorrectionNotice.issued_at, period), _in(CorrectionNotice.corrected_at, period)))
-               .group_by(key))
-    found.append(_grouped(session, notices, ("corrections_issued", "corrections_done")))
-    found.append(_cameras(session, key=key, scope=scope, period=period))
-    found.append(_inspections(session, key=key, scope=scope, period=period, today=today))
-    found.append(_rectifications(session, key=key, scope=scope, period=period, today=today))
+    recorded = and_(col(Inspection.state).in_(RECORDED), _on(Inspection.inspected_on, period))
     issued = and_(col(PenaltyCase.state) == PenaltyState.issued, _in(PenaltyCase.issued_at, period))
     fine = and_(issued, col(PenaltyCase.decision) == PenaltyDecision.fine)
-    penalties = (select(key, _n(_in(PenaltyCase.opened_at, period)), _n(issued),
-                        _n(and_(issued, col(PenaltyCase.decision) == PenaltyDecision.warning)), _n(fine),
-                        func.sum(case((fine, col(PenaltyCase.fine_yuan)), else_=0)))
-                 .select_from(PenaltyCase).join(Operator, operator_of == col(PenaltyCase.operator_id))
-                 .where(scope, or_(_in(PenaltyCase.opened_at, period), _in(PenaltyCase.issued_at, period)))
-                 .group_by(key))
-    found.append(_grouped(session, penalties, ("penalty_cases", "penalty_decisions", "penalty_warnings",
-                                               "penalty_fines", "fines_yuan")))
-    footage = (select(key, func.count()).select_from(FootageAccess)
-               .join(Operator, operator_of == col(FootageAccess.operator_id))
-               .where(scope, _on(FootageAccess.accessed_on, period)).group_by(key))
-    found.append(_grouped(session, footage, ("footage_accesses",)))
-    return found
+    parts: list[tuple[tuple[str, ...], Any]] = [
+        (("operators",), select(k, func.count()).select_from(ops)
+         .where(ops.c.created_at < period.end_utc).group_by(k)),
+        (("filings_received", "filings_accepted", "filings_filed", "filings_late"),
+         select(k, _n(received), _n(_in(Filing.accepted_at, period)), _n(_in(Filing.filed_at, period)),
+                _n(and_(received, col(Filing.late))))
+         .select_from(Filing).join(ops, ops.c.id == col(Filing.operator_id))
+         .where(or_(_in(Filing.submitted_at, period), _in(Filing.accepted_at, period), _in(Filing.filed_at, period)))
+         .group_by(k)),
+        (("corrections_issued", "corrections_done"),
+         select(k, _n(_in(CorrectionNotice.issued_at, period)), _n(_in(CorrectionNotice.corrected_at, period)))
+         .select_from(CorrectionNotice).join(Filing, col(Filing.id) == col(CorrectionNotice.filing_id))
+         .join(ops, ops.c.id == col(Filing.operator_id))
+         .where(or_(_in(CorrectionNotice.issued_at, period), _in(CorrectionNotice.corrected_at, period)))
+         .group_by(k)),
+        (CAMERA_FIGURES, _cameras(key, scope, period)),
+        (("inspections",), select(k, func.count()).select_from(Inspection)
+         .join(ops, ops.c.id == col(Inspection.operator_id)).where(recorded).group_by(k)),
+        (("hazards",), select(k, func.count()).select_from(InspectionItem)
+         .join(Inspection, col(Inspection.id) == col(InspectionItem.inspection_id))
+         .join(ops, ops.c.id == col(Inspection.operator_id))
+         .where(recorded, col(InspectionItem.result) == ItemResult.hazard).group_by(k)),
+        (RECTIFICATION_FIGURES, _rectifications(ops, period, today)),
+        (("penalty_cases", "penalty_decisions", "penalty_warnings", "penalty_fines", "fines_yuan"),
+         select(k, _n(_in(PenaltyCase.opened_at, period)), _n(issued),
+                _n(and_(issued, col(PenaltyCase.decision) == PenaltyDecision.warning)), _n(fine),
+                func.sum(case((fine, col(PenaltyCase.fine_yuan)), else_=0)))
+         .select_from(PenaltyCase).join(ops, ops.c.id == col(PenaltyCase.operator_id))
+         .where(or_(_in(PenaltyCase.opened_at, period), _in(PenaltyCase.issued_at, period))).group_by(k)),
+        (("footage_accesses",), select(k, func.count()).select_from(FootageAccess)
+         .join(ops, ops.c.id == col(FootageAccess.operator_id))
+         .where(_on(FootageAccess.accessed_on, period)).group_by(k)),
+    ]
+    # Each part's rows are (key, its figures…, zeros up to the widest part's, the part's number).
+    width = max(len(names) for names, _ in parts)
+    union = union_all(*(query.add_columns(*(literal_column("0") for _ in range(width - len(names))),
+                                          literal_column(str(n)).label("part"))
+                        for n, (names, query) in enumerate(parts)))
+    found: list[Grouped] = [{} for _ in parts]
+    for row in session.execute(union).all():
+        names = parts[int(row[-1])][0]
+        found[int(row[-1])][row[0]] = {name: int(v or 0) for name, v in zip(names, row[1:1 + len(names)],
+                                                                             strict=True)}
+    return [_due(session, key=key, scope=scope, period=period, today=today), *found]
 
 
-def _cameras(session: Session, *, key: Any, scope: ColumnElement[bool], period: Period) -> Grouped:
-    """Coded cameras in use at the period's end (by form factor), filed in it, and removed in it: one scan."""
-    # A code is issued when the camera's filing is filed; a camera a change filing carries over moves to it
-    # and keeps its code, so under a change filing the camera's own registration time stands in for that.
-    coded_by_end = or_(col(Filing.filed_at) < period.end_utc, col(Filing.kind) == FilingKind.change)
-    in_use = and_(coded_by_end, or_(col(Camera.removed_at).is_(None), col(Camera.removed_at) >= period.end_utc))
-    forms = [_n(and_(in_use, col(Camera.form_factor) == form)) for form in FormFactor]
-    removed = and_(col(Camera.status) == CameraStatus.removed, _in(Camera.removed_at, period))
-    query = (select(key, _n(in_use), *forms, _n(removed), _n(_in(Filing.filed_at, period)))
-             .select_from(Camera).join(Filing, col(Filing.id) == col(Camera.filing_id))
-             .join(Operator, col(Operator.id) == col(Camera.operator_id))
-             .where(scope, col(Camera.code).is_not(None), col(Camera.created_at) < period.end_utc)
-             .group_by(key))
-    return _grouped(session, query, ("cameras_in_use", *(f"cameras_{f.value}" for f in FormFactor),
-                                     "cameras_removed", "cameras_filed"))
+CAMERA_FIGURES = ("cameras_in_use", *(f"cameras_{f.value}" for f in FormFactor), "cameras_removed", "cameras_filed")
+RECTIFICATION_FIGURES = ("rectifications_issued", "rectifications_closed", "rectifications_escalated",
+                         "rectifications_open", "rectifications_overdue")
 
 
-def _inspections(session: Session, *, key: Any, scope: ColumnElement[bool], period: Period, today: date
-                 ) -> Grouped:
-    """Operators due and done in the period's half-year(s), inspections recorded, and hazards found."""
+def _due(session: Session, *, key: Any, scope: ColumnElement[bool], period: Period, today: date) -> Grouped:
+    """Operators due and done in the period's half-year(s): registry/inspections/due.py counts them."""
     grouped: Grouped = {}
     for half in period.halves():
         counts = due.counts_by(session, key=key, half=half, today=today, done_by=period.end, where=scope)
@@ -257,31 +273,36 @@ def _inspections(session: Session, *, key: Any, scope: ColumnElement[bool], peri
             figures = grouped.setdefault(found, {"inspections_due": 0, "inspections_done": 0})
             figures["inspections_due"] += by_status["total"]
             figures["inspections_done"] += by_status[due.DueStatus.done.value]
-    recorded = and_(col(Inspection.state).in_(RECORDED), _on(Inspection.inspected_on, period))
-    inspections = (select(key, func.count()).select_from(Inspection)
-                   .join(Operator, col(Operator.id) == col(Inspection.operator_id))
-                   .where(scope, recorded).group_by(key))
-    hazards = (select(key, func.count()).select_from(InspectionItem)
-               .join(Inspection, col(Inspection.id) == col(InspectionItem.inspection_id))
-               .join(Operator, col(Operator.id) == col(Inspection.operator_id))
-               .where(scope, recorded, col(InspectionItem.result) == ItemResult.hazard).group_by(key))
-    for query, name in ((inspections, "inspections"), (hazards, "hazards")):
-        for found, figures in _grouped(session, query, (name,)).items():
-            grouped.setdefault(found, {}).update(figures)
     return grouped
 
 
-def _rectifications(session: Session, *, key: Any, scope: ColumnElement[bool], period: Period, today: date
-                    ) -> Grouped:
+def _cameras(key: Any, scope: ColumnElement[bool], period: Period) -> Any:
+    """Coded cameras in use at the period's end (by form factor), filed in it, and removed in it: one scan.
+
+    Served by the partial index ix_camera_coded_tally (migration 0016): the coded cameras of the operators
+    in scope with every column counted here, so the camera table itself is not read.
+    """
+    # A code is issued when the camera's filing is filed; a camera a change filing carries over moves to it
+    # and keeps its code, so under a change filing the camera's own registration time stands in for that.
+    coded_by_end = or_(col(Filing.filed_at) < period.end_utc, col(Filing.kind) == FilingKind.change)
+    in_use = and_(coded_by_end, or_(col(Camera.removed_at).is_(None), col(Camera.removed_at) >= period.end_utc))
+    forms = [_n(and_(in_use, col(Camera.form_factor) == form)) for form in FormFactor]
+    removed = and_(col(Camera.status) == CameraStatus.removed, _in(Camera.removed_at, period))
+    return (select(key, _n(in_use), *forms, _n(removed), _n(_in(Filing.filed_at, period)))
+            .select_from(Camera).join(Operator, col(Operator.id) == col(Camera.operator_id))
+            .join(Filing, col(Filing.id) == col(Camera.filing_id))
+            .where(scope, col(Camera.code).is_not(None), col(Camera.created_at) < period.end_utc)
+            .group_by(key))
+
+
+def _rectifications(ops: Any, period: Period, today: date) -> Any:
     """Notices issued, closed and escalated in the period, and those still open (and overdue) at its end."""
     as_of = min(period.end, today)
     still_open = and_(col(Rectification.issued_on) <= as_of,
                       or_(col(Rectification.closed_on).is_(None), col(Rectification.closed_on) > as_of))
-    query = (select(key, _n(_on(Rectification.issued_on, period)),
-                    _n(and_(col(Rectification.state) == Rect.closed, _on(Rectification.closed_on, period))),
-                    _n(and_(col(Rectification.state) == Rect.escalated, _on(Rectification.closed_on, period))),
-                    _n(still_open), _n(and_(still_open, col(Rectification.due_date) < as_of)))
-             .select_from(Rectification).join(Operator, col(Operator.id) == col(Rectification.operator_id))
-             .where(scope, col(Rectification.issued_on) <= period.end).group_by(key))
-    return _grouped(session, query, ("rectifications_issued", "rectifications_closed", "rectifications_escalated",
-                                     "rectifications_open", "rectifications_overdue"))
+    return (select(ops.c.k, _n(_on(Rectification.issued_on, period)),
+                   _n(and_(col(Rectification.state) == Rect.closed, _on(Rectification.closed_on, period))),
+                   _n(and_(col(Rectification.state) == Rect.escalated, _on(Rectification.closed_on, period))),
+                   _n(still_open), _n(and_(still_open, col(Rectification.due_date) < as_of)))
+            .select_from(Rectification).join(ops, ops.c.id == col(Rectification.operator_id))
+            .where(col(Rectification.issued_on) <= period.end).group_by(ops.c.k))

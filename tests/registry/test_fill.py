@@ -8,13 +8,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner
 
 from registry.auth.models import Role
+from registry.calendars import current_calendar
 from registry.camera_codes import validate_code
 from registry.cameras.models import Camera, CameraCreate
 from registry.commands.fill import fill_app
+from registry.filings import clock
+from registry.filings.models import CorrectionNotice, Filing
 from registry.fill.load import FillError, fill
 from registry.settings import Settings
 from tests.registry.conftest import Person
@@ -40,6 +43,15 @@ def test_filled_city_is_consistent_and_readable(engine: Engine, settings: Settin
     with Session(engine) as session:
         for camera in session.exec(select(Camera)):
             CameraCreate.model_validate(camera, from_attributes=True)
+    # Deadlines as the workflow sets them: 15 working days, the clock stopped from notice to correction.
+    with Session(engine) as session:
+        calendar = current_calendar(session)
+        accepted = session.exec(select(Filing).where(col(Filing.accepted_at).is_not(None))).all()
+        wrong = [(f.id, f.deadline) for f in accepted
+                 if f.deadline != clock.recompute(calendar, f, clock.notice_of(session, f.id)).date]
+        resumed = session.exec(select(func.count()).select_from(CorrectionNotice)
+                               .where(col(CorrectionNotice.corrected_at).is_not(None))).one()
+    assert wrong == [] and resumed > 0
     # The API reads bulk rows like any others, and pages through them by keyset.
     city = make_person(Role.supervisor, "001")
     seen, after = 0, 0

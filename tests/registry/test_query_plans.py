@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +283,35 @@ def test_models_and_migrations_declare_the_same_indexes(filled: Filled) -> None:
     assert diff == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("who", ["city", "branch"])
+def test_the_statistics_count_cameras_from_their_index(filled: Filled, who: str) -> None:
+    """数据报送's camera figures read the coded cameras' covering index (migration 0016) on PostgreSQL; no scan."""
+    from registry.statistics import service
+    from registry.statistics.periods import Period
+    from registry.units.models import PoliceUnit
+
+    union: list[tuple[str, Any]] = []  # the one statement of every figure but the due counts (WITH …)
+
+    def hook(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if "UNION ALL" in statement:
+            union.append((statement, parameters))
+
+    event.listen(filled.engine, "before_cursor_execute", hook)
+    try:
+        with Session(filled.engine) as session:
+            unit = session.get_one(PoliceUnit, filled.actors[who].user.unit_code)
+            service.count(session, unit=unit, period=Period.parse("2026-Q4"), today=date(2026, 12, 5),
+                          now=datetime(2026, 12, 5, 4, tzinfo=UTC))
+    finally:
+        event.remove(filled.engine, "before_cursor_execute", hook)
+    assert len(union) == 1, union
+    plan = _plan(filled, *union[0])
+    if filled.backend == "postgres":  # SQLite, the small registry's database, may walk (operator_id, id) instead
+        assert "ix_camera_coded_tally" in plan, plan
+    assert not [line for line in _scans(filled.backend, plan) if "camera" in line], plan
+
+
 def _queue_statements(filled: Filled, queue: str) -> list[tuple[str, Any]]:
     """The rows and the count the desk's queue or the 核对 queue sends for the branch's intake officer."""
     from registry.ui.forms import FormErrors
@@ -310,7 +339,7 @@ def _queue_statements(filled: Filled, queue: str) -> list[tuple[str, Any]]:
     ("verify", "ix_filing_awaiting_verification_deadline", "('accepted', 'corrected')")])
 def test_queues_walk_their_partial_index_in_deadline_order(filled: Filled, queue: str, index: str,
                                                            states: str) -> None:
-    """The desk's queue and the 核对 queue read their page (and count) from migration 0016's partial indexes in
+    """The desk's queue and the 核对 queue read their page (and count) from migration 0017's partial indexes in
     deadline order, instead of reading every open filing of the branch and sorting it. The states are written
     into the SQL: as parameters, a prepared statement's generic plan (psycopg prepares a statement run five
     times) could not prove the index's predicate and fell back to the sort."""

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
@@ -25,11 +26,13 @@ from registry.audit.models import AuditEvent
 from registry.auth.models import Role
 from registry.cameras.models import Camera, FormFactor
 from registry.cli import app as cli
+from registry.dashboard import cache
 from registry.filings.models import CorrectionNotice, Filing
 from registry.inspections.periods import HalfYear
 from registry.operators.models import Operator
 from registry.penalties.models import PenaltyCase
 from registry.settings import Settings
+from registry.statistics import service
 from registry.statistics.export import FIRST_DATA_ROW, HEADER_ROW, TITLE
 from registry.statistics.periods import Period, PeriodKind
 from registry.statistics.service import NAMES
@@ -369,3 +372,64 @@ def test_periods() -> None:
     assert Period.parse("2026").halves() == [HalfYear(2026, 1), HalfYear(2026, 2)]
     assert Period.parse("2026-Q2").halves() == [HalfYear(2026, 1)]
     assert Period.containing(dt.date(2026, 12, 5), PeriodKind.quarter) == q4
+
+
+def _statements(engine: Engine) -> tuple[list[str], Callable[[], None]]:
+    """Every statement sent to the database from now on, and how to stop listening."""
+    seen: list[str] = []
+
+    def hook(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", hook)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", hook)
+
+
+@pytest.mark.parametrize("unit_code", ["001", "101"])
+def test_the_report_is_one_statement_beside_the_due_counts(city: City, engine: Engine, unit_code: str) -> None:
+    """Every figure but the due counts comes from one UNION ALL over the operators in scope (selected once), and
+    the figures are those a separate grouped query per operator gives (bench/supervision.py's loop)."""
+    with Session(engine) as session:
+        unit = session.get_one(PoliceUnit, unit_code)
+        for text in ("2026-Q3", "2026", "2026-09"):
+            period = Period.parse(text)
+            seen, stop = _statements(engine)
+            try:
+                report = service.count(session, unit=unit, period=period, today=dt.date(2026, 12, 5),
+                                       now=at("2026-12-05"))
+            finally:
+                stop()
+            # The listed units, the due counts (one per half-year) and the rest: nothing per table or operator.
+            assert len(seen) == 2 + len(period.halves()), seen
+            assert sum("UNION ALL" in s for s in seen) == 1
+            operators = session.exec(select(Operator)).all()
+            by_operator = dict.fromkeys(NAMES, 0)
+            for operator in operators:
+                scope = col(Operator.id) == operator.id
+                for grouped in service._queries(session, key=col(Operator.id), scope=scope, period=period,
+                                                today=dt.date(2026, 12, 5)):
+                    for figures in grouped.values():
+                        for name, n in figures.items():
+                            by_operator[name] += n
+            if unit_code == "001":
+                assert report.total.figures == by_operator, text
+
+
+def test_a_slow_report_is_kept_until_the_workflow_writes(client: TestClient, city: City, engine: Engine,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report slow to count is served again, with the time it was counted, until the audit chain moves."""
+    monkeypatch.setattr(cache, "SLOW_S", 0.0)  # every count counts as slow: kept (a branch's takes ~0.5 s)
+    first = report(client, city.a.desk.wang, period="2026-Q4")
+    seen, stop = _statements(engine)
+    try:
+        again = report(client, city.a.desk.wang, period="2026-Q4")
+    finally:
+        stop()
+    assert again == first  # generated_at included: the kept report says when it was counted
+    assert not [s for s in seen if "GROUP BY" in s]
+    assert report(client, city.a.desk.wang, period="2026-Q3")["total"]["figures"] == STATION_Q3  # its own key
+    added = client.post("/api/v1/footage-accesses", headers=city.a.desk.hotel.headers,
+                        json=access_on(city.a.operator.id, "2026-11-02"))
+    assert added.status_code == 201, added.text  # audited: the chain moves, the report is counted again
+    after = report(client, city.a.desk.wang, period="2026-Q4")
+    assert after["total"]["figures"]["footage_accesses"] == first["total"]["figures"]["footage_accesses"] + 1

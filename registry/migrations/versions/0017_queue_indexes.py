@@ -1,7 +1,7 @@
 """the desk's queue and the 核对 queue: partial indexes in deadline order
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06
 
 The desk lists a unit's open filings (submitted, accepted, corrected, correction_requested) nearest
@@ -21,8 +21,8 @@ The expression is registry.filings.models.DEADLINE_SQL, which the queues' sort (
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
