@@ -6,7 +6,7 @@ users`: a unit's administrator manages the accounts of their unit, its stations 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,6 +22,7 @@ from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError
 from registry.operators.models import Operator
 from registry.ui.forms import FormErrors, parse
+from registry.ui.list_export import ExportColumn, export_list
 from registry.ui.listing import Column, FilterField, ListSpec, Sort, show_list
 from registry.ui.templating import ROLE_NAMES, redirect, render
 from registry.units.models import PoliceUnit, UnitKind
@@ -65,7 +66,25 @@ USERS = ListSpec(
     default_sort="username", id_column=col(User.id),
     columns=(Column("用户名", "username"), Column("姓名"), Column("角色"), Column("所属单位"), Column("状态"),
              Column("创建顺序", "id")),
-    row_template="admin/_user_row.html",
+    row_template="admin/_user_row.html", export_url="/admin/users/export",
+)
+
+
+def _status(user: User) -> str:
+    return "已停用" if not user.active else "待修改初始密码" if user.must_change_password else "正常"
+
+
+# What the list shows of an account, and nothing else: never the password hash, never a token (the query reads
+# the User row for the page's links; only these values of it are written).
+USER_EXPORT = (
+    ExportColumn("id", "ID", lambda r: r.User.id),
+    ExportColumn("username", "用户名", lambda r: r.User.username),
+    ExportColumn("full_name", "姓名", lambda r: r.User.full_name),
+    ExportColumn("role", "角色", lambda r: ROLE_NAMES[r.User.role]),
+    ExportColumn("unit_code", "所属单位编码", lambda r: r.User.unit_code),
+    ExportColumn("operator_id", "使用单位ID", lambda r: r.User.operator_id),
+    ExportColumn("operator_name", "使用单位", lambda r: r.operator_name),
+    ExportColumn("status", "状态", lambda r: _status(r.User)),
 )
 
 
@@ -88,6 +107,14 @@ def user_list(request: Request, session: SessionDep, actor: PageActor) -> Respon
     _admin(actor)
     return show_list(request, session, actor, USERS, lambda f: user_rows(actor.user, f),
                      extra={"actions": [{"url": "/admin/users/new", "label": "新增账户"}]})
+
+
+@router.get("/admin/users/export.{fmt}")
+def user_export(request: Request, session: SessionDep, actor: PageActor, fmt: Literal["csv", "xlsx"]) -> Response:
+    """The accounts this administrator manages, as filtered and sorted, as CSV or Excel (audited)."""
+    _admin(actor)
+    return export_list(request, session, actor, USERS, lambda f: user_rows(actor.user, f), USER_EXPORT, fmt,
+                       "users")
 
 
 def _form_page(request: Request, session: Session, actor: Actor, values: dict[str, Any], errors: FormErrors,

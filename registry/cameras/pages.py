@@ -26,7 +26,7 @@ from registry.imports.columns import Kind
 from registry.imports.pages import import_action
 from registry.operators.models import Operator
 from registry.ui import labels
-from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
+from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, order_of, show_list
 from registry.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -108,7 +108,8 @@ def camera_export(request: Request, session: SessionDep, engine: EngineDep, acto
                   fmt: Literal["csv", "xlsx"]) -> Response:
     """The filtered camera list as CSV or Excel (every page of it), scoped and audited."""
     filters: CameraFilters = filters_of(CAMERAS, request)
-    return exports.respond(session, engine, actor, Kind.cameras, fmt, filters.to_export())
+    return exports.respond(session, engine, actor, Kind.cameras, fmt, filters.to_export(),
+                           order_of(CAMERAS, request))
 
 
 @router.get("/search", response_class=HTMLResponse)

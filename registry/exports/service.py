@@ -1,10 +1,11 @@
-"""Streaming exports of the lists a user may see, read in id windows so a million rows never sit in memory."""
+"""Streaming exports of the lists a user may see, read in bounded batches so a million rows never sit in memory:
+in id windows when the list is in id order, in keyset batches over the sort key when it is sorted otherwise."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -26,6 +27,7 @@ from registry.filings import clock
 from registry.filings.models import Filing, FilingState
 from registry.filings.verification import awaiting_clause
 from registry.imports.columns import CAMERA_COLUMNS, FILING_COLUMNS, OPERATOR_COLUMNS, SHEET_TITLES, Kind
+from registry.keyset import KeyOrder, batches
 from registry.operators.models import Operator
 from registry.text import csv_cell, needs_care, xlsx_cell
 from registry.timeutil import beijing_today
@@ -215,32 +217,46 @@ def _converter(column_type: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def iter_rows(engine: Engine, *, kind: Kind, user: User, filters: Filters, window: int = WINDOW
-              ) -> Iterator[list[Any]]:
-    """Rows in id order, read in id windows, each in its own short transaction (no long lock held).
+def iter_rows(engine: Engine, *, kind: Kind, user: User, filters: Filters, window: int = WINDOW,
+              order: KeyOrder | None = None) -> Iterator[list[Any]]:
+    """Rows in `order` (the list's sort; id order without one), each batch in its own short transaction (no long
+    lock held).
 
-    A window bounds every query whatever plan the database picks: with LIMIT alone, a scope
-    sub-select lets the planner walk an (operator_id, id) index and sort everything after the
-    cursor for each batch, which is quadratic over a million rows. Rows added after the export
-    starts (ids above the first maximum) are not included.
+    In id order a window of ids bounds every query whatever plan the database picks: with LIMIT alone, a scope
+    sub-select lets the planner walk an (operator_id, id) index and sort everything after the cursor for each
+    batch, which is quadratic over a million rows. Rows added after the export starts (ids above the first
+    maximum) are not included. Sorted by another column (a filing's deadline, an operator's name: lists of
+    thousands, not millions), batches follow that column and the id as the list's pages do (registry/keyset.py).
     """
     fields = _fields(kind)
     query, key = filtered_query(kind, user, filters, [f.expr for f in fields])
+    order = order or KeyOrder(key, key)
     converters = [(i, c) for i, c in enumerate(_converter(f.expr.type) for f in fields) if c is not None]
+    width = len(fields)
     with Session(engine) as session:
-        top = session.execute(select(func.max(col(key)))).scalar() or 0
-        session.commit()
-        low = 0
-        while low < top:
-            rows = session.execute(query.where(col(key) > low, col(key) <= low + window).order_by(col(key))).all()
-            session.commit()
-            low += window
+        for rows in _batches(session, query, order, window):
             for row in rows:
-                values = list(row)
+                values = list(row)[:width]
                 for index, convert in converters:
                     if values[index] is not None:
                         values[index] = convert(values[index])
                 yield values
+
+
+def _batches(session: Session, query: Select[Any], order: KeyOrder, window: int) -> Iterator[Sequence[Any]]:
+    def run(page: Select[Any]) -> Sequence[Any]:
+        rows = session.execute(page).all()
+        session.commit()
+        return rows
+
+    if not order.by_id:
+        yield from batches(run, query, order, window)
+        return
+    key = order.id_column
+    top = run(select(func.max(col(key))))[0][0] or 0
+    lows = range(0, top, window)
+    for low in reversed(lows) if order.descending else lows:
+        yield run(query.where(col(key) > low, col(key) <= low + window).order_by(*order.order_by()))
 
 
 def _text_columns(kind: Kind) -> list[int]:
@@ -250,7 +266,8 @@ def _text_columns(kind: Kind) -> list[int]:
     return [i for i, f in enumerate(_fields(kind)) if not isinstance(f.expr.type, other)]
 
 
-def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters) -> Iterator[bytes]:
+def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters, order: KeyOrder | None = None
+               ) -> Iterator[bytes]:
     """UTF-8 CSV with a BOM (so Excel reads the Chinese), one chunk per batch of rows."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
@@ -258,7 +275,7 @@ def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters) -> I
     writer.writerows(header_rows(kind))
     pending = 0
     texts = _text_columns(kind)
-    for row in iter_rows(engine, kind=kind, user=user, filters=filters):
+    for row in iter_rows(engine, kind=kind, user=user, filters=filters, order=order):
         for index in texts:
             value = row[index]
             if value and needs_care(value):
@@ -274,7 +291,7 @@ def csv_chunks(engine: Engine, *, kind: Kind, user: User, filters: Filters) -> I
 
 
 def write_xlsx(engine: Engine, path: Path, *, kind: Kind, user: User, filters: Filters,
-               progress: Callable[[int], None] | None = None) -> int:
+               progress: Callable[[int], None] | None = None, order: KeyOrder | None = None) -> int:
     """A write-only (streamed to disk) workbook; returns the number of data rows."""
     book = Workbook(write_only=True)
     ws = book.create_sheet(SHEET_TITLES[kind])
@@ -282,7 +299,7 @@ def write_xlsx(engine: Engine, path: Path, *, kind: Kind, user: User, filters: F
         ws.append(row)
     rows = 0
     texts = _text_columns(kind)
-    for values in iter_rows(engine, kind=kind, user=user, filters=filters):
+    for values in iter_rows(engine, kind=kind, user=user, filters=filters, order=order):
         for index in texts:
             value = values[index]
             if value and needs_care(value):

@@ -20,6 +20,7 @@ from registry.exports.service import Filters
 from registry.filings.models import FilingState
 from registry.imports.columns import Kind
 from registry.imports.views import MEDIA_TYPES
+from registry.keyset import KeyOrder
 from registry.responses import errors, files
 from registry.timeutil import beijing_today
 
@@ -30,21 +31,22 @@ EXPORT_FILES = files(*MEDIA_TYPES.values(), description="the list as CSV (stream
 
 
 def respond(session: SessionDep, engine: Engine, actor: CurrentActor, kind: Kind, fmt: Format,
-             filters: Filters) -> Response:
-    """Audit first (the event commits with the request), then send the rows (list pages' 导出 too)."""
+             filters: Filters, order: KeyOrder | None = None) -> Response:
+    """Audit first (the event commits with the request), then send the rows (list pages' 导出 too, in the list's
+    order; id order without one)."""
     filename = f"{kind.value}-{beijing_today().isoformat()}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
         rows = service.count(session, kind=kind, user=actor.user, filters=filters)
         service.record(session, actor=actor, kind=kind, fmt=fmt, filters=filters, rows=rows)
-        chunks = service.csv_chunks(engine, kind=kind, user=actor.user, filters=filters)
+        chunks = service.csv_chunks(engine, kind=kind, user=actor.user, filters=filters, order=order)
         return StreamingResponse(chunks, media_type=MEDIA_TYPES[fmt], headers=disposition)
     # End the request's transaction first: on SQLite it holds the write lock the batch reader needs.
     session.commit()
     handle, name = tempfile.mkstemp(suffix=".xlsx", prefix="camreg-export-")
     os.close(handle)
     try:
-        rows = service.write_xlsx(engine, Path(name), kind=kind, user=actor.user, filters=filters)
+        rows = service.write_xlsx(engine, Path(name), kind=kind, user=actor.user, filters=filters, order=order)
     except BaseException:
         os.unlink(name)
         raise

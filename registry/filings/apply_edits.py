@@ -5,6 +5,7 @@ refusal re-shows the filing's page with the message beside the form that was sen
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -80,11 +81,19 @@ def _add(session: Any, actor: Actor, filing: Filing, cameras: list[CameraCreate]
     service.add_cameras(session, actor=actor, filing_id=filing.id, items=cameras)
 
 
-@router.post("/apply/{filing_id}/cameras", response_class=HTMLResponse)
-async def add_camera(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor,
-                     filing_id: int) -> Response:
-    """Add one camera from the row form (a position left empty is the system's location)."""
-    filing = own_filing(session, actor, filing_id)
+@dataclass
+class RowAdded:
+    """What the one-row camera form came to: the camera added, or the errors beside its fields (and the status)."""
+
+    values: dict[str, str]
+    errors: FormErrors
+    camera: CameraCreate | None = None
+    status: int = 422
+
+
+async def add_from_row_form(request: Request, session: Any, actor: Actor, filing: Filing) -> RowAdded:
+    """One camera from the row form (`apply/_camera_row_form.html`), on the operator's page and at the desk: a
+    position left empty is the system's location; refused rows are not stored (403 and 404 are raised)."""
     form = await request.form()
     values = {f"cam_{k}": str(form.get(f"cam_{k}", "")).strip() for k in ROW_FIELDS}
     data = {k: values[f"cam_{k}"] for k in ROW_FIELDS}
@@ -98,17 +107,30 @@ async def add_camera(request: Request, session: SessionDep, settings: SettingsDe
         errors.add(f"cam_{name}", message)
     if camera is None or errors:
         errors.add(None, "摄像机未添加，请更正标出的内容")
-        session.refresh(filing)
-        return show(request, session, settings, actor, filing, errors, values, status=422)
+        return RowAdded(values, errors)
     savepoint = session.begin_nested()
     try:
         _add(session, actor, filing, [camera])
     except DomainError as exc:
         savepoint.rollback()
-        field = f"cam_{exc.field.rsplit('.', 1)[-1]}" if exc.field else None
-        return _refused(request, session, settings, actor, filing, field, exc.message, values, exc.status_code)
+        if exc.status_code in (403, 404):
+            raise
+        errors.add(f"cam_{exc.field.rsplit('.', 1)[-1]}" if exc.field else None, exc.message.split(" / ")[0])
+        return RowAdded(values, errors, status=exc.status_code)
     savepoint.commit()
-    return redirect(f"/apply/{filing_id}#cameras", message=f"已添加摄像机“{camera.name}”")
+    return RowAdded(values, errors, camera, status=303)
+
+
+@router.post("/apply/{filing_id}/cameras", response_class=HTMLResponse)
+async def add_camera(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor,
+                     filing_id: int) -> Response:
+    """Add one camera from the row form (a position left empty is the system's location)."""
+    filing = own_filing(session, actor, filing_id)
+    added = await add_from_row_form(request, session, actor, filing)
+    if added.camera is None:
+        session.refresh(filing)
+        return show(request, session, settings, actor, filing, added.errors, added.values, status=added.status)
+    return redirect(f"/apply/{filing_id}#cameras", message=f"已添加摄像机“{added.camera.name}”")
 
 
 @router.post("/apply/{filing_id}/cameras/paste", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from registry.actor import Actor
 from registry.cameras.models import Camera
-from registry.filings import mapimages
+from registry.filings import drafts, mapimages
 from registry.filings.models import AWAITING_DECISION, EDITABLE_STATES, Filing, FilingState, Material, MaterialKind
 from registry.filings.paste_rows import PASTE_HEADERS
 from registry.filings.service import DESK_ROLES
@@ -64,6 +64,7 @@ class DeskActions:
     review_waiting: str | None  # what the re-check still waits for (the verifying unit's 核对)
     reject: bool
     upload: bool
+    edit_form: bool  # the officer who typed the filing in at the desk corrects it before acceptance
 
 
 def desk_actions(actor: Actor, filing: Filing) -> DeskActions | None:
@@ -88,6 +89,7 @@ def desk_actions(actor: Actor, filing: Filing) -> DeskActions | None:
                         else None),
         reject=state in AWAITING_DECISION,
         upload=state in EDITABLE_STATES,
+        edit_form=drafts.desk_typed_by(actor, filing),
     )
 
 

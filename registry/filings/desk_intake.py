@@ -21,11 +21,12 @@ from registry.actor import Actor
 from registry.auth.scope import get_visible, operator_clause, require_role
 from registry.code_tables import INDUSTRY_2016, Status
 from registry.deps import PageActor, SessionDep, SettingsDep
-from registry.errors import DomainError
+from registry.errors import Conflict, DomainError
 from registry.filings import apply_form, drafts, pages, paste_rows, service  # pages first: brings desk_pages
+from registry.filings.apply_edits import add_from_row_form
 from registry.filings.apply_import import import_into, keep_error_file
 from registry.filings.desk_pages import _filing
-from registry.filings.models import FilingCreate, FilingKind
+from registry.filings.models import Filing, FilingCreate, FilingFormUpdate, FilingKind, FilingState
 from registry.imports.columns import Kind
 from registry.imports.pages import error_link
 from registry.operators import service as operators_service
@@ -147,14 +148,20 @@ def _operator(session: Session, actor: Actor, operator_id: int) -> Operator:
 
 
 def _form_page(request: Request, session: Session, actor: Actor, operator: Operator, values: dict[str, Any],
-               errors: FormErrors, status: int = 200) -> Response:
-    return render(request, "apply/form.html", {
-        "operator": operator, "filing": None, "values": values, "errors": errors, "types": apply_form.TYPES,
-        "datums": labels.choices(Datum), "place_kinds": labels.choices(PlaceKind), "title": "窗口受理：录入备案",
-        "answer": _routing(operator, values),
-        "form_action": f"/desk/new/{operator.id}", "route_url": f"/desk/new/{operator.id}/route",
-        "outlines_url": "/geo/districts.geojson", "back_url": "/desk/new", "desk_intake": True,
-    }, actor=actor, session=session, status_code=status)
+               errors: FormErrors, status: int = 200, filing: Filing | None = None) -> Response:
+    """The operator's filing form, for a new filing typed in at the window or (`filing`) one being corrected."""
+    context: dict[str, Any] = {
+        "operator": operator, "filing": filing, "values": values, "errors": errors, "types": apply_form.TYPES,
+        "datums": labels.choices(Datum), "place_kinds": labels.choices(PlaceKind),
+        "answer": _routing(operator, values), "route_url": f"/desk/new/{operator.id}/route",
+        "outlines_url": "/geo/districts.geojson"}
+    if filing is None:
+        context.update(title="窗口受理：录入备案", form_action=f"/desk/new/{operator.id}", back_url="/desk/new",
+                       desk_intake=True)
+    else:
+        context.update(title="窗口受理：修改备案信息", form_action=f"/filings/{filing.id}/form",
+                       filing_url=f"/filings/{filing.id}", desk_edit=True)
+    return render(request, "apply/form.html", context, actor=actor, session=session, status_code=status)
 
 
 def _routing(operator: Operator, values: dict[str, Any]) -> Any:
@@ -209,6 +216,49 @@ async def submit_at_desk(request: Request, session: SessionDep, settings: Settin
     return _form_page(request, session, actor, operator, values, errors, status=422)
 
 
+def _typed_here(session: Session, actor: Actor, filing_id: int) -> tuple[Filing, Operator]:
+    """A filing this officer typed in at the desk, not yet accepted: 404 outside scope, 403 for another officer,
+    409 for a filing the operator submitted online or one already accepted."""
+    filing = _filing(session, actor, filing_id)
+    drafts.require_form_editable(actor, filing)
+    if filing.state != FilingState.submitted:  # a draft or correction is the operator's to edit, on its pages
+        raise Conflict("备案已受理，修改须按补正通知办理 / the filing was accepted: changes go through the correction "
+                       "notice", details={"state": filing.state.value})
+    return filing, session.get_one(Operator, filing.operator_id)
+
+
+@router.get("/filings/{filing_id}/form", response_class=HTMLResponse)
+def edit_typed_form(request: Request, session: SessionDep, actor: PageActor, filing_id: int) -> Response:
+    """The form this officer typed in at the window, to correct before acceptance."""
+    filing, operator = _typed_here(session, actor, filing_id)
+    return _form_page(request, session, actor, operator, apply_form.values_of(filing, operator), FormErrors(),
+                      filing=filing)
+
+
+@router.post("/filings/{filing_id}/form", response_class=HTMLResponse)
+async def save_typed_form(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor,
+                          filing_id: int) -> Response:
+    """Save the corrected form (audited field by field, with what it was); errors come back beside each field."""
+    filing, operator = _typed_here(session, actor, filing_id)
+    values = apply_form.read(await request.form())
+    errors = FormErrors()
+    apply_form.require_dates(values, filing.kind, errors)
+    data = apply_form.to_model(FilingFormUpdate, values, errors)
+    if data is not None:
+        savepoint = session.begin_nested()
+        try:
+            drafts.update_form(session, actor=actor, filing_id=filing_id, data=data, settings=settings)
+        except DomainError as exc:
+            savepoint.rollback()
+            if exc.status_code in (403, 404):
+                raise
+            errors.add_domain(exc, apply_form.FIELD_NAMES)
+        else:
+            savepoint.commit()
+            return redirect(f"/filings/{filing_id}", message="备案信息已修改")
+    return _form_page(request, session, actor, operator, values, errors, status=422, filing=filing)
+
+
 def _refused(request: Request, session: Session, settings: Settings, actor: Actor, filing: Any, field: str,
              message: str, values: dict[str, Any], status: int = 422, extra: dict[str, Any] | None = None) -> Response:
     errors = FormErrors()
@@ -243,6 +293,19 @@ async def paste_at_desk(request: Request, session: SessionDep, settings: Setting
                         exc.status_code)
     savepoint.commit()
     return redirect(f"/filings/{filing_id}#cameras", message=f"已添加 {len(pasted.cameras)} 台摄像机")
+
+
+@router.post("/filings/{filing_id}/cameras", response_class=HTMLResponse)
+async def add_at_desk(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor,
+                      filing_id: int) -> Response:
+    """One camera typed in from the operator's list, with the operator's own row form and service."""
+    filing = _filing(session, actor, filing_id)
+    added = await add_from_row_form(request, session, actor, filing)
+    if added.camera is None:
+        session.refresh(filing)
+        return pages.show_detail(request, session, settings, actor, filing, errors=added.errors,
+                                 values=added.values, status=added.status, extra={"row_form_open": True})
+    return redirect(f"/filings/{filing_id}#cameras", message=f"已添加摄像机“{added.camera.name}”")
 
 
 @router.post("/filings/{filing_id}/cameras/import", response_class=HTMLResponse)

@@ -32,12 +32,13 @@ from registry.filings.models import (
     MaterialKind,
     VerificationResult,
 )
-from registry.filings.pages import DEADLINE_ORDER, EngineDep, filing_rows, show_detail
+from registry.filings.pages import DEADLINE_ORDER, FILING_ROW_EXPORT, EngineDep, filing_rows, show_detail
 from registry.filings.views import RejectRequest
 from registry.imports.columns import Kind
 from registry.settings import Settings
 from registry.ui.forms import FormErrors, parse
-from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
+from registry.ui.list_export import export_list
+from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, order_of, show_list
 from registry.ui.templating import redirect
 
 router: APIRouter = APIRouter(include_in_schema=False)
@@ -81,7 +82,7 @@ RECHECK = ListSpec(
     url="/desk/recheck", title="待复核备案", filters=QueueFilters,
     fields=(FilterField("q", "查找", placeholder="备案编号、使用单位名称或信用代码"),),
     sorts=QUEUE_SORTS, default_sort="deadline", id_column=col(Filing.id), columns=QUEUE_COLUMNS,
-    row_template="filings/_queue_row.html", template="filings/queue.html",
+    row_template="filings/_queue_row.html", template="filings/queue.html", export_url="/desk/recheck/export",
 )
 
 
@@ -105,7 +106,8 @@ def queue_export(request: Request, session: SessionDep, engine: EngineDep, actor
     """The queue as CSV or Excel, exactly its filtered rows."""
     _desk_officer(session, actor)
     filters: QueueFilters = filters_of(QUEUE, request)
-    return exports.respond(session, engine, actor, Kind.filings, fmt, filters.to_export(actor.user.unit_code))
+    return exports.respond(session, engine, actor, Kind.filings, fmt, filters.to_export(actor.user.unit_code),
+                           order_of(QUEUE, request))
 
 
 def recheck_rows(actor: Actor, filters: QueueFilters) -> Select[Any]:
@@ -127,6 +129,14 @@ def recheck_queue(request: Request, session: SessionDep, actor: PageActor) -> Re
     _desk_officer(session, actor)
     return show_list(request, session, actor, RECHECK, lambda f: recheck_rows(actor, f),
                      extra={"intro": RECHECK_INTRO})
+
+
+@router.get("/desk/recheck/export.{fmt}")
+def recheck_export(request: Request, session: SessionDep, actor: PageActor, fmt: Literal["csv", "xlsx"]) -> Response:
+    """The re-check queue as CSV or Excel: exactly its rows (this officer's, two-person rule applied), audited."""
+    _desk_officer(session, actor)
+    return export_list(request, session, actor, RECHECK, lambda f: recheck_rows(actor, f), FILING_ROW_EXPORT, fmt,
+                       "recheck-queue")
 
 
 # --- actions on a filing's page ------------------------------------------------------------------------------

@@ -17,11 +17,12 @@ from registry.auth.models import Role
 from registry.auth.scope import get_visible, require_role
 from registry.cameras import service as cameras_service
 from registry.cameras.models import Camera, CameraCreate, CameraStatus
-from registry.errors import Conflict, NotFound
+from registry.errors import Conflict, Forbidden, NotFound
 from registry.filings import changes, handover, lateness, service
 from registry.filings.models import (
     EDITABLE_STATES,
     FORM_EDITABLE_STATES,
+    Channel,
     Filing,
     FilingCreate,
     FilingForm,
@@ -73,22 +74,66 @@ def _refresh_lateness(filing: Filing, settings: Settings) -> None:
                                        settings.late_filing_days))
 
 
+def desk_typed_by(actor: Actor, filing: Filing) -> bool:
+    """Whether this officer typed the filing in at the desk (窗口受理) and it waits, unaccepted, in his unit.
+
+    Until acceptance he may correct what he typed from the operator's paper form: nothing has been examined, no
+    number given, no clock started. A filing the operator submitted online is the operator's signed form, and
+    stays as submitted; after acceptance any change goes through the one correction notice (SPEC §5)."""
+    return (filing.state == FilingState.submitted and filing.channel == Channel.desk
+            and filing.submitted_by_id == actor.user_id and actor.user.unit_code == filing.filing_unit_code)
+
+
+def require_form_editable(actor: Actor, filing: Filing) -> None:
+    """That this user may change the filing's form now (see `update_form`): 409 for the state, 403 for the user."""
+    if filing.state != FilingState.submitted:
+        service._require_state(filing, *FORM_EDITABLE_STATES)
+    elif filing.channel != Channel.desk or actor.user.role == Role.operator:
+        raise Conflict("已提交的备案在受理前不能修改：使用单位网上提交的是其签章的备案表，须受理后以补正通知补正 / a "
+                       "submitted filing's form is not edited before acceptance", details={"state": filing.state.value})
+    elif not desk_typed_by(actor, filing):
+        raise Forbidden("窗口录入的备案，受理前只能由录入的民警修改 / only the officer who typed it in may correct it")
+
+
+def _open_form(session: Session, actor: Actor, filing_id: int) -> Filing:
+    filing = get_visible(session, Filing, filing_id, actor.user, lock=True)
+    service._require_submitter(actor, session.get_one(Operator, filing.operator_id))
+    require_form_editable(actor, filing)
+    return filing
+
+
+def _shown(name: str, value: object) -> object:
+    """A form value as the audit log keeps it (the agent's ID number masked, as the pages show it)."""
+    if name == "agent_id_number" and isinstance(value, str):
+        return f"{value[:6]}********{value[-4:]}"
+    return value
+
+
 def update_form(session: Session, *, actor: Actor, filing_id: int, data: FilingForm, settings: Settings,
                 now: datetime | None = None) -> Filing:
-    """Change the form of a draft, or of a filing being corrected (补正); every changed field is audited."""
-    filing = open_for_edit(session, actor=actor, filing_id=filing_id, states=FORM_EDITABLE_STATES)
+    """Change the form of a draft, or of a filing being corrected (补正), or of a filing typed in at the desk by
+    the officer correcting it, before acceptance (`desk_typed_by`); every changed field is audited, and a desk
+    correction with what it was and what it became."""
+    filing = _open_form(session, actor, filing_id)
     at = now or utcnow()
-    service.check_dates(data, filing.kind, beijing_today(at), complete=False)
+    submitted = filing.state == FilingState.submitted
+    service.check_dates(data, filing.kind, beijing_today(at), complete=submitted)
+    if submitted:
+        changes.check_change_date(filing.kind, data.change_date, beijing_today(at))
     changed = {name: getattr(data, name) for name in FORM_FIELDS if getattr(filing, name) != getattr(data, name)}
     if not changed:
         return filing
+    before = {name: _shown(name, getattr(filing, name)) for name in changed}
     filing.sqlmodel_update(changed)
     _refresh_lateness(filing, settings)
     filing.updated_at = at
     session.add(filing)
     session.flush()
+    details: dict[str, object] = {"fields": sorted(changed), "state": filing.state.value}
+    if submitted:
+        details["changes"] = {name: [before[name], _shown(name, value)] for name, value in changed.items()}
     audit.append(session, actor=actor, action="filing.form", object_type="filing", object_id=filing_id,
-                 details={"fields": sorted(changed), "state": filing.state.value})
+                 details=details)
     return filing
 
 

@@ -15,6 +15,7 @@ from registry.actor import Actor
 from registry.audit import service as audit
 from registry.footage.models import FootageAccess
 from registry.footage.service import KIND_NAMES, FootageFilters, scoped_query
+from registry.keyset import KeyOrder, batches
 from registry.operators.models import Operator
 from registry.text import csv_cell, needs_care, xlsx_cell
 from registry.timeutil import BEIJING, beijing_today
@@ -45,21 +46,18 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def rows(session: Session, *, actor: Actor, filters: FootageFilters) -> Iterator[list[Any]]:
-    """The searched entries in id order, read in keyset batches."""
+def rows(session: Session, *, actor: Actor, filters: FootageFilters, order: KeyOrder | None = None
+         ) -> Iterator[list[Any]]:
+    """The searched entries in `order` (the register's sort on its page; id order without one), read in keyset
+    batches."""
     query = scoped_query(actor.user, filters, [c[2] for c in COLUMNS])
-    after = 0
-    while True:
-        batch = session.execute(query.where(col(FootageAccess.id) > after).order_by(col(FootageAccess.id))
-                                .limit(BATCH)).all()
+    order = order or KeyOrder(col(FootageAccess.id), col(FootageAccess.id))
+    for batch in batches(lambda page: session.execute(page).all(), query, order, BATCH):
         for row in batch:
-            yield [_cell(v) for v in row]
-        if len(batch) < BATCH:
-            return
-        after = batch[-1][0]
+            yield [_cell(v) for v in row[:len(COLUMNS)]]
 
 
-def to_csv(session: Session, *, actor: Actor, filters: FootageFilters) -> bytes:
+def to_csv(session: Session, *, actor: Actor, filters: FootageFilters, order: KeyOrder | None = None) -> bytes:
     """UTF-8 CSV with a BOM, a Chinese and an English header row."""
     buffer = io.StringIO(newline="")
     buffer.write("\ufeff")
@@ -67,21 +65,21 @@ def to_csv(session: Session, *, actor: Actor, filters: FootageFilters) -> bytes:
     writer.writerow([c[1] for c in COLUMNS])
     writer.writerow([c[0] for c in COLUMNS])
     count = 0
-    for values in rows(session, actor=actor, filters=filters):
+    for values in rows(session, actor=actor, filters=filters, order=order):
         writer.writerow([csv_cell(v) if isinstance(v, str) and needs_care(v) else v for v in values])
         count += 1
     _record(session, actor, "csv", filters, count)
     return buffer.getvalue().encode("utf-8")
 
 
-def to_xlsx(session: Session, *, actor: Actor, filters: FootageFilters) -> bytes:
+def to_xlsx(session: Session, *, actor: Actor, filters: FootageFilters, order: KeyOrder | None = None) -> bytes:
     """A one-sheet workbook: 调取登记."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("调取登记")
     sheet.append([c[1] for c in COLUMNS])
     sheet.append([c[0] for c in COLUMNS])
     count = 0
-    for values in rows(session, actor=actor, filters=filters):
+    for values in rows(session, actor=actor, filters=filters, order=order):
         sheet.append([xlsx_cell(sheet, v) if isinstance(v, str) and needs_care(v) else v for v in values])
         count += 1
     _record(session, actor, "xlsx", filters, count)

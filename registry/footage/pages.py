@@ -23,7 +23,7 @@ from registry.footage.service import KIND_NAMES, FootageFilters, scoped_query
 from registry.imports.views import MEDIA_TYPES
 from registry.operators.models import Operator
 from registry.ui.forms import FormErrors, blank_to_none, parse
-from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
+from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, order_of, show_list
 from registry.ui.templating import redirect, render
 from registry.units.models import PoliceUnit, UnitKind
 
@@ -73,7 +73,8 @@ def _officer(actor: Actor) -> None:
 
 def _export(session: Session, actor: Actor, spec: ListSpec, request: Request, fmt: str) -> Response:
     filters: RegisterFilters = filters_of(spec, request)
-    data = (export.to_csv if fmt == "csv" else export.to_xlsx)(session, actor=actor, filters=filters.to_service())
+    data = (export.to_csv if fmt == "csv" else export.to_xlsx)(session, actor=actor, filters=filters.to_service(),
+                                                               order=order_of(spec, request))
     return Response(data, media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{export.filename(fmt)}"'})
 

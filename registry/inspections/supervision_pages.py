@@ -1,4 +1,5 @@
-"""Supervision pages: rectification notices and their follow-up, the 科信 review window, the city's spot checks."""
+"""Supervision pages: rectification notices and their follow-up, the 科信 review window (the city's spot checks:
+registry/inspections/spotcheck_pages.py)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,14 @@ from registry.clock import TodayDep
 from registry.deps import PageActor, SessionDep, SettingsDep
 from registry.errors import DomainError
 from registry.inspections import documents as inspection_documents
-from registry.inspections import due, periods, rectification, service, spotcheck
+from registry.inspections import periods, rectification, service
 from registry.inspections.models import (
     RECORDED,
-    DrawInput,
-    FindingInput,
     FollowUpInput,
     Inspection,
     Rectification,
     RectificationState,
     ReviewInput,
-    SpotCheckDraw,
 )
 from registry.inspections.pages import pdf_response
 from registry.inspections.periods import HalfYear
@@ -189,7 +187,8 @@ def notice_pdf(session: SessionDep, settings: SettingsDep, actor: PageActor, rec
 
 # --- the 科信 review window ------------------------------------------------------------------------------------
 
-def _windows_text(spec: tuple[tuple[tuple[int, int], tuple[int, int]], ...]) -> str:
+def windows_text(spec: tuple[tuple[tuple[int, int], tuple[int, int]], ...]) -> str:
+    """Supervision windows as the pages say them: 6月16日至6月30日、……"""
     return "、".join(f"{a[0]}月{a[1]}日至{b[0]}月{b[1]}日" for a, b in spec)
 
 
@@ -219,7 +218,7 @@ def _review_page(request: Request, session: Session, actor: Actor, today: date, 
     reviewed_by_unit = Counter(r.Inspection.unit_code for r in rows if r.Inspection.reviewed_at)
     context = {
         "title": "科信复查", "window": window, "half": half, "rows": rows,
-        "windows_text": _windows_text(periods.REVIEW_WINDOWS), "today": today,
+        "windows_text": windows_text(periods.REVIEW_WINDOWS), "today": today,
         "progress": [(u, by_unit[u], reviewed_by_unit[u]) for u in sorted(by_unit)],
         "may_review": window is not None and actor.user.role in REVIEW_ROLES,
         "errors": errors or FormErrors(), "values": values or {},
@@ -255,107 +254,3 @@ async def review(request: Request, session: SessionDep, actor: PageActor, inspec
         errors = FormErrors(general=f"{inspection.number}：请填写复查意见")
     return _review_page(request, session, actor, today, errors=errors,
                         values={**values, "inspection_id": inspection_id}, status=409 if data is not None else 422)
-
-
-# --- the city's spot checks ------------------------------------------------------------------------------------
-
-def _completion(session: Session, half: HalfYear, today: date) -> list[dict[str, Any]]:
-    """Per unit: operators due and inspected in the half-year, inspections recorded and reviewed by its 科信."""
-    reviewed = spotcheck.review_progress(session, half=half)
-    dues = due.summary_by_unit(session, half=half, today=today)
-    units = sorted(set(reviewed) | set(dues))
-    return [{"unit_code": u, "due": dues.get(u, {}).get("total", 0), "done": dues.get(u, {}).get("done", 0),
-             "inspections": reviewed.get(u, {}).get("inspections", 0),
-             "reviewed": reviewed.get(u, {}).get("reviewed", 0)} for u in units]
-
-
-def _spot_checks(request: Request, session: Session, actor: Actor, today: date, *,
-                 errors: FormErrors | None = None, values: dict[str, Any] | None = None, status: int = 200) -> Response:
-    window = periods.spot_check_window(today)
-    draws = list(session.exec(select(SpotCheckDraw).order_by(col(SpotCheckDraw.id).desc())).all())
-    drawn = window is not None and any(d.year == today.year and d.season == window.season for d in draws)
-    half = window.half if window else HalfYear.of(today)
-    context = {
-        "title": "市局抽查", "window": window, "draws": draws, "may_draw": window is not None and not drawn,
-        "windows_text": _windows_text(periods.SPOT_CHECK_WINDOWS), "half": half,
-        "population": len(spotcheck.population(session, half=half, today=today)),
-        "completion": _completion(session, half, today), "today": today,
-        "errors": errors or FormErrors(), "values": values or {"size": "20"},
-    }
-    return render(request, "inspections/spot_checks.html", context, actor=actor, session=session, status_code=status)
-
-
-@router.get("/spot-checks", response_class=HTMLResponse)
-def spot_checks(request: Request, session: SessionDep, actor: PageActor, today: TodayDep) -> Response:
-    """The windows, the draws so far, the draw form in a window, and each unit's completion of the half-year."""
-    spotcheck.require_city(actor)
-    return _spot_checks(request, session, actor, today)
-
-
-@router.post("/spot-checks", response_class=HTMLResponse)
-async def draw(request: Request, session: SessionDep, actor: PageActor, today: TodayDep) -> Response:
-    """Draw this window's sample from a recorded seed (a random one if none is given)."""
-    spotcheck.require_city(actor)
-    values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    errors = FormErrors()
-    data = parse(DrawInput, blank_to_none(values), errors)
-    if data is not None:
-        try:
-            row = spotcheck.draw(session, actor=actor, data=data, today=today)
-        except DomainError as exc:
-            if exc.status_code in (403, 404):
-                raise
-            errors.add_domain(exc, {"size", "seed"})
-        else:
-            return redirect(f"/spot-checks/{row.id}", message=f"已抽取 {len(row.sample_ids)} 次检查，种子 {row.seed}")
-    return _spot_checks(request, session, actor, today, errors=errors, values=values,
-                        status=409 if errors.general else 422)
-
-
-def _draw_page(request: Request, session: Session, actor: Actor, row: SpotCheckDraw, today: date, *,
-               errors: FormErrors | None = None, values: dict[str, Any] | None = None, status: int = 200) -> Response:
-    assert row.id is not None
-    window = periods.spot_check_window(today)
-    sample = session.execute(
-        sa_select(Inspection, col(Operator.name).label("operator_name")).select_from(Inspection)
-        .join(Operator, col(Operator.id) == col(Inspection.operator_id))
-        .where(col(Inspection.id).in_(row.sample_ids)).order_by(col(Inspection.id))).all()
-    findings = {f.inspection_id: f for f in spotcheck.findings_of(session, row.id)}
-    context = {
-        "title": f"抽查 {row.year}年{'6月' if row.season == 'june' else '10—11月'}", "draw": row, "sample": sample,
-        "findings": findings, "today": today, "windows_text": _windows_text(periods.SPOT_CHECK_WINDOWS),
-        "may_record": window is not None and (row.year, row.season) == (today.year, window.season),
-        "errors": errors or FormErrors(), "values": values or {},
-    }
-    return render(request, "inspections/draw.html", context, actor=actor, session=session, status_code=status)
-
-
-@router.get("/spot-checks/{draw_id}", response_class=HTMLResponse)
-def draw_page(request: Request, session: SessionDep, actor: PageActor, draw_id: int, today: TodayDep) -> Response:
-    """One draw: its seed and population, the sampled inspections and the findings recorded for them."""
-    row = spotcheck.get_draw(session, actor=actor, draw_id=draw_id)
-    return _draw_page(request, session, actor, row, today)
-
-
-@router.post("/spot-checks/{draw_id}/findings", response_class=HTMLResponse)
-async def record_finding(request: Request, session: SessionDep, actor: PageActor, draw_id: int,
-                         today: TodayDep) -> Response:
-    """Record what re-checking one sampled inspection found (in the draw's window only)."""
-    row = spotcheck.get_draw(session, actor=actor, draw_id=draw_id)
-    values = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    data, errors = blank_to_none(values), FormErrors()
-    data["conforming"] = {"yes": True, "no": False}.get(str(values.get("conforming") or ""))
-    if data["conforming"] is None:
-        errors.add("conforming", "请选择检查工作是否符合要求")
-    parsed = parse(FindingInput, {k: v for k, v in data.items() if v is not None}, errors)
-    if parsed is not None and not errors:
-        try:
-            spotcheck.record_finding(session, actor=actor, draw_id=draw_id, data=parsed, today=today)
-        except DomainError as exc:
-            if exc.status_code in (403, 404):
-                raise
-            errors.add_domain(exc, {"finding"})
-            return _draw_page(request, session, actor, row, today, errors=errors, values=values,
-                              status=exc.status_code)
-        return redirect(f"/spot-checks/{draw_id}#i{parsed.inspection_id}", message="抽查结果已记录")
-    return _draw_page(request, session, actor, row, today, errors=errors, values=values, status=422)

@@ -25,7 +25,7 @@ from registry.operators.overview import overview
 from registry.scans.service import SCAN_ROLES
 from registry.timeutil import beijing_today
 from registry.ui import labels
-from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, show_list
+from registry.ui.listing import Column, FilterField, ListSpec, Sort, filters_of, order_of, show_list
 from registry.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -78,7 +78,8 @@ def operator_export(request: Request, session: SessionDep, engine: EngineDep, ac
                     fmt: Literal["csv", "xlsx"]) -> Response:
     """The filtered operator list as CSV or Excel (every page of it), scoped and audited."""
     filters: OperatorFilters = filters_of(OPERATORS, request)
-    return exports.respond(session, engine, actor, Kind.operators, fmt, filters.to_export())
+    return exports.respond(session, engine, actor, Kind.operators, fmt, filters.to_export(),
+                           order_of(OPERATORS, request))
 
 
 @router.get("/operators/{operator_id}", response_class=HTMLResponse)

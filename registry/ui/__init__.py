@@ -24,6 +24,7 @@ def page_routers() -> list[APIRouter]:
     from registry.footage.pages import router as footage_pages
     from registry.imports.pages import router as import_pages
     from registry.inspections.pages import router as inspection_pages
+    from registry.inspections.spotcheck_pages import router as spotcheck_pages
     from registry.inspections.supervision_pages import router as supervision_pages
     from registry.operators.pages import router as operator_pages
     from registry.penalties.pages import router as penalty_pages
@@ -34,6 +35,6 @@ def page_routers() -> list[APIRouter]:
     # footage, penalty, check and inspection pages before apply_pages: /apply/footage is not the filing
     # /apply/{filing_id}; supervision pages before inspection pages: /inspections/review is not an inspection.
     return [auth_pages, home_pages, dashboard_pages, footage_pages, penalty_pages, check_pages, supervision_pages,
-            inspection_pages, apply_pages, apply_edits, apply_import, placement_pages, verify_pages, desk_intake,
-            filing_pages, operator_pages, camera_pages, scan_pages, document_pages, statistics_pages, user_pages,
-            system_pages, import_pages]
+            spotcheck_pages, inspection_pages, apply_pages, apply_edits, apply_import, placement_pages, verify_pages,
+            desk_intake, filing_pages, operator_pages, camera_pages, scan_pages, document_pages, statistics_pages,
+            user_pages, system_pages, import_pages]

@@ -1,8 +1,10 @@
 """导出 for a list page whose rows no registry/exports kind covers: the list's own scoped, filtered query (all
-pages, in id order, read in keyset batches) written as CSV or .xlsx with the registry's two header rows (Chinese,
-then field names), text that a spreadsheet would run as a formula neutralised, and the export audited.
+pages, in the sort chosen on the list, read in keyset batches) written as CSV or .xlsx with the registry's two
+header rows (Chinese, then field names), text that a spreadsheet would run as a formula neutralised, and the
+export audited.
 
-The filters are read by the list's own ListSpec, so the file holds exactly the rows the list counts.
+The filters and the sort are read by the list's own ListSpec, so the file holds exactly the rows the list
+counts, in the order its pages show them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlmodel import Session
 
 from registry.actor import Actor
 from registry.audit import service as audit
+from registry.keyset import KeyOrder, batches
 from registry.text import csv_cell, needs_care, xlsx_cell
 from registry.timeutil import BEIJING, beijing_today
 from registry.ui import labels
@@ -31,7 +34,6 @@ from registry.ui.listing import ListSpec, filters_of
 BATCH = 2000
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "csv": "text/csv; charset=utf-8"}
-_ID = "_export_id"
 
 
 @dataclass(frozen=True)
@@ -53,26 +55,21 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _rows(session: Session, spec: ListSpec, query: Select[Any], columns: tuple[ExportColumn, ...]
+def _rows(session: Session, query: Select[Any], order: KeyOrder, columns: tuple[ExportColumn, ...]
           ) -> Iterator[list[Any]]:
-    keyed = query.add_columns(spec.id_column.label(_ID))
-    after: Any = None
-    while True:
-        page = keyed if after is None else keyed.where(spec.id_column > after)
-        batch = session.execute(page.order_by(spec.id_column).limit(BATCH)).all()
+    for batch in batches(lambda page: session.execute(page).all(), query, order, BATCH):
         for row in batch:
             yield [_cell(c.value(row)) for c in columns]
-        if len(batch) < BATCH:
-            return
-        after = getattr(batch[-1], _ID)
 
 
 def export_list(request: Request, session: Session, actor: Actor, spec: ListSpec,
                 query_for: Callable[[Any], Select[Any]], columns: tuple[ExportColumn, ...], fmt: str,
                 name: str) -> Response:
-    """The list's rows for these filters as a download named `name`-date.fmt (audited with their count)."""
+    """The list's rows for these filters, in its sort, as a download named `name`-date.fmt (audited with their
+    count)."""
     filters = filters_of(spec, request)
-    rows = _rows(session, spec, query_for(filters), columns)
+    key, descending = spec.chosen_sort(request.query_params)
+    rows = _rows(session, query_for(filters), spec.order(key, descending), columns)
     count = 0
     if fmt == "csv":
         buffer = io.StringIO(newline="")
@@ -96,8 +93,9 @@ def export_list(request: Request, session: Session, actor: Actor, spec: ListSpec
         book.save(out)
         data = out.getvalue()
     given = {k: v for k, v in request.query_params.items() if v and k not in ("sort", "after", "before", "per_page")}
+    sort = f"-{key}" if descending else key
     audit.append(session, actor=actor, action="export", object_type=name, object_id=fmt,
-                 details={"format": fmt, "list": spec.url, "filters": given, "rows": count})
+                 details={"format": fmt, "list": spec.url, "filters": given, "sort": sort, "rows": count})
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{name}-{beijing_today().isoformat()}.{fmt}"',
         "Cache-Control": "private, no-store"})

@@ -20,11 +20,12 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from registry.actor import Actor
 from registry.errors import InvalidInput
+from registry.keyset import KeyOrder
 from registry.ui.forms import FormErrors, blank_to_none
 from registry.ui.templating import is_htmx, render
 
@@ -87,6 +88,17 @@ class ListSpec:
         """The sort named `key` (without its direction)."""
         return next(s for s in self.sorts if s.key == key)
 
+    def chosen_sort(self, params: Any) -> tuple[str, bool]:
+        """The sort key and direction a query string asks for (`sort=-deadline`), the default if it names none."""
+        text = params.get("sort") or self.default_sort
+        if text.removeprefix("-") not in {s.key for s in self.sorts}:
+            text = self.default_sort
+        return text.removeprefix("-"), text.startswith("-")
+
+    def order(self, key: str, descending: bool) -> KeyOrder:
+        """The keyset order of the sort named `key`: its column, then the id breaking ties."""
+        return KeyOrder(self.sort(key).column, self.id_column, descending)
+
 
 @dataclass
 class ListResult:
@@ -122,10 +134,10 @@ class ListResult:
         return self.url(sort=f"-{key}" if flip else key)
 
     def export_url(self, fmt: str) -> str | None:
-        """The export of exactly these filters (all pages), as csv or xlsx."""
+        """The export of exactly these filters (all pages) in this sort, as csv or xlsx."""
         if self.spec.export_url is None:
             return None
-        params = {k: v for k, v in self.params.items() if k not in _PAGING_KEYS and v}
+        params = {k: v for k, v in self.params.items() if (k == "sort" or k not in _PAGING_KEYS) and v}
         query = urlencode(params)
         return f"{self.spec.export_url}.{fmt}" + (f"?{query}" if query else "")
 
@@ -140,6 +152,11 @@ def parse_filters(spec: ListSpec, params: dict[str, str], errors: FormErrors) ->
     except ValidationError as exc:
         errors.add_validation(exc)
         return None
+
+
+def order_of(spec: ListSpec, request: Request) -> KeyOrder:
+    """The order a list's export walks: the sort and direction chosen on the list (its `sort` parameter)."""
+    return spec.order(*spec.chosen_sort(request.query_params))
 
 
 def filters_of(spec: ListSpec, request: Request) -> Any:
@@ -171,18 +188,17 @@ def _parse_cursor(text: str | None, sort: Any) -> tuple[Any, int] | None:
 def fetch(session: Session, spec: ListSpec, query: Select[Any], result: ListResult) -> None:
     """Fill `result` with one keyset page of `query` and the capped count of all its rows."""
     sort = spec.sort(result.sort_key)
-    key = tuple_(sort.column, spec.id_column)
+    order = spec.order(result.sort_key, result.descending)
     after = _parse_cursor(result.params.get("after"), sort)
     before = _parse_cursor(result.params.get("before"), sort) if after is None else None
     backwards = before is not None
     # Reading backwards (the previous page) walks the same index the other way, then flips the rows.
-    descending = result.descending != backwards
-    order = (sort.column.desc(), spec.id_column.desc()) if descending else (sort.column, spec.id_column)
-    paged = query.add_columns(sort.column.label("_sort_value"), spec.id_column.label("_row_id"))
+    paged = order.keyed(query)
     cursor = after or before
     if cursor is not None:
-        paged = paged.where(key < tuple_(*cursor) if descending else key > tuple_(*cursor))
-    rows = list(session.execute(paged.order_by(*order).limit(result.per_page + 1)).all())
+        paged = paged.where(order.beyond(*cursor, reverse=backwards))
+    rows = list(session.execute(paged.order_by(*order.order_by(reverse=backwards))
+                                .limit(result.per_page + 1)).all())
     more = len(rows) > result.per_page
     rows = rows[: result.per_page]
     if backwards:
@@ -209,10 +225,8 @@ def show_list(request: Request, session: Session, actor: Actor, spec: ListSpec,
     params = {k: v for k, v in request.query_params.items()}
     errors = FormErrors()
     filters = parse_filters(spec, params, errors)
-    sort_text = params.get("sort") or spec.default_sort
-    key = sort_text.removeprefix("-")
-    if key not in {s.key for s in spec.sorts}:
-        sort_text, key = spec.default_sort, spec.default_sort.removeprefix("-")
+    key, descending = spec.chosen_sort(params)
+    sort_text = f"-{key}" if descending else key
     try:
         per_page = int(params.get("per_page", PAGE_SIZES[1]))
     except ValueError:

@@ -1,8 +1,9 @@
 """Desk intake in Chromium (JOURNEYS §1 steps 2–4): a hotel's manager comes to 东城分局's window with paper forms and
 a USB stick. 王 opens 窗口受理, looks the hotel up by name (not there), registers it (a wrong credit code first:
 the error beside the field, what he typed kept), types in its 备案表 with the routed unit shown, uploads the
-location diagram and the 布防图 from the stick, pastes the camera list copied from the hotel's Excel, and accepts:
-the filing number and the deadline show. One refusal: another unit's operator is the 404 page.
+location diagram and the 布防图 from the stick, pastes the camera list copied from the hotel's Excel, corrects the
+form he typed (one more camera declared) and adds that camera with the row form, and accepts: the filing number
+and the deadline show. One refusal: another unit's operator is the 404 page.
 Fails on any console error, failed request or request leaving the machine."""
 
 from __future__ import annotations
@@ -116,6 +117,24 @@ def test_the_officer_registers_a_walk_in_operator_and_takes_its_filing_at_the_wi
             page.click("#do-paste")
         assert "已添加 3 台摄像机" in page.inner_text(".flash")
         assert page.locator("#cameras table tbody tr").count() == 3
+        # The manager's list has a fourth camera the form did not declare: 王 corrects what he typed (before
+        # acceptance, his own entry) and adds the camera with the row form the operators use.
+        with page.expect_navigation():
+            page.click("#edit-form")
+        assert page.input_value("#f-count_fixed") == "1"
+        page.fill("#f-count_fixed", "2")
+        with page.expect_navigation():
+            page.click("form.filing-form button[type=submit]")
+        assert "备案信息已修改" in page.inner_text(".flash")
+        page.click("details.desk-row summary")
+        page.fill("details.desk-row #f-cam_name", "前台")
+        page.fill("details.desk-row #f-cam_position_text", "前台上方")
+        page.fill("details.desk-row #f-cam_serial", "SN20004")
+        tab.shot("desk-intake-2-row-form")
+        with page.expect_navigation():
+            page.click("details.desk-row button[type=submit]")
+        assert "已添加摄像机“前台”" in page.inner_text(".flash")
+        assert page.locator("#cameras table tbody tr").count() == 4
         tab.shot("desk-intake-2-filing")
         with page.expect_navigation():
             page.click("#do-accept")

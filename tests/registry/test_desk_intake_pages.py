@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from registry.audit.models import AuditEvent
 from registry.auth.models import Role
 from registry.cameras.models import Camera
 from registry.filings.models import Channel, Filing, FilingState
@@ -25,6 +26,7 @@ from registry.uscc import make_uscc
 from tests.registry.conftest import DONGCHENG_POINT, HAIDIAN_POINT, Person
 from tests.registry.page_helpers import post_form, sign_in
 from tests.registry.test_desk_pages import error_beside
+from tests.registry.test_filing_workflow import _form
 from tests.registry.test_imports import camera_row, sheet_bytes
 
 
@@ -195,3 +197,111 @@ def test_the_camera_template_brought_on_the_stick_is_imported_at_the_desk(
     assert refused.status_code == 403
     kept = next(c for c in stored if c.id != wrong)
     assert post_form(client, f"/filings/{filing_id}/cameras/{kept.id}/delete", token).status_code == 403
+
+
+def _typed_in(client: TestClient, token: str, operator_id: int, **changes: str) -> int:
+    filed = post_form(client, f"/desk/new/{operator_id}", token, filing_form(**changes))
+    assert filed.status_code == 303, filed.text
+    return int(re.search(r"/filings/(\d+)", filed.headers["location"]).group(1))  # type: ignore[union-attr]
+
+
+CAMERA_ROW = {"cam_name": "前台", "cam_position_text": "前台上方", "cam_form_factor": "dome",
+              "cam_manufacturer": "大华", "cam_model": "DH-IPC", "cam_serial": "SN-DESK-1",
+              "cam_mac": "00:11:22:33:44:99", "cam_ip": "192.0.2.9", "cam_lon": "", "cam_lat": ""}
+
+
+def test_the_officer_adds_one_camera_with_the_operators_row_form(
+        client: TestClient, engine: object, make_person: Callable[..., Person],
+        make_operator: Callable[..., Operator]) -> None:
+    wang = make_person(Role.intake, "101")
+    operator = make_operator()
+    token = sign_in(client, wang)
+    filing_id = _typed_in(client, token, operator.id)
+    page = client.get(f"/filings/{filing_id}")
+    # The operator's own row form (apply/_camera_row_form.html), sent to the desk's route.
+    assert f'action="/filings/{filing_id}/cameras" class="camera-row-form"' in page.text and "逐条添加" in page.text
+    bad = post_form(client, f"/filings/{filing_id}/cameras", token, {**CAMERA_ROW, "cam_mac": "不是MAC"})
+    assert bad.status_code == 422 and error_beside(bad.text, "cam_mac")
+    assert 'value="SN-DESK-1"' in bad.text and '<details class="desk-row no-print" open>' in bad.text
+    added = post_form(client, f"/filings/{filing_id}/cameras", token, CAMERA_ROW)
+    assert added.status_code == 303 and added.headers["location"] == f"/filings/{filing_id}#cameras"
+    with Session(engine) as session:  # type: ignore[arg-type]
+        camera = session.exec(select(Camera).where(Camera.filing_id == filing_id)).one()
+        assert (camera.name, camera.serial, camera.mac) == ("前台", "SN-DESK-1", "00:11:22:33:44:99")
+        assert (camera.lon, camera.lat) == pytest.approx(DONGCHENG_POINT)  # no position typed: the system's
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "filing.cameras.add")
+                              .where(AuditEvent.object_id == str(filing_id))).all()
+        assert [e.actor_id for e in events] == [wang.user.id]
+    # The operator keeps its own page for this; another unit's officer does not see the filing.
+    hotel = make_person(Role.operator, operator_id=operator.id)
+    assert post_form(client, f"/filings/{filing_id}/cameras", sign_in(client, hotel), CAMERA_ROW).status_code == 403
+    haidian = make_person(Role.intake, "108")
+    assert post_form(client, f"/filings/{filing_id}/cameras", sign_in(client, haidian), CAMERA_ROW).status_code == 404
+
+
+def test_the_officer_who_typed_a_filing_corrects_its_form_before_acceptance(
+        client: TestClient, engine: object, make_person: Callable[..., Person],
+        make_operator: Callable[..., Operator]) -> None:
+    wang, li = make_person(Role.intake, "101"), make_person(Role.reviewer, "101")
+    operator = make_operator()
+    token = sign_in(client, wang)
+    filing_id = _typed_in(client, token, operator.id)
+    page = client.get(f"/filings/{filing_id}")
+    assert f'id="edit-form" href="/filings/{filing_id}/form"' in page.text
+    form = client.get(f"/filings/{filing_id}/form")
+    assert form.status_code == 200 and f'action="/filings/{filing_id}/form"' in form.text
+    assert 'value="窗口宾馆视频监控系统"' in form.text and f'href="/filings/{filing_id}"' in form.text
+    # A mistake comes back beside its field with what was typed; nothing is stored.
+    missing = post_form(client, f"/filings/{filing_id}/form", token,
+                        filing_form(system_name="窗口宾馆监控系统（改）", acceptance_date=""))
+    assert missing.status_code == 422 and "竣工验收" in error_beside(missing.text, "acceptance_date")
+    assert 'value="窗口宾馆监控系统（改）"' in missing.text
+    saved = post_form(client, f"/filings/{filing_id}/form", token,
+                      filing_form(system_name="窗口宾馆监控系统（改）", retention_days="90"))
+    assert saved.status_code == 303 and saved.headers["location"] == f"/filings/{filing_id}"
+    with Session(engine) as session:  # type: ignore[arg-type]
+        filing = session.get_one(Filing, filing_id)
+        assert (filing.system_name, filing.retention_days, filing.state, filing.channel) == (
+            "窗口宾馆监控系统（改）", 90, FilingState.submitted, Channel.desk)
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "filing.form")
+                             .where(AuditEvent.object_id == str(filing_id))).one()
+        assert event.actor_id == wang.user.id and event.details["fields"] == ["retention_days", "system_name"]
+        assert event.details["changes"] == {"system_name": ["窗口宾馆视频监控系统", "窗口宾馆监控系统（改）"],
+                                            "retention_days": [30, 90]}
+    # Another officer of the unit may not change what 王 typed (and is not offered it).
+    li_token = sign_in(client, li)
+    assert 'id="edit-form"' not in client.get(f"/filings/{filing_id}").text
+    assert client.get(f"/filings/{filing_id}/form").status_code == 403
+    assert post_form(client, f"/filings/{filing_id}/form", li_token, filing_form()).status_code == 403
+    # Another unit: the 404 page.
+    haidian = make_person(Role.intake, "108")
+    assert post_form(client, f"/filings/{filing_id}/form", sign_in(client, haidian), filing_form()).status_code == 404
+    # Accepted: the form is what was examined; changes go through the correction notice.
+    token = sign_in(client, wang)
+    assert post_form(client, f"/filings/{filing_id}/accept", token).status_code == 303
+    assert 'id="edit-form"' not in client.get(f"/filings/{filing_id}").text
+    assert client.get(f"/filings/{filing_id}/form").status_code == 409
+    assert post_form(client, f"/filings/{filing_id}/form", token, filing_form()).status_code == 409
+
+
+def test_a_filing_the_operator_submitted_online_is_not_edited_at_the_desk(
+        client: TestClient, engine: object, make_person: Callable[..., Person],
+        make_operator: Callable[..., Operator]) -> None:
+    wang = make_person(Role.intake, "101")
+    operator = make_operator()
+    hotel = make_person(Role.operator, operator_id=operator.id)
+    online = client.post("/api/v1/filings", headers=hotel.headers, json=_form(operator.id))
+    assert online.status_code == 201, online.text
+    filing_id = online.json()["id"]
+    token = sign_in(client, wang)
+    assert 'id="edit-form"' not in client.get(f"/filings/{filing_id}").text
+    refused = client.get(f"/filings/{filing_id}/form")
+    assert refused.status_code == 409 and "签章的备案表" in refused.text
+    assert post_form(client, f"/filings/{filing_id}/form", token, filing_form()).status_code == 409
+    # Nor through the API (one rule, in registry/filings/drafts.py).
+    api = client.put(f"/api/v1/filings/{filing_id}/form", headers=wang.headers,
+                       json={k: v for k, v in _form(operator.id).items() if k != "operator_id"})
+    assert api.status_code == 409, api.text
+    with Session(engine) as session:  # type: ignore[arg-type]
+        assert session.get_one(Filing, filing_id).system_name == "酒店视频监控系统"
+        assert not session.exec(select(AuditEvent).where(AuditEvent.action == "filing.form")).all()

@@ -302,13 +302,13 @@ def test_spot_checks_draw_a_seeded_sample_in_their_window_and_record_findings(
     token = sign_in(client, city)
     assert 'href="/spot-checks"' in client.get("/").text
     outside = client.get("/spot-checks")
-    assert outside.status_code == 200 and 'action="/spot-checks"' not in outside.text
+    assert outside.status_code == 200 and 'method="post" action="/spot-checks"' not in outside.text
     assert "6月16日至6月30日、10月26日至11月10日" in outside.text
     refused = post_form(client, "/spot-checks", token, {"size": "2", "seed": "s2026"})
     assert refused.status_code == 409 and "6月16日至6月30日、10月26日至11月10日" in refused.text
     set_today(client, dt.date(2026, 10, 27))
     page = client.get("/spot-checks")
-    assert 'action="/spot-checks"' in page.text and "3 次检查" in page.text
+    assert 'method="post" action="/spot-checks"' in page.text and "3 次检查" in page.text
     drawn = post_form(client, "/spot-checks", token, {"size": "2", "seed": "s2026"})
     assert drawn.status_code == 303, drawn.text
     draw_url = drawn.headers["location"]
@@ -317,7 +317,7 @@ def test_spot_checks_draw_a_seeded_sample_in_their_window_and_record_findings(
     assert len(sampled) == 2 and "s2026" in shown.text
     from registry.inspections.spotcheck import draw_sample
     assert sorted(i["id"] for i in sampled) == draw_sample([i["id"] for i in inspections], seed="s2026", size=2)
-    assert 'action="/spot-checks"' not in client.get("/spot-checks").text  # one draw per window
+    assert 'method="post" action="/spot-checks"' not in client.get("/spot-checks").text  # one draw per window
     blank = post_form(client, f"{draw_url}/findings", token, {"inspection_id": sampled[0]["id"], "finding": "符合"})
     assert blank.status_code == 422 and "请选择检查工作是否符合要求" in blank.text
     unsampled = next(i for i in inspections if i not in sampled)
