@@ -8,8 +8,9 @@ inspections per operator in 2026 with three checklist lines each (one in ten a h
 notice per inspection with a hazard (open, closed or escalated), 5,000 penalty cases and 50,000 footage
 accesses. Then, each the best of --repeat runs after a warm-up:
 
-* ours: `registry.statistics.service.compute` (a dozen grouped queries) for the city roll-up, the
-  biggest branch and a station; `due.summary_by_unit` (grouped in SQL) and `due.due_list`; the API.
+* ours: `registry.statistics.service.count` (counted afresh, not the report `compute` keeps: the
+  due counts and one UNION ALL statement) for the city roll-up, the biggest branch and a station;
+  `due.summary_by_unit` (grouped in SQL) and `due.due_list`; the API.
 * baselines: the naive per-operator loop — the same figures asked operator by operator, measured over
   --sample operators and scaled to the unit's count (a loop over 100,000 operators takes minutes); for
   a station the full loop is run and its figures checked equal to ours. For the due roll-up also the
