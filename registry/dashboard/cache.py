@@ -54,8 +54,10 @@ def _audit_seq(session: Session) -> int:
     return int(session.exec(select(AuditHead.last_seq).where(AuditHead.id == 1)).first() or 0)
 
 
-def counted(session: Session, key: tuple[Any, ...], count: Callable[[], Any]) -> Counted:
-    """`count()`, or its kept result for `key` if the audit chain has not moved since and it is fresh enough."""
+def counted(session: Session, key: tuple[Any, ...], count: Callable[[], Any], *, slow_s: float | None = None
+            ) -> Counted:
+    """`count()`, or its kept result for `key` if the audit chain has not moved since and it is fresh enough;
+    a result is kept if counting took `slow_s` (default SLOW_S) or longer."""
     pool = session.get_bind().pool  # type: ignore[union-attr]
     seq = _audit_seq(session)
     with _lock:
@@ -64,7 +66,7 @@ def counted(session: Session, key: tuple[Any, ...], count: Callable[[], Any]) ->
         return Counted(entry.value, entry.counted_at, kept=True)
     started, counted_at = time.monotonic(), utcnow()
     value = count()
-    if time.monotonic() - started >= SLOW_S:
+    if time.monotonic() - started >= (SLOW_S if slow_s is None else slow_s):
         with _lock:
             kept = _kept.setdefault(pool, {})
             # Only the latest of each key, and only a few keys (units × areas × half-years of one day).

@@ -304,3 +304,31 @@ def test_another_units_officer_sees_none_of_the_list(client: TestClient, world: 
     branch = make_person(Role.intake, world.branch)
     rows, counts = _api_pages(client, branch, "half=2026H2", limit=50)
     assert counts["total"] == len(rows) == 23
+
+
+def test_the_counts_are_kept_while_paging_until_the_workflow_writes(
+        client: TestClient, engine: Engine, world: World, make_operator: Callable[..., Operator],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page shows the same counts: a slow count is kept until the audit chain moves (here: always slow)."""
+    from sqlalchemy import event
+
+    from registry.dashboard import cache
+
+    monkeypatch.setattr(cache, "SLOW_S", 0.0)
+    seen: list[str] = []
+
+    def hook(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        first, counts = _api_pages(client, world.inspector, "half=2026H2", limit=50)
+        grouped = len([s for s in seen if "GROUP BY" in s])
+        again, kept = _api_pages(client, world.inspector, "half=2026H2", limit=5)  # five pages, no count
+        assert kept == counts and again == first
+        assert len([s for s in seen if "GROUP BY" in s]) == grouped
+        make_operator()  # audited: the chain moves, the counts are counted again
+        _api_pages(client, world.inspector, "half=2026H2", limit=50)
+        assert len([s for s in seen if "GROUP BY" in s]) > grouped
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
