@@ -10,7 +10,7 @@ accesses. Then, each the best of --repeat runs after a warm-up:
 
 * ours: `registry.statistics.service.count` (counted afresh, not the report `compute` keeps: the
   due counts and one UNION ALL statement) for the city roll-up, the biggest branch and a station;
-  `due.summary_by_unit` (grouped in SQL) and `due.due_list`; the API.
+  `due.summary_by_unit` (grouped in SQL) and `due.due_list` (every row); the API.
 * baselines: the naive per-operator loop — the same figures asked operator by operator, measured over
   --sample operators and scaled to the unit's count (a loop over 100,000 operators takes minutes); for
   a station the full loop is run and its figures checked equal to ours. For the due roll-up also the
@@ -25,6 +25,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
@@ -145,10 +146,11 @@ def _naive_due(session: Session, operator_ids: list[int], half: HalfYear) -> flo
 
 def _previous_due_summary(session: Session, half: HalfYear) -> dict[str, dict[str, int]]:
     """The roll-up as it was before counts_by: the city's due list classified in Python, then grouped."""
-    by_unit: dict[str, list[due.DueRow]] = {}
+    by_unit: dict[str, Counter[str]] = {}
     for row in due.due_list(session, unit_code="001", half=half, today=TODAY):
-        by_unit.setdefault(row.verifying_unit_code, []).append(row)
-    return {unit: due.summary(rows) for unit, rows in sorted(by_unit.items())}
+        by_unit.setdefault(row.verifying_unit_code, Counter())[row.status.value] += 1
+    return {unit: {"total": sum(n.values()), **{s.value: n[s.value] for s in due.DueStatus}}
+            for unit, n in sorted(by_unit.items())}
 
 
 def main() -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from pydantic import BaseModel, Field
-from sqlalchemy import Select, func
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import Select, and_, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
@@ -42,15 +42,15 @@ from registry.inspections.views import allowed_unit
 from registry.operators.models import Operator
 from registry.scans.models import Scan
 from registry.settings import Settings
+from registry.timeutil import as_utc, beijing_today
 from registry.ui import labels
 from registry.ui.forms import FormErrors, blank_to_none, parse
 from registry.ui.list_export import ExportColumn, export_list
-from registry.ui.listing import Column, FilterField, ListSpec, Sort, show_list
+from registry.ui.listing import Column, FilterField, Keyset, ListSpec, Sort, parse_filters, show_list
 from registry.ui.templating import redirect, render
 from registry.units.models import PoliceUnit
 
 router = APIRouter(include_in_schema=False)
-DUE_PAGE = 100
 RESULTS = (ItemResult.ok, ItemResult.hazard, ItemResult.na)
 
 
@@ -71,56 +71,102 @@ def _half_choices(today: date) -> list[tuple[str, str]]:
     return [(str(h), h.label) for h in halves]
 
 
-_DISTRICT = re.compile(r"\d{6}")
-_STATION = re.compile(r"\d{1,8}")
+class DueFilters(BaseModel):
+    """What the due list can be narrowed by: the unit and half-year it is of, a status, a name, an area."""
+
+    unit_code: str | None = Field(default=None, max_length=20)
+    half: str | None = None
+    status: due.DueStatus | None = None
+    q: str | None = Field(default=None, max_length=100)
+    district_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    station_id: str | None = Field(default=None, pattern=r"^\d{1,8}$")
+
+    @field_validator("half")
+    @classmethod
+    def _half(cls, value: str | None) -> str | None:
+        try:
+            return None if value is None else str(HalfYear.parse(value))
+        except InvalidInput as exc:
+            raise ValueError(exc.message.split(" / ")[0]) from exc
+
+
+DUE = ListSpec(
+    url="/inspections/due", title="应检清单", filters=DueFilters, fields=(),
+    # One order (status, name, id): the page reads it by due.page_rows (show_list's keyset_for), the export
+    # by the half-year's sort key (due_export).
+    sorts=(Sort("status", "状态", None, str),), default_sort="status", id_column=col(Operator.id),
+    columns=(Column("使用单位"), Column("地址"), Column("核对单位"), Column("首次备案"), Column("最近检查"),
+             Column("本期检查"), Column("状态"), Column("操作", css="no-print")),
+    row_template="inspections/_due_row.html", template="inspections/due.html", export_url="/inspections/due/export")
+DUE_EXPORT = (
+    ExportColumn("operator_id", "使用单位ID", lambda r: r.operator_id),
+    ExportColumn("name", "使用单位", lambda r: r.name),
+    ExportColumn("address", "地址", lambda r: r.address),
+    ExportColumn("verifying_unit_code", "核对单位", lambda r: r.verifying_unit_code),
+    ExportColumn("filing_unit_code", "备案单位", lambda r: r.filing_unit_code),
+    ExportColumn("first_filed_on", "首次备案", lambda r: beijing_today(as_utc(r.first_filed))),
+    ExportColumn("last_inspected_on", "最近检查", lambda r: r.last_on),
+    ExportColumn("inspections_in_half", "本期检查", lambda r: r.inspections_in_half),
+    ExportColumn("status", "状态", lambda r: r.status),
+)
+
+
+def _due_list(session: Session, actor: Actor, request: Request, today: date
+              ) -> tuple[str, HalfYear, DueFilters | None, due.Classified]:
+    """The unit (403 unless the user's own or under it), the half-year and the filters of a due list request."""
+    unit = allowed_unit(session, actor, request.query_params.get("unit_code") or None)
+    filters = parse_filters(DUE, dict(request.query_params.items()), FormErrors())  # show_list reports errors
+    assert filters is None or isinstance(filters, DueFilters)
+    half = HalfYear.parse(filters.half) if filters is not None and filters.half else HalfYear.of(today)
+    return unit, half, filters, due.classified(half, today)
+
+
+def _due_where(unit: str, filters: DueFilters) -> Any:
+    return and_(due.unit_scope(unit), due.area(district_code=filters.district_code, station_id=filters.station_id))
+
+
+def _due_rows(classified: due.Classified, unit: str, filters: DueFilters) -> Select[Any]:
+    return due.due_rows(classified, where=_due_where(unit, filters), status=filters.status, text=filters.q)
 
 
 @router.get("/inspections/due", response_class=HTMLResponse)
 def due_page(request: Request, session: SessionDep, actor: PageActor, today: TodayDep) -> Response:
-    """The unit's operators to inspect in a half-year: never inspected, due, overdue, done; filterable."""
-    params = dict(request.query_params)
-    errors = FormErrors()
-    unit = allowed_unit(session, actor, params.get("unit_code") or None)
-    half = HalfYear.of(today)
-    if params.get("half"):
-        try:
-            half = HalfYear.parse(params["half"])
-        except InvalidInput as exc:
-            errors.add("half", exc.message.split(" / ")[0])
-    status: due.DueStatus | None = None
-    if params.get("status"):
-        try:
-            status = due.DueStatus(params["status"])
-        except ValueError:
-            errors.add("status", "请从列表中选择")
-    area: dict[str, str] = {}
-    for name, pattern in (("district_code", _DISTRICT), ("station_id", _STATION)):
-        value = (params.get(name) or "").strip()
-        if value and pattern.fullmatch(value):
-            area[name] = value
-        elif value:
-            errors.add(name, "区域代码格式不正确")
-    rows = due.due_list(session, unit_code=unit, half=half, today=today,
-                        district_code=area.get("district_code"), station_id=area.get("station_id"))
-    counts = due.summary(rows)
-    text = (params.get("q") or "").strip()[:100]
-    shown = [r for r in rows if (status is None or r.status == status)
-             and (not text or text in r.name or text in r.address)]
-    try:
-        page = max(1, int(params.get("page") or 1))
-    except ValueError:
-        page = 1
-    start = (page - 1) * DUE_PAGE
-    context = {
-        "title": "检查 · 应检清单", "rows": shown[start:start + DUE_PAGE], "shown": len(shown), "counts": counts,
-        "page": page, "pages": max(1, -(-len(shown) // DUE_PAGE)), "half": half, "unit_code": unit,
-        "values": {"unit_code": unit, "half": str(half), "status": status.value if status else "", "q": text},
+    """The unit's operators to inspect in a half-year, most urgent first (overdue, never inspected, due, done),
+    50 a page, with the exact counts by status; filterable by status, name and area, and exported as shown."""
+    unit, half, filters, classified = _due_list(session, actor, request, today)
+    counts = None if filters is None else due.list_counts(
+        session, unit_code=unit, half=half, today=today, district_code=filters.district_code,
+        station_id=filters.station_id)
+    area = {k: v for k, v in (("district_code", filters.district_code), ("station_id", filters.station_id))
+            if v} if filters is not None else {}
+    values = {"unit_code": unit, "half": str(half), "status": filters.status.value if filters and filters.status
+              else request.query_params.get("status", ""), "q": request.query_params.get("q", "")}
+
+    def count(f: DueFilters) -> int | None:  # the counts are exact; a name search is counted as other lists are
+        return None if f.q or counts is None else counts[f.status.value if f.status else "total"]
+
+    def keyset(f: DueFilters) -> Keyset:
+        return lambda query, cursor, descending, limit: due.page_rows(
+            session, classified, query, status=f.status, cursor=cursor, descending=descending, limit=limit)
+
+    return show_list(request, session, actor, DUE, lambda f: _due_rows(classified, unit, f), count_for=count,
+                     keyset_for=keyset, extra={
+        "title": "检查 · 应检清单", "counts": counts, "half": half, "unit_code": unit, "values": values,
         "area": area, "area_query": "".join(f"&{k}={v}" for k, v in area.items()),
-        "errors": errors, "units": _unit_choices(session, actor.user.unit_code or CITY_UNIT),
-        "halves": _half_choices(today), "statuses": labels.choices(due.DueStatus),
-        "may_inspect": actor.user.role in service.INSPECT_ROLES, "today": today,
-    }
-    return render(request, "inspections/due.html", context, actor=actor, session=session)
+        "units": _unit_choices(session, actor.user.unit_code or CITY_UNIT), "halves": _half_choices(today),
+        "statuses": labels.choices(due.DueStatus), "may_inspect": actor.user.role in service.INSPECT_ROLES})
+
+
+@router.get("/inspections/due/export.{fmt}")
+def due_export(request: Request, session: SessionDep, actor: PageActor, today: TodayDep,
+               fmt: Literal["csv", "xlsx"]) -> Response:
+    """The due list as filtered (every page of it), as CSV or Excel, scoped to the unit and audited."""
+    unit, _, _, classified = _due_list(session, actor, request, today)
+    # In the list's order, read in keyset batches over the half-year's sort key (status rank and name).
+    spec = replace(DUE, sorts=(Sort("status", "状态", classified.sort_key, str),))
+    return export_list(request, session, actor, spec,
+                       lambda f: due.with_status(classified, _due_rows(classified, unit, f)), DUE_EXPORT, fmt,
+                       "inspections-due")
 
 
 # --- the list of inspections -------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import and_
 from sqlmodel import col, select
 
 from registry.auth.models import Role
@@ -68,14 +69,16 @@ class DueRowPublic(BaseModel):
 
 
 class DueListPublic(BaseModel):
-    """A unit's due list for a half-year, with counts by status."""
+    """One page of a unit's due list for a half-year, most urgent first, with the whole list's counts by status."""
 
     unit_code: str
     half: str
     label: str
     today: date
-    counts: dict[str, int]
+    counts: dict[str, int] = Field(description="the unit's (and area's) operators by status, and the total: "
+                                               "every page, whatever the status filter")
     items: list[DueRowPublic]
+    next_after: str | None = Field(description="`after` of the next page (null at the end)")
 
 
 def allowed_unit(session: SessionDep, actor: CurrentActor, unit_code: str | None) -> str:
@@ -95,14 +98,23 @@ def allowed_unit(session: SessionDep, actor: CurrentActor, unit_code: str | None
 
 @router.get("/inspections/due", response_model=DueListPublic, responses=errors(403, 404))
 def due_list(session: SessionDep, actor: CurrentActor, today: TodayDep, unit_code: str | None = None,
-             half: str | None = None, status: due.DueStatus | None = None) -> DueListPublic:
-    """Operators to inspect in a half-year (default: the current one): never inspected, due, overdue, done."""
+             half: str | None = None, status: due.DueStatus | None = None,
+             district_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+             station_id: Annotated[str | None, Query(pattern=r"^\d{1,8}$")] = None,
+             after: Annotated[str | None, Query(max_length=300, description=(
+                 "the previous page's next_after (rows after it in the list's order)"))] = None,
+             limit: LimitQuery = 50) -> DueListPublic:
+    """Operators to inspect in a half-year (default: the current one): overdue, never inspected, due, done, in
+    that order then by name (keyset pages); the counts are the whole list's, of the unit or the area."""
     unit = allowed_unit(session, actor, unit_code)
     period = HalfYear.parse(half) if half else HalfYear.of(today)
-    rows = due.due_list(session, unit_code=unit, half=period, today=today)
-    shown = [r for r in rows if status is None or r.status == status]
-    return DueListPublic(unit_code=unit, half=str(period), label=period.label, today=today, counts=due.summary(rows),
-                         items=[DueRowPublic(**vars(r)) for r in shown])
+    where = and_(due.unit_scope(unit), due.area(district_code=district_code, station_id=station_id))
+    rows, next_after = due.due_page(session, due.classified(period, today), where=where, status=status,
+                                    after=after, limit=limit)
+    return DueListPublic(unit_code=unit, half=str(period), label=period.label, today=today,
+                         counts=due.list_counts(session, unit_code=unit, half=period, today=today,
+                                                district_code=district_code, station_id=station_id),
+                         items=[DueRowPublic(**vars(r)) for r in rows], next_after=next_after)
 
 
 @router.get("/inspections/due/summary", responses=errors(403))

@@ -185,20 +185,30 @@ def _parse_cursor(text: str | None, sort: Any) -> tuple[Any, int] | None:
         return None
 
 
-def fetch(session: Session, spec: ListSpec, query: Select[Any], result: ListResult) -> None:
-    """Fill `result` with one keyset page of `query` and the capped count of all its rows."""
+# A list's own keyset read, for a sort no index serves as one column: (query, cursor or None, descending,
+# limit) → up to `limit` rows after the cursor in that order, each with `_sort_value` and `_row_id`.
+Keyset = Callable[[Select[Any], tuple[Any, int] | None, bool, int], list[Any]]
+
+
+def fetch(session: Session, spec: ListSpec, query: Select[Any], result: ListResult, *,
+          count: int | None = None, keyset: Keyset | None = None) -> None:
+    """Fill `result` with one keyset page of `query` (read by `keyset` if given) and the capped count of all
+    its rows (or `count`, the exact figure a list already knows)."""
     sort = spec.sort(result.sort_key)
-    order = spec.order(result.sort_key, result.descending)
     after = _parse_cursor(result.params.get("after"), sort)
     before = _parse_cursor(result.params.get("before"), sort) if after is None else None
     backwards = before is not None
     # Reading backwards (the previous page) walks the same index the other way, then flips the rows.
-    paged = order.keyed(query)
     cursor = after or before
-    if cursor is not None:
-        paged = paged.where(order.beyond(*cursor, reverse=backwards))
-    rows = list(session.execute(paged.order_by(*order.order_by(reverse=backwards))
-                                .limit(result.per_page + 1)).all())
+    if keyset is not None:
+        rows = list(keyset(query, cursor, result.descending != backwards, result.per_page + 1))
+    else:
+        order = spec.order(result.sort_key, result.descending)
+        paged = order.keyed(query)
+        if cursor is not None:
+            paged = paged.where(order.beyond(*cursor, reverse=backwards))
+        rows = list(session.execute(paged.order_by(*order.order_by(reverse=backwards))
+                                    .limit(result.per_page + 1)).all())
     more = len(rows) > result.per_page
     rows = rows[: result.per_page]
     if backwards:
@@ -210,6 +220,9 @@ def fetch(session: Session, spec: ListSpec, query: Select[Any], result: ListResu
         has_prev = (after is not None) if not backwards else more
         result.next_cursor = _cursor(last._sort_value, last._row_id) if has_next else None
         result.prev_cursor = _cursor(first._sort_value, first._row_id) if has_prev else None
+    if count is not None:
+        result.count = count
+        return
     counted_rows = query.order_by(None)
     if result.params.get("count") != EXACT_COUNT:
         counted_rows = counted_rows.limit(COUNT_CAP + 1)
@@ -220,8 +233,12 @@ def fetch(session: Session, spec: ListSpec, query: Select[Any], result: ListResu
 
 
 def show_list(request: Request, session: Session, actor: Actor, spec: ListSpec,
-              query_for: Callable[[Any], Select[Any]], *, extra: dict[str, Any] | None = None) -> HTMLResponse:
-    """The list page (or, for htmx, its results) for the query string of `request`."""
+              query_for: Callable[[Any], Select[Any]], *, extra: dict[str, Any] | None = None,
+              count_for: Callable[[Any], int | None] | None = None,
+              keyset_for: Callable[[Any], Keyset] | None = None) -> HTMLResponse:
+    """The list page (or, for htmx, its results) for the query string of `request`; `count_for` gives the
+    exact count of the filters' rows where the list knows it without counting them (else None), `keyset_for`
+    the list's own keyset read for the filters."""
     params = {k: v for k, v in request.query_params.items()}
     errors = FormErrors()
     filters = parse_filters(spec, params, errors)
@@ -235,7 +252,8 @@ def show_list(request: Request, session: Session, actor: Actor, spec: ListSpec,
                         descending=sort_text.startswith("-"),
                         per_page=per_page if per_page in PAGE_SIZES else PAGE_SIZES[1])
     if filters is not None:
-        fetch(session, spec, query_for(filters), result)
+        fetch(session, spec, query_for(filters), result, count=count_for(filters) if count_for else None,
+              keyset=keyset_for(filters) if keyset_for else None)
     context = {"list": result, "spec": spec, **(extra or {})}
     template = "inc/list_results.html" if is_htmx(request) else spec.template
     return render(request, template, context, actor=actor, session=session)

@@ -132,7 +132,7 @@ def test_an_operator_is_refused(client: TestClient, world: dict[str, Any]) -> No
 # --- the half-year's inspections: completion per area (issue 11 point 3) ----------------------------------------
 
 _DUE_LINK = re.compile(r'<a href="(/inspections/due\?[^"]*)">([\d,]+)</a>')
-_DUE_COUNT = re.compile(r'共 <b>([\d,]+)</b> 个单位')
+_DUE_COUNT = re.compile(r'共 <b>([\d,]+)</b> 条')  # the due list's count is exact (never 1,000+)
 
 
 def _completion_row(page: str, label: str) -> list[str]:

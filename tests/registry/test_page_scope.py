@@ -166,6 +166,7 @@ PAGE_ROUTES: dict[tuple[str, str], tuple[str, Body, tuple[Role, ...]]] = {
     ("POST", "/apply/penalties/{case_id}/statement"): (OBJECT, lambda ids: {"text": "陈述"}, OFFICER_ROLES),
     # Inspections (registry/inspections/pages.py): the unit's lists; the record's steps only by its own officers.
     ("GET", "/inspections/due"): (LIST, None, (Role.leader, Role.operator)),
+    ("GET", "/inspections/due/export.{fmt}"): (LIST, None, (Role.leader, Role.operator)),
     ("GET", "/inspections"): (LIST, None, (Role.operator,)),
     ("GET", "/inspections/export.{fmt}"): (LIST, None, (Role.operator,)),
     ("GET", "/inspections/new"): (OPEN, None, NOT_INSPECTORS),
@@ -237,7 +238,8 @@ OWNER_ELSEWHERE = {"/filings/{filing_id}/form"}
 # Lists that show nothing without a query: the query every test sends (all test operators are 测试酒店N).
 # The due list of the half-year in which the scenario's operator, filed today, is first due.
 QUERIES = {"/search": "?q=测试酒店", "/desk/new": "?q=测试酒店",
-           "/inspections/due": f"?half={first_due_half(beijing_today())}"}
+           "/inspections/due": f"?half={first_due_half(beijing_today())}",
+           "/inspections/due/export.{fmt}": f"?half={first_due_half(beijing_today())}"}
 
 
 def _url(path: str, ids: dict[str, Any]) -> str:

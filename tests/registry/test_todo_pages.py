@@ -154,7 +154,7 @@ def test_inspector_sees_operators_due_this_half_year_and_open_rectifications(
     city = make_person(Role.supervisor, "001").user
     with Session(engine) as session:  # the same figure as the due list's
         rows = due.due_list(session, unit_code=station, half=HalfYear(2026, 2), today=dt.date(2026, 12, 5))
-        counts = due.summary(rows)
+        counts = due.counts(session, half=HalfYear(2026, 2), today=dt.date(2026, 12, 5), where=due.unit_scope(station))
         assert counts["never_inspected"] + counts["due"] == 1 and [r.operator_id for r in rows
                                                                    if r.status != due.DueStatus.done] == [
             waiting.operator.id]
