@@ -97,6 +97,10 @@ class Operator(OperatorBase, table=True):
         Index("ix_operator_station_id_id", "station_id", "id"),
         Index("ix_operator_filing_unit_code_id", "filing_unit_code", "id"),
         Index("ix_operator_verifying_unit_code_id", "verifying_unit_code", "id"),
+        # A unit's scope (registry.auth.scope: filing or verifying unit) read from the index alone (migration 0018).
+        # The units are included, not keys: as keys PostgreSQL walked this index by id to find one unit's
+        # operators instead of (filing_unit_code, id). (SQLite: an index on id alone, its rowid: unused.)
+        Index("ix_operator_scope", "id", postgresql_include=["filing_unit_code", "verifying_unit_code"]),
     )
 
     id: int | None = Field(default=None, primary_key=True)
