@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
 
+from registry.errors import Unavailable
 from registry.private import private_dir
+
+log = logging.getLogger(__name__)
 
 
 def path_for(root: Path, sha256: str) -> Path:
     """Where the bytes with this digest live (two levels of fan-out keep directories small)."""
     return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def stored_path(root: Path, sha256: str, what: str) -> Path:
+    """The path of stored bytes the database names, or a 503 saying the file is missing (a data directory
+    lost or restored without its files): a clear error for the administrator, never a 500."""
+    path = path_for(root, sha256)
+    if not path.is_file():
+        log.error("stored file missing: %s %s", what, path)
+        raise Unavailable(f"{what}的文件在存储中缺失（SHA-256 {sha256[:12]}…），请管理员从备份恢复数据目录 / the "
+                          f"stored file of this {what} is missing; restore the data directory from a backup",
+                          details={"sha256": sha256})
+    return path
 
 
 def store(root: Path, data: bytes) -> str:

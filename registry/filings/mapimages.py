@@ -80,7 +80,7 @@ def _frames(path: Path, mime: str) -> tuple[Frame, ...]:
 def frames(materials_dir: Path, sha256: str, mime: str) -> tuple[Frame, ...]:
     """Every page's frame of a stored map, up to MAX_PAGES; none if it does not decode (read once per process:
     the bytes under a digest never change)."""
-    return _frames(materials.path_for(materials_dir, sha256), mime)
+    return _frames(materials.path_for(materials_dir, sha256), mime)  # missing or unreadable: no page
 
 
 def frame(materials_dir: Path, sha256: str, mime: str, page: int) -> Frame:
@@ -99,7 +99,7 @@ def cache_dir(settings: Settings) -> Path:
 def page_image(settings: Settings, sha256: str, mime: str, page: int) -> tuple[Path, str]:
     """The image to show for a page and its media type: an image as stored, a PDF page rendered once."""
     materials_dir = settings.materials_dir
-    source = materials.path_for(materials_dir, sha256)
+    source = materials.stored_path(materials_dir, sha256, "布防图")
     if mime != "application/pdf":
         if page != 1:
             raise NotFound(f"图片只有一页 / an image has one page, not {page}")

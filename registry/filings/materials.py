@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from registry.blobs import path_for, store
+from registry.blobs import path_for, store, stored_path
 from registry.errors import InvalidInput, TooLarge
 
-__all__ = ["check_size", "path_for", "sniff", "store"]
+__all__ = ["check_size", "path_for", "sniff", "store", "stored_path"]
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),

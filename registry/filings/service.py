@@ -143,7 +143,7 @@ def read_material(session: Session, *, actor: Actor, material_id: int, settings:
     get_visible(session, Filing, material.filing_id, actor.user)
     audit.append(session, actor=actor, action="material.read", object_type="material", object_id=material_id,
                  details={"filing_id": material.filing_id, "sha256": material.sha256})
-    return material, materials.path_for(settings.materials_dir, material.sha256)
+    return material, materials.stored_path(settings.materials_dir, material.sha256, "材料")
 
 
 def add_cameras(session: Session, *, actor: Actor, filing_id: int, items: Sequence[CameraCreate]) -> list[Camera]:

@@ -207,7 +207,7 @@ def add_cameras(session: SessionDep, actor: CurrentActor, filing_id: int, data: 
 
 
 @materials_router.get("/{material_id}", response_class=FileResponse,
-                      responses=files("application/pdf", "image/png", "image/jpeg") | errors(404))
+                      responses=files("application/pdf", "image/png", "image/jpeg") | errors(404, 503))
 def download_material(session: SessionDep, settings: SettingsDep, actor: CurrentActor,
                       material_id: int) -> FileResponse:
     """The bytes of a material; every read is written to the audit log."""

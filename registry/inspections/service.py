@@ -160,7 +160,7 @@ def read_photo(session: Session, *, actor: Actor, photo_id: int, settings: Setti
     photo = get_visible(session, InspectionPhoto, photo_id, actor.user)
     audit.append(session, actor=actor, action="inspection.photo.read", object_type="inspection",
                  object_id=photo.inspection_id, details={"photo_id": photo_id, "sha256": photo.sha256})
-    return photo, materials.path_for(settings.materials_dir, photo.sha256)
+    return photo, materials.stored_path(settings.materials_dir, photo.sha256, "检查照片")
 
 
 def photos_of(session: Session, inspection_id: int) -> list[InspectionPhoto]:

@@ -197,7 +197,7 @@ def list_photos(session: SessionDep, actor: CurrentActor, inspection_id: int) ->
 
 
 @router.get("/inspection-photos/{photo_id}", response_class=FileResponse,
-            responses=files("application/pdf", "image/png", "image/jpeg") | errors(404))
+            responses=files("application/pdf", "image/png", "image/jpeg") | errors(404, 503))
 def read_photo(session: SessionDep, settings: SettingsDep, actor: CurrentActor, photo_id: int) -> FileResponse:
     """The bytes of a photo; every read is audited."""
     photo, path = service.read_photo(session, actor=actor, photo_id=photo_id, settings=settings)

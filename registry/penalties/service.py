@@ -176,7 +176,7 @@ def read_evidence(session: Session, *, actor: Actor, case_id: int, evidence_id: 
         raise NotFound(f"证据 {evidence_id} 不存在 / evidence {evidence_id} not found")
     audit.append(session, actor=actor, action="penalty.evidence.read", object_type="penalty_case",
                  object_id=case.id, details={"evidence_id": evidence_id, "sha256": evidence.sha256})
-    return evidence, materials.path_for(settings.materials_dir, evidence.sha256)
+    return evidence, materials.stored_path(settings.materials_dir, evidence.sha256, "证据材料")
 
 
 def propose(session: Session, *, actor: Actor, case_id: int, data: PenaltyProposal) -> PenaltyCase:

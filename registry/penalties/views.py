@@ -88,7 +88,7 @@ async def add_evidence(session: SessionDep, settings: SettingsDep, actor: Curren
 
 
 @router.get("/{case_id}/evidence/{evidence_id}", response_class=FileResponse,
-            responses=files("application/pdf", "image/png", "image/jpeg") | errors(403, 404))
+            responses=files("application/pdf", "image/png", "image/jpeg") | errors(403, 404, 503))
 def read_evidence(session: SessionDep, settings: SettingsDep, actor: CurrentActor, case_id: int,
                   evidence_id: int) -> FileResponse:
     """The bytes of a piece of evidence (officers only); every read is audited."""
