@@ -10,7 +10,8 @@ another unit's operator is the 404 page, another role the 403 page.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -37,6 +38,7 @@ from registry.ui import labels
 from registry.ui.forms import FormErrors, parse
 from registry.ui.templating import UnitNames, redirect, render
 
+Saved = TypeVar("Saved")
 router = APIRouter(include_in_schema=False)
 MAX_FOUND = 20
 OPERATOR_FIELDS = ("name", "uscc", "address", "industry_code", "system_kind", "place_kind", "affiliation_code",
@@ -192,6 +194,22 @@ def route_preview(request: Request, session: SessionDep, actor: PageActor, opera
                   actor=actor, session=session)
 
 
+def _saved(session: Session, errors: FormErrors, write: Callable[[], Saved]) -> Saved | None:
+    """The form's write in a savepoint: a refusal goes beside its field and leaves nothing behind (a 403 or
+    404 stays the error page it is)."""
+    savepoint = session.begin_nested()
+    try:
+        result = write()
+    except DomainError as exc:
+        savepoint.rollback()
+        if exc.status_code in (403, 404):
+            raise
+        errors.add_domain(exc, apply_form.FIELD_NAMES)
+        return None
+    savepoint.commit()
+    return result
+
+
 @router.post("/desk/new/{operator_id}", response_class=HTMLResponse)
 async def submit_at_desk(request: Request, session: SessionDep, settings: SettingsDep, actor: PageActor,
                          operator_id: int) -> Response:
@@ -202,16 +220,8 @@ async def submit_at_desk(request: Request, session: SessionDep, settings: Settin
     apply_form.require_dates(values, FilingKind.new, errors)
     data = apply_form.to_model(FilingCreate, values, errors, operator_id=operator.id)
     if data is not None:
-        savepoint = session.begin_nested()
-        try:
-            filing = service.submit(session, actor=actor, data=data, settings=settings)
-        except DomainError as exc:
-            savepoint.rollback()
-            if exc.status_code in (403, 404):
-                raise
-            errors.add_domain(exc, apply_form.FIELD_NAMES)
-        else:
-            savepoint.commit()
+        filing = _saved(session, errors, lambda: service.submit(session, actor=actor, data=data, settings=settings))
+        if filing is not None:
             return redirect(f"/filings/{filing.id}", message="备案信息已录入。请上传材料、录入摄像机清单，核对后受理。")
     return _form_page(request, session, actor, operator, values, errors, status=422)
 
@@ -245,16 +255,9 @@ async def save_typed_form(request: Request, session: SessionDep, settings: Setti
     apply_form.require_dates(values, filing.kind, errors)
     data = apply_form.to_model(FilingFormUpdate, values, errors)
     if data is not None:
-        savepoint = session.begin_nested()
-        try:
-            drafts.update_form(session, actor=actor, filing_id=filing_id, data=data, settings=settings)
-        except DomainError as exc:
-            savepoint.rollback()
-            if exc.status_code in (403, 404):
-                raise
-            errors.add_domain(exc, apply_form.FIELD_NAMES)
-        else:
-            savepoint.commit()
+        changed = _saved(session, errors, lambda: drafts.update_form(session, actor=actor, filing_id=filing_id,
+                                                                     data=data, settings=settings))
+        if changed is not None:
             return redirect(f"/filings/{filing_id}", message="备案信息已修改")
     return _form_page(request, session, actor, operator, values, errors, status=422, filing=filing)
 
