@@ -15,3 +15,9 @@ def skip_or_fail(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"CI=true but this test cannot run: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (the sample city alone takes over two minutes): with two xdist workers the long ones
+    then run beside the many short ones instead of leaving one worker alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

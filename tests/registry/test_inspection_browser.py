@@ -55,7 +55,7 @@ def test_an_inspection_from_the_due_list_to_the_signed_record_with_a_scan(
         tab.sign_in(site.zhang.user.username)
         page.click("nav.menu >> text=检查")
         page.wait_for_url("**/inspections/due")
-        row = page.locator("#due tbody tr", has_text="北京东方测试酒店管理有限公司")
+        row = page.locator("#list tbody tr", has_text="北京东方测试酒店管理有限公司")  # the due list is a ListSpec list
         assert row.count() == 1
         assert row.locator(f"a[href='/operators/{operator_id}']").count() == 1
         tab.shot("inspection-due-list")
