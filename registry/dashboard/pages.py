@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
+from registry.auth.models import User
 from registry.auth.scope import require_role
 from registry.clock import TodayDep
 from registry.dashboard import cache, service
@@ -83,9 +85,15 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor, today: To
     halves = [current, current.previous(), current.previous().previous()]
     half = next((h for h in halves if str(h) == request.query_params.get("half")), current)
     # The city's figures count a million cameras: kept a short while when slow (registry/dashboard/cache.py).
-    counted = cache.counted(session, ("dashboard", actor.user.unit_code, district, str(half), today),
-                            lambda: service.figures(session, user=actor.user, today=today, district_code=district,
-                                                    half=half))
+    user_id = actor.user.id
+
+    def count(own: Session) -> service.Dashboard:
+        # A recount behind the page (refresh-ahead) has a session of its own: the user is read again there.
+        return service.figures(own, user=own.get(User, user_id) or actor.user, today=today, district_code=district,
+                               half=half)
+
+    counted = cache.counted(session, ("dashboard", actor.user.unit_code, district, str(half), today), count,
+                            refresh_ahead=True)
     data: service.Dashboard = counted.value
     context: dict[str, Any] = {
         "counted_at": counted.counted_at, "counted_kept": counted.kept,

@@ -325,7 +325,7 @@ def list_counts(session: Session, *, unit_code: str, half: HalfYear, today: date
 
     where = and_(unit_scope(unit_code), area(district_code=district_code, station_id=station_id))
     key = ("due", unit_code, district_code, station_id, str(half), today)
-    figures: dict[str, int] = cache.counted(session, key, lambda: counts(session, half=half, today=today, where=where),
+    figures: dict[str, int] = cache.counted(session, key, lambda own: counts(own, half=half, today=today, where=where),
                                             slow_s=cache.SLOW_S / 2).value  # 50 ms: every page shows the same counts
     return figures
 

@@ -148,10 +148,16 @@ def compute(session: Session, *, unit: PoliceUnit, period: Period, today: date, 
     A report that took long to count (the city's, a large branch's: a few hundred milliseconds at a
     million cameras) is kept as the dashboard keeps its figures (registry/dashboard/cache.py): served
     again for the same unit, period and day until the audit chain moves — every change of the workflow
-    appends to it — or a minute passes. Its `generated_at` stays the time it was counted.
+    appends to it; after a minute with no change it is counted again behind the page (refresh-ahead). Its
+    `generated_at` stays the time it was counted.
     """
-    return cache.counted(session, ("statistics", unit.code, str(period), today),
-                         lambda: count(session, unit=unit, period=period, today=today, now=now)).value
+    code = unit.code
+
+    def recount(own: Session) -> Report:
+        # A recount behind the page has a session of its own: the unit is read again there.
+        return count(own, unit=own.get(PoliceUnit, code) or unit, period=period, today=today, now=now)
+
+    return cache.counted(session, ("statistics", code, str(period), today), recount, refresh_ahead=True).value
 
 
 def count(session: Session, *, unit: PoliceUnit, period: Period, today: date, now: datetime) -> Report:
