@@ -36,7 +36,8 @@ from registry.routing import responsibility_for, to_wgs84
 from registry.settings import Settings
 from registry.ui import labels
 from registry.ui.forms import FormErrors, parse
-from registry.ui.templating import UnitNames, redirect, render
+from registry.ui.templating import redirect, render
+from registry.units.names import UnitNames
 
 Saved = TypeVar("Saved")
 router = APIRouter(include_in_schema=False)

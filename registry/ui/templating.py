@@ -19,6 +19,7 @@ from registry.filings import models as filing_models
 from registry.timeutil import BEIJING, as_utc, beijing_today
 from registry.ui import labels, menu
 from registry.ui.security import CSRF_FIELD, CSRF_HEADER, PRESESSION_COOKIE, csrf_token
+from registry.units.names import UnitNames
 from registry.workdays import WorkCalendar
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -92,36 +93,6 @@ class PageCalendar:
             return None
         start = since.astimezone(BEIJING).date() if isinstance(since, datetime) else since
         return self.calendar.working_days_between(start, beijing_today())
-
-
-class UnitNames:
-    """Police-unit names by code: the first read alone, then, if the page shows another, all of them at once.
-
-    A list shows a unit per row (filing unit, verifying unit, station): one query for all of them
-    instead of one per distinct code (60 on a page of operators). A city has a few hundred units.
-    """
-
-    def __init__(self, session: Session | None) -> None:
-        self._session = session
-        self._names: dict[str, str] = {}
-        self._all = False
-
-    def __call__(self, code: str | None) -> str:
-        """The unit's name, or its code if unknown."""
-        if not code:
-            return "—"
-        if code not in self._names and self._session is not None and not self._all:
-            from sqlmodel import select
-
-            from registry.units.models import PoliceUnit
-
-            if not self._names:  # the layout's own unit: one row
-                unit = self._session.get(PoliceUnit, code)
-                self._names[code] = unit.name if unit is not None else code
-            else:  # a second unit: the page lists units, read every name in one query
-                self._names.update(self._session.exec(select(PoliceUnit.code, PoliceUnit.name)).all())
-                self._all = True
-        return self._names.get(code, code)
 
 
 def set_flash(response: Response, message: str, kind: str = "ok") -> None:

@@ -6,14 +6,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, insert
+from sqlalchemy import delete, event, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from registry.auth.models import Role
 from registry.filings.models import Filing
 from registry.operators.models import Operator
+from registry.units.models import PoliceUnit, UnitKind
 from tests.registry.conftest import DONGCHENG_POINT, HAIDIAN_POINT, Person
 from tests.registry.page_helpers import sign_in
 from tests.registry.test_filing_workflow import Desk
@@ -48,9 +50,44 @@ def test_unit_names_on_a_list_take_one_query_however_many_units(
     for o in operators:
         assert o.name in page.text
     unit_reads = [s for s in seen if "FROM police_unit" in s]
-    # The layout's own unit (one row), then every name at once when the rows name a second unit.
-    assert len(unit_reads) == 2, unit_reads
+    # Every name at once, read when a page first names a unit, then kept for the process.
+    assert len(unit_reads) <= 1, unit_reads
     assert "东城" in page.text and "海淀" in page.text  # names, not codes
+    with statements(engine) as seen:
+        assert client.get("/operators").status_code == 200
+    assert not [s for s in seen if "FROM police_unit" in s]
+
+
+def test_kept_unit_names_follow_a_rename_and_a_unit_added_elsewhere(
+        engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from registry.units import names
+    from registry.units import service as units
+
+    assert names.UnitNames(session)("101") == "东城分局"  # the names are now kept
+    try:
+        # Renamed here (committed through the service): the kept names are dropped at once.
+        units.update(session, actor=None, code="101", name="东城分局（更名）")
+        session.commit()
+        assert names.UnitNames(session)("101") == "东城分局（更名）"
+        # Added, then renamed, by another process (straight into the table): a code not among the kept names
+        # reads them all again; a rename shows once the kept names are MAX_AGE_S old.
+        session.rollback()  # SQLite: the session's transaction holds the write lock
+        with engine.begin() as other:
+            other.execute(insert(PoliceUnit).values(code="199", name="新设分局", kind=UnitKind.branch,
+                                                    district_code="110101"))
+        assert names.UnitNames(session)("199") == "新设分局"
+        session.rollback()  # SQLite: the session's transaction holds the write lock
+        with engine.begin() as other:
+            other.execute(update(PoliceUnit).where(col(PoliceUnit.code) == "199").values(name="新设分局二"))
+        assert names.UnitNames(session)("199") == "新设分局"
+        monkeypatch.setattr(names, "MAX_AGE_S", 0.0)
+        assert names.UnitNames(session)("199") == "新设分局二"
+        assert names.UnitNames(session)("999") == "999"  # no such unit: its code
+    finally:  # the police units are kept between tests
+        session.rollback()
+        session.execute(delete(PoliceUnit).where(col(PoliceUnit.code) == "199"))
+        units.update(session, actor=None, code="101", name="东城分局")
+        session.commit()
 
 
 def test_a_detail_page_reads_only_the_units_it_shows(
