@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,10 +27,28 @@ class CalendarYear(SQLModel, table=True):
     loaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
 
 
+# Calendars built from the stored years, by their (year, digest)s: parsing every year's file for each page that
+# shows a deadline was a tenth of a queue's time. A handful at most (one per set of loaded years).
+_built: dict[tuple[tuple[int, str], ...], WorkCalendar] = {}
+_built_lock = threading.Lock()
+
+
 def current_calendar(session: Session) -> WorkCalendar:
     """The package's official years plus every year file loaded into this registry."""
+    versions = tuple((int(y), str(d)) for y, d in session.execute(
+        select(col(CalendarYear.year), col(CalendarYear.digest)).order_by(col(CalendarYear.year))).all())
+    with _built_lock:
+        kept = _built.get(versions)
+    if kept is not None:
+        return kept
     rows = session.exec(select(CalendarYear).order_by(col(CalendarYear.year))).all()
-    return WorkCalendar([parse_calendar_text(row.text, path=f"calendar_year {row.year}") for row in rows])
+    calendar = WorkCalendar([parse_calendar_text(row.text, path=f"calendar_year {row.year}") for row in rows])
+    with _built_lock:
+        if len(_built) > 8:
+            _built.clear()
+        # Keyed by what was parsed (a year may have been loaded between the two reads).
+        _built[tuple((row.year, row.digest) for row in rows)] = calendar
+    return calendar
 
 
 @dataclass

@@ -155,6 +155,10 @@ def _operator_filters(filters: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# Made once: building an alias adapts every column of the model, a sixth of the 核对 queue's time per request.
+_VERIFIER = aliased(Operator, name="verifier")
+
+
 def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
     """The same filters as the filing list (registry.filings.service.list_visible)."""
     conditions: list[ColumnElement[bool]] = []
@@ -186,8 +190,7 @@ def _filing_filters(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.queue_unit_code:
         # The operators the unit verifies, as a set looked up once from its index: an OR across the joined
         # operator row made PostgreSQL read every operator of the city for a branch's 核对 queue.
-        verifier = aliased(Operator)
-        verified = select(col(verifier.id)).where(col(verifier.verifying_unit_code) == filters.queue_unit_code)
+        verified = select(col(_VERIFIER.id)).where(col(_VERIFIER.verifying_unit_code) == filters.queue_unit_code)
         conditions.append(col(Filing.operator_id).in_(verified)
                           | (col(Filing.filing_unit_code) == filters.queue_unit_code))
     return conditions

@@ -17,7 +17,7 @@ from registry.actor import Actor
 from registry.auth.models import Role
 from registry.filings import models as filing_models
 from registry.timeutil import BEIJING, as_utc, beijing_today
-from registry.ui import labels, menu
+from registry.ui import deadlines, labels, menu
 from registry.ui.security import CSRF_FIELD, CSRF_HEADER, PRESESSION_COOKIE, csrf_token
 from registry.units.names import UnitNames
 from registry.workdays import WorkCalendar
@@ -65,6 +65,8 @@ env.filters["label"] = labels.label
 env.globals["states"] = filing_models
 env.filters["district"] = labels.district_name
 env.globals["CSRF_FIELD"] = CSRF_FIELD
+env.globals["deadline"] = deadlines.deadline
+env.globals["decision_deadline"] = deadlines.decision_deadline
 
 
 class PageCalendar:
