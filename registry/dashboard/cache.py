@@ -10,9 +10,12 @@ every test's) are never kept.
 
 Kept figures older than MAX_AGE_S are recounted even though the chain did not move (a guard against rows
 written outside the workflow). With `refresh_ahead` the request that finds them so is served them still,
-and they are recounted on a thread of their own, so no supervisor waits for the minute's recount; figures
-older than STALE_LIMIT_S (the recount failed, or nobody looked for a while) are counted while they wait.
-The page says when its figures were counted.
+and they are recounted on a thread of their own, so no supervisor waits for the minute's recount; with
+`after_changes` too, the same after the chain moved (the dashboard: a city's desks change something every
+few seconds on a working day, and a glance page that counted for a third of a second after each change
+would make most of its readers wait). Figures older than STALE_LIMIT_S (the recount failed, or nobody
+looked for a while) are counted while one waits. The page says when its figures were counted, and that
+newer ones are being counted.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Counted:
     value: Any
     counted_at: datetime
     kept: bool
+    recounting: bool = False  # served while a thread counts them again (refresh-ahead)
 
 
 @dataclass(frozen=True)
@@ -77,24 +81,27 @@ def _keep(pool: Any, key: tuple[Any, ...], value: Any, counted_at: datetime, seq
 
 
 def counted(session: Session, key: tuple[Any, ...], count: Callable[[Session], Any], *,
-            slow_s: float | None = None, refresh_ahead: bool = False) -> Counted:
+            slow_s: float | None = None, refresh_ahead: bool = False, after_changes: bool = False) -> Counted:
     """`count(session)`, or its kept result for `key` if the audit chain has not moved since and it is fresh
     enough; a result is kept if counting took `slow_s` (default SLOW_S) or longer.
 
     With `refresh_ahead`, a result kept over MAX_AGE_S (but under STALE_LIMIT_S) with the chain unmoved is
-    served as it is while a thread counts it again (`count` then gets a session of its own)."""
+    served as it is while a thread counts it again (`count` then gets a session of its own); with
+    `after_changes` also one kept before the chain moved."""
     bind = session.get_bind()
     pool = bind.pool  # type: ignore[union-attr]
     seq = _audit_seq(session)
     with _lock:
         entry = _kept.get(pool, {}).get(key)
-    if entry is not None and entry.audit_seq == seq:
+    if entry is not None:
         age = time.monotonic() - entry.monotonic
-        if age < MAX_AGE_S:
+        unchanged = entry.audit_seq == seq
+        if unchanged and age < MAX_AGE_S:
             return Counted(entry.value, entry.counted_at, kept=True)
-        if refresh_ahead and age < STALE_LIMIT_S and isinstance(bind, Engine):
+        if (refresh_ahead and (unchanged or after_changes) and age < STALE_LIMIT_S
+                and isinstance(bind, Engine)):
             _recount_behind(bind, pool, key, count, seq)
-            return Counted(entry.value, entry.counted_at, kept=True)
+            return Counted(entry.value, entry.counted_at, kept=True, recounting=True)
     started, counted_at = time.monotonic(), utcnow()
     value = count(session)
     if time.monotonic() - started >= (SLOW_S if slow_s is None else slow_s):

@@ -93,10 +93,10 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor, today: To
                                half=half)
 
     counted = cache.counted(session, ("dashboard", actor.user.unit_code, district, str(half), today), count,
-                            refresh_ahead=True)
+                            refresh_ahead=True, after_changes=True)
     data: service.Dashboard = counted.value
     context: dict[str, Any] = {
-        "counted_at": counted.counted_at, "counted_kept": counted.kept,
+        "counted_at": counted.counted_at, "counted_kept": counted.kept, "recounting": counted.recounting,
         "title": "统计概览", "dash": data, "shown_states": service.SHOWN_STATES, "links": lambda key: _links(data, key),
         "total_links": _links(data, None, total=True), "today": today,
         "halves": halves, "area_query": f"district={district}" if district else "district="}
