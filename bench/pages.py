@@ -202,6 +202,14 @@ def _first_paint(app: object, token: str, paths: list[str], loads: int) -> dict[
     return paints
 
 
+def _calibrate() -> float:
+    """Seconds this machine takes for a fixed piece of pure Python: runs on a shared host differ by up to
+    2x from one hour to the next, and the figures are comparable only beside this one."""
+    start = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return time.perf_counter() - start
+
+
 def _mark(ok: bool) -> str:
     return "✓" if ok else "✗"
 
@@ -257,6 +265,7 @@ def main() -> None:
         session.commit()
         cases = [c for c in _cases(session, branch) if not args.only or args.only in c.name]
     app = create_app(settings, engine)
+    calibration_before = _calibrate()
     with TestClient(app) as city, TestClient(app) as branch_client:
         city.cookies.set(SESSION_COOKIE, tokens["city"])
         branch_client.cookies.set(SESSION_COOKIE, tokens["branch"])
@@ -271,7 +280,8 @@ def main() -> None:
         if paths:
             paints.update({(who, p): ms for p, ms in _first_paint(app, tokens[who], paths, loads=5).items()})
     engine.dispose()
-    print(f"\n{args.cameras:,} cameras, {counts['filing']:,} filings, {counts['operator']:,} operators, "
+    print(f"\nmachine speed: {calibration_before:.2f} s before, {_calibrate():.2f} s after (sum of 10^7 squares)")
+    print(f"{args.cameras:,} cameras, {counts['filing']:,} filings, {counts['operator']:,} operators, "
           f"{counts['inspection']:,} inspections, {counts['penalty_case']:,} penalty cases, "
           f"{counts['footage_access']:,} footage accesses on PostgreSQL; in-process requests, "
           f"{args.n} each (10 for pages over {SLOW_MS:.0f} ms); first paint: median of 5 Chromium loads of the "

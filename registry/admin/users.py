@@ -94,11 +94,13 @@ def _admin(actor: Actor) -> None:
 
 def unit_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
     """The police units this administrator may give accounts to (the city's: all; a unit's: it and its stations)."""
-    query = select(PoliceUnit).order_by(col(PoliceUnit.kind) == UnitKind.station, col(PoliceUnit.code))
+    # Columns, not ORM objects: the city's 350 units as objects were two thirds of an account page's time.
+    query = (select(col(PoliceUnit.code), col(PoliceUnit.name))
+             .order_by(col(PoliceUnit.kind) == UnitKind.station, col(PoliceUnit.code)))
     if actor.user.unit_code != CITY_UNIT:
         query = query.where(or_(col(PoliceUnit.code) == actor.user.unit_code,
                                 col(PoliceUnit.parent_code) == actor.user.unit_code))
-    return [(u.code, f"{u.code} {u.name}") for u in session.exec(query).all()]
+    return [(code, f"{code} {name}") for code, name in session.execute(query).all()]
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
